@@ -1,0 +1,6 @@
+//! The keys commands.
+
+use super::table::Command;
+
+/// The rows of this family.
+pub(crate) const COMMANDS: &[Command] = &[];

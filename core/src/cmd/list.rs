@@ -1,0 +1,6 @@
+//! The list commands.
+
+use super::table::Command;
+
+/// The rows of this family.
+pub(crate) const COMMANDS: &[Command] = &[];

@@ -1,0 +1,17 @@
+//! Commands: the table ([`table`]), argument helpers ([`args`]) and one
+//! module per family, each exporting `COMMANDS`, its rows of the table.
+
+pub mod args;
+pub mod table;
+
+pub(crate) mod bitmap;
+pub(crate) mod hash;
+pub(crate) mod hll;
+pub(crate) mod introspect;
+pub(crate) mod keys;
+pub(crate) mod list;
+pub(crate) mod server;
+pub(crate) mod set;
+pub(crate) mod sort;
+pub(crate) mod strings;
+pub(crate) mod zset;

@@ -1,0 +1,193 @@
+//! The command table: one row per command with its name, arity, flags, key
+//! positions and handler. Every front dispatches through [`lookup`]; COMMAND
+//! and COMMAND DOCS are generated from the same rows.
+
+use crate::ctx::Ctx;
+use crate::error::CmdResult;
+
+/// A handler: the parsed argv (name included) in, a reply out.
+pub type Handler = fn(&mut Ctx<'_>, &[&[u8]]) -> CmdResult;
+
+/// Command flags, Redis's names (`COMMAND INFO` lists them in this order).
+pub mod flags {
+    /// May modify the keyspace.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory (refused under OOM).
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/Sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 8;
+    /// Not shown in MONITOR.
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    /// Not counted in slowlog.
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    /// O(1) or O(log N).
+    pub const FAST: u32 = 1 << 11;
+    /// Allowed before AUTH.
+    pub const NO_AUTH: u32 = 1 << 12;
+    /// May replicate/propagate non-deterministically.
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    /// Allowed inside MULTI without being queued? (no: Redis `no-multi`).
+    pub const NO_MULTI: u32 = 1 << 14;
+    /// Allowed while the server is busy with a script.
+    pub const ALLOW_BUSY: u32 = 1 << 15;
+
+    /// Flag bit → Redis's flag name.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// Where a command's keys are, which decides the shards it locks.
+#[derive(Debug, Clone, Copy)]
+pub enum Keys {
+    /// No keys: nothing is locked.
+    None,
+    /// Keys at `first..=last` every `step` (Redis's legacy triple; a negative
+    /// `last` counts from the end, -1 being the last argument).
+    Range {
+        /// First key index.
+        first: i32,
+        /// Last key index.
+        last: i32,
+        /// Step between keys.
+        step: i32,
+    },
+    /// A key count at `count_at`, then that many keys; an optional
+    /// destination key at `dest` (ZUNIONSTORE dest numkeys k1 ...).
+    NumKeys {
+        /// Index of the numkeys argument.
+        count_at: usize,
+        /// Index of a destination key before it, if any.
+        dest: Option<usize>,
+    },
+    /// The selected db as a whole (KEYS, SCAN, FLUSHDB, SORT with patterns).
+    Db,
+    /// Every db (FLUSHALL, SWAPDB, MOVE, COPY ... DB).
+    All,
+    /// Computed from the arguments.
+    Custom(fn(&[&[u8]]) -> Keys),
+}
+
+/// A command (or a subcommand such as `object|encoding`).
+#[derive(Debug)]
+pub struct Command {
+    /// Lowercase name (`get`, or `encoding` for a subcommand).
+    pub name: &'static str,
+    /// Redis's arity: exact when positive, minimum when negative.
+    pub arity: i32,
+    /// Bits from [`flags`].
+    pub flags: u32,
+    /// ACL categories without the `@` (`string`, `fast`, ...).
+    pub acl: &'static [&'static str],
+    /// Key positions.
+    pub keys: Keys,
+    /// The handler (unused for containers with subcommands).
+    pub handler: Handler,
+    /// Subcommands, for container commands (OBJECT, CONFIG, ...).
+    pub subcommands: &'static [Command],
+    /// One-line summary (COMMAND DOCS).
+    pub summary: &'static str,
+    /// Redis version that introduced it.
+    pub since: &'static str,
+    /// Command group (`string`, `generic`, `hash`, ...).
+    pub group: &'static str,
+    /// The argument syntax after the name, Redis's documentation style
+    /// (`key value [NX | XX]`); COMMAND DOCS derives its arguments from it.
+    pub syntax: &'static str,
+}
+
+impl Command {
+    /// True when it has flag `f`.
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// A default row, for `..BASE` in table literals.
+pub const BASE: Command = Command {
+    name: "",
+    arity: 1,
+    flags: 0,
+    acl: &[],
+    keys: Keys::None,
+    handler: |_, _| Err(crate::error::CmdError::err("container command")),
+    subcommands: &[],
+    summary: "",
+    since: "1.0.0",
+    group: "generic",
+    syntax: "",
+};
+
+/// Every command family's rows.
+pub fn all() -> impl Iterator<Item = &'static Command> {
+    use super::*;
+    [
+        strings::COMMANDS,
+        bitmap::COMMANDS,
+        keys::COMMANDS,
+        sort::COMMANDS,
+        hash::COMMANDS,
+        list::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+        hll::COMMANDS,
+        server::COMMANDS,
+        introspect::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+static TABLE: std::sync::LazyLock<std::collections::HashMap<&'static [u8], &'static Command>> =
+    std::sync::LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
+
+/// The command named `name`, case-insensitively.
+#[inline]
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    TABLE.get(&*lower).copied()
+}
+
+/// The subcommand of `parent` named `name`, case-insensitively.
+pub fn lookup_sub(parent: &'static Command, name: &[u8]) -> Option<&'static Command> {
+    parent
+        .subcommands
+        .iter()
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Number of top-level commands.
+pub fn count() -> usize {
+    TABLE.len()
+}

@@ -1,0 +1,118 @@
+//! Configuration parameters for CONFIG GET/SET: the ones the engine honours,
+//! with Redis's names and defaults.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+/// How a parameter's value is checked on CONFIG SET.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A non-negative integer.
+    Int,
+    /// `yes` or `no`.
+    Bool,
+    /// Free text.
+    Text,
+}
+
+/// (name, default, kind) of every parameter we honour.
+pub const PARAMS: &[(&str, &str, Kind)] = &[
+    ("hash-max-listpack-entries", "128", Kind::Int),
+    ("hash-max-listpack-value", "64", Kind::Int),
+    ("set-max-intset-entries", "512", Kind::Int),
+    ("zset-max-listpack-entries", "128", Kind::Int),
+    ("zset-max-listpack-value", "64", Kind::Int),
+    ("list-max-listpack-size", "-2", Kind::Text),
+    ("hll-sparse-max-bytes", "3000", Kind::Int),
+    ("databases", "16", Kind::Int),
+    ("maxmemory", "0", Kind::Int),
+    ("notify-keyspace-events", "", Kind::Text),
+    ("proto-max-bulk-len", "536870912", Kind::Int),
+    ("lazyfree-lazy-user-flush", "no", Kind::Bool),
+];
+
+/// Old names Redis still accepts, mapped to the current ones.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+];
+
+/// The live parameter values.
+#[derive(Debug)]
+pub struct Config {
+    values: RwLock<BTreeMap<&'static str, String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            values: RwLock::new(PARAMS.iter().map(|(n, d, _)| (*n, d.to_string())).collect()),
+        }
+    }
+}
+
+impl Config {
+    /// The value of `name` (canonical name or alias).
+    pub fn get(&self, name: &str) -> Option<String> {
+        let name = canonical(name)?;
+        self.values
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// An integer parameter (0 when unset or not a number).
+    pub fn get_int(&self, name: &str) -> i64 {
+        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    /// Every (name, value), sorted by name.
+    pub fn all(&self) -> Vec<(&'static str, String)> {
+        let v = self.values.read().unwrap_or_else(|p| p.into_inner());
+        v.iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
+    /// Sets `name` to `value` after checking it; the error is Redis's reason text.
+    pub fn set(&self, name: &str, value: &str) -> Result<(), String> {
+        let Some(name) = canonical(name) else {
+            return Err("Unknown option or number of arguments for CONFIG SET".into());
+        };
+        let kind = PARAMS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|p| p.2)
+            .expect("canonical");
+        let ok = match kind {
+            Kind::Int => value.parse::<i64>().is_ok_and(|n| n >= 0),
+            Kind::Bool => value.eq_ignore_ascii_case("yes") || value.eq_ignore_ascii_case("no"),
+            Kind::Text => true,
+        };
+        if !ok {
+            return Err("argument couldn't be parsed into an integer".into());
+        }
+        let value = if matches!(kind, Kind::Bool) {
+            value.to_ascii_lowercase()
+        } else {
+            value.into()
+        };
+        self.values
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name, value);
+        Ok(())
+    }
+}
+
+/// The canonical name of a parameter or alias (case-insensitive).
+pub fn canonical(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    PARAMS
+        .iter()
+        .map(|p| p.0)
+        .find(|n| *n == lower)
+        .or_else(|| ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, n)| *n))
+}

@@ -1,0 +1,335 @@
+//! `Ctx`: what a command handler sees. It holds the shard locks the engine
+//! took for the command (from the command's key positions), the client's
+//! session, and the time, and gives key access with Redis's semantics: an
+//! expired key is deleted on access (lazy expiry) and never returned.
+//!
+//! Rule for handlers: never write `Entry::expire` directly; use
+//! [`Ctx::set_expire`]/[`Ctx::persist`], which keep the per-shard count of
+//! volatile keys right.
+
+use crate::dict::Lookup;
+use crate::engine::{Session, Shared};
+use crate::error::CmdError;
+use crate::keyspace::{Entry, HashValue, SetValue, Shard, Value};
+use crate::types::zset::ZSet;
+use std::collections::VecDeque;
+use std::sync::MutexGuard;
+
+/// The shard locks held for one command.
+pub(crate) enum Guards<'a> {
+    /// Nothing locked (server commands).
+    None,
+    /// One shard of one db: the single-key fast path.
+    One(usize, usize, MutexGuard<'a, Shard>),
+    /// Several shards, sorted by (db, shard).
+    Many(Vec<((usize, usize), MutexGuard<'a, Shard>)>),
+}
+
+/// A handler's view of the engine for one command.
+pub struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    /// The calling client's session.
+    pub session: &'a mut Session,
+    pub(crate) guards: Guards<'a>,
+    now: u64,
+}
+
+macro_rules! typed_lookup {
+    ($get:ident, $create:ident, $as_mut:ident, $variant:ident, $ty:ty, $make:expr) => {
+        #[doc = concat!("The `", stringify!($variant), "` at `key` (None when absent), or WRONGTYPE.")]
+        pub fn $get(&mut self, key: &[u8]) -> Result<Option<&mut $ty>, CmdError> {
+            match self.get(key) {
+                None => Ok(None),
+                Some(v) => v.$as_mut().map(Some),
+            }
+        }
+
+        #[doc = concat!("The `", stringify!($variant), "` at `key`, created empty when absent, or WRONGTYPE.")]
+        pub fn $create(&mut self, key: &[u8]) -> Result<&mut $ty, CmdError> {
+            if self.get_for_write(key).is_none() {
+                self.set(key, Value::$variant($make));
+            }
+            self.get_for_write(key).expect("just created").$as_mut()
+        }
+    };
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(shared: &'a Shared, session: &'a mut Session, guards: Guards<'a>) -> Self {
+        Ctx {
+            shared,
+            session,
+            guards,
+            now: 0,
+        }
+    }
+
+    /// The engine's shared state.
+    pub fn shared(&self) -> &'a Shared {
+        self.shared
+    }
+
+    /// The selected db.
+    pub fn db(&self) -> usize {
+        self.session.db
+    }
+
+    /// True when the client speaks RESP3.
+    pub fn resp3(&self) -> bool {
+        self.session.proto >= 3
+    }
+
+    /// The command's time in Unix ms, read once per command (as Redis's
+    /// `commandTimeSnapshot`), so a command sees one consistent instant.
+    pub fn now(&mut self) -> u64 {
+        if self.now == 0 {
+            self.now = self.shared.clock.now_ms();
+        }
+        self.now
+    }
+
+    /// The locked shard holding `key` in `db`. Panics when the engine did not
+    /// lock it: that is a key-spec bug, caught and reported as an error reply.
+    pub fn shard_in(&mut self, db: usize, key: &[u8]) -> &mut Shard {
+        let idx = self.shared.keyspace.shard_of(key);
+        self.shard_at(db, idx)
+    }
+
+    /// The locked shard `idx` of `db`.
+    pub fn shard_at(&mut self, db: usize, idx: usize) -> &mut Shard {
+        match &mut self.guards {
+            Guards::One(d, s, g) if *d == db && *s == idx => g,
+            Guards::Many(v) => match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
+                Ok(i) => &mut v[i].1,
+                Err(_) => panic!("shard {idx} of db {db} is not locked for this command"),
+            },
+            _ => panic!("shard {idx} of db {db} is not locked for this command"),
+        }
+    }
+
+    /// Every locked shard of `db` (all of them for `Keys::Db`/`Keys::All` commands).
+    pub fn shards_of(&mut self, db: usize) -> impl Iterator<Item = &mut Shard> {
+        let v: Vec<&mut Shard> = match &mut self.guards {
+            Guards::None => Vec::new(),
+            Guards::One(d, _, g) => {
+                if *d == db {
+                    vec![&mut **g]
+                } else {
+                    Vec::new()
+                }
+            }
+            Guards::Many(v) => v
+                .iter_mut()
+                .filter(|((d, _), _)| *d == db)
+                .map(|(_, g)| &mut **g)
+                .collect(),
+        };
+        v.into_iter()
+    }
+
+    /// The live entry of `key` in `db`; an expired one is deleted first.
+    pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let now = if self.shard_in(db, key).volatile > 0 {
+            self.now()
+        } else {
+            0
+        };
+        let shared = self.shared;
+        let access = shared.lru_clock();
+        let shard = self.shard_in(db, key);
+        match shard
+            .map
+            .lookup_evict(key, |e| e.expire != 0 && e.expire <= now)
+        {
+            Lookup::Found(e) => {
+                e.access = access;
+                Some(e)
+            }
+            Lookup::Evicted(..) => {
+                shard.volatile -= 1;
+                shared
+                    .stats
+                    .expired_keys
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+            Lookup::Missing => None,
+        }
+    }
+
+    /// The live entry of `key` in the selected db.
+    pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.entry_in(self.session.db, key)
+    }
+
+    /// The value of `key` for a read (counts keyspace hits and misses).
+    pub fn get(&mut self, key: &[u8]) -> Option<&mut Value> {
+        let stats = &self.shared.stats;
+        let found = self.entry(key).map(|e| &mut e.value);
+        let counter = if found.is_some() {
+            &stats.keyspace_hits
+        } else {
+            &stats.keyspace_misses
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        found
+    }
+
+    /// The value of `key` for a write (no hit/miss accounting).
+    pub fn get_for_write(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.entry(key).map(|e| &mut e.value)
+    }
+
+    /// True when `key` exists (and is not expired).
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.entry(key).is_some()
+    }
+
+    typed_lookup!(get_str, str_or_create, as_str_mut, Str, Vec<u8>, Vec::new());
+    typed_lookup!(
+        get_hash,
+        hash_or_create,
+        as_hash_mut,
+        Hash,
+        HashValue,
+        Box::default()
+    );
+    typed_lookup!(
+        get_list,
+        list_or_create,
+        as_list_mut,
+        List,
+        VecDeque<Vec<u8>>,
+        Box::default()
+    );
+    typed_lookup!(
+        get_set,
+        set_or_create,
+        as_set_mut,
+        Set,
+        SetValue,
+        Box::default()
+    );
+    typed_lookup!(
+        get_zset,
+        zset_or_create,
+        as_zset_mut,
+        ZSet,
+        ZSet,
+        Box::default()
+    );
+
+    /// Stores `value` at `key` in `db`, dropping any expiry (Redis's `setKey`).
+    pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
+        let shard = self.shard_in(db, key);
+        if let Some(e) = shard.map.get_mut(key) {
+            if e.expire != 0 {
+                shard.volatile -= 1;
+            }
+            *e = Entry::new(value);
+        } else {
+            shard.map.insert_new(key.into(), Entry::new(value));
+        }
+    }
+
+    /// Stores `value` at `key`, dropping any expiry.
+    pub fn set(&mut self, key: &[u8], value: Value) {
+        self.set_in(self.session.db, key, value);
+    }
+
+    /// Stores `value` at `key`, keeping its expiry if it has one (KEEPTTL).
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
+        match self.entry(key) {
+            Some(e) => {
+                e.value = value;
+                e.raw = false;
+            }
+            None => self.set(key, value),
+        }
+    }
+
+    /// Inserts a whole entry (value and expiry) at `key` in `db`, replacing any.
+    pub fn insert_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        self.remove_in(db, key);
+        let shard = self.shard_in(db, key);
+        if entry.expire != 0 {
+            shard.volatile += 1;
+        }
+        shard.map.insert_new(key.into(), entry);
+    }
+
+    /// Removes `key` from `db` and returns its live entry.
+    pub fn remove_in(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.entry_in(db, key)?;
+        let shard = self.shard_in(db, key);
+        let e = shard.map.remove(key)?;
+        if e.expire != 0 {
+            shard.volatile -= 1;
+        }
+        Some(e)
+    }
+
+    /// Deletes `key`; true when it existed.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        self.remove_in(self.session.db, key).is_some()
+    }
+
+    /// Deletes `key` when it holds an empty collection (after a pop or remove).
+    pub fn delete_if_empty(&mut self, key: &[u8]) {
+        if self
+            .get_for_write(key)
+            .is_some_and(|v| v.is_empty_collection())
+        {
+            self.delete(key);
+        }
+    }
+
+    /// The absolute expiry (Unix ms) of `key`: `None` when the key is absent,
+    /// `Some(0)` when it is persistent.
+    pub fn expire_of(&mut self, key: &[u8]) -> Option<u64> {
+        self.entry(key).map(|e| e.expire)
+    }
+
+    /// Sets the absolute expiry of an existing `key` in the selected db.
+    /// A deadline in the past deletes the key, as Redis does.
+    pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
+        if at_ms <= self.now() {
+            self.delete(key);
+            return;
+        }
+        let db = self.session.db;
+        let shard = self.shard_in(db, key);
+        if let Some(e) = shard.map.get_mut(key) {
+            if e.expire == 0 {
+                shard.volatile += 1;
+            }
+            e.expire = at_ms;
+        }
+    }
+
+    /// Removes the expiry of `key`; true when it had one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        if self.entry(key).is_none() {
+            return false;
+        }
+        let db = self.session.db;
+        let shard = self.shard_in(db, key);
+        match shard.map.get_mut(key) {
+            Some(e) if e.expire != 0 => {
+                e.expire = 0;
+                shard.volatile -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records that `key` was modified: counts a change for persistence
+    /// (`rdb_changes_since_last_save`) and, later, invalidates WATCHes.
+    pub fn modified(&mut self, _key: &[u8]) {
+        self.shared
+            .stats
+            .dirty
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,334 @@
+//! `Engine`: the shared, thread-safe handle every front holds, and
+//! `Session`: one client's state. [`Engine::execute`] is the one command
+//! path: look the command up, check arity, lock the shards its keys live in
+//! (in ascending order), run the handler, and turn errors into replies.
+
+use crate::clock::{Clock, SystemClock};
+use crate::cmd::table::{self, Command, Keys};
+use crate::ctx::{Ctx, Guards};
+use crate::error::CmdError;
+use crate::keyspace::Keyspace;
+use crate::reply::Reply;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How to build an engine.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Shards per db; rounded up to a power of two. Default: 2 × cores, at least 16.
+    pub shards: usize,
+    /// The clock (a `ManualClock` in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Run the background cron (active expiry, cached clock) every 100 ms.
+    pub background: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Options {
+            shards: (cores * 2).max(16),
+            clock: Arc::new(SystemClock),
+            background: true,
+        }
+    }
+}
+
+/// Counters reported by INFO stats.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Commands run.
+    pub commands: AtomicU64,
+    /// Lookups that found their key.
+    pub keyspace_hits: AtomicU64,
+    /// Lookups that missed.
+    pub keyspace_misses: AtomicU64,
+    /// Keys removed because they expired.
+    pub expired_keys: AtomicU64,
+    /// Changes since the last save.
+    pub dirty: AtomicU64,
+    /// Clients ever created.
+    pub connections: AtomicU64,
+}
+
+/// State shared by every handle and session of one engine.
+#[derive(Debug)]
+pub struct Shared {
+    /// The data.
+    pub keyspace: Keyspace,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// Counters.
+    pub stats: Stats,
+    /// Configuration parameters (CONFIG GET/SET).
+    pub config: crate::config::Config,
+    /// Unix ms when the engine started.
+    pub start_ms: u64,
+    lru: AtomicU32,
+    next_client_id: AtomicU64,
+    stopping: AtomicBool,
+}
+
+impl Shared {
+    /// Seconds of the engine clock, cached by the cron (OBJECT IDLETIME).
+    #[inline]
+    pub fn lru_clock(&self) -> u32 {
+        self.lru.load(Ordering::Relaxed)
+    }
+
+    fn tick(&self) {
+        self.lru
+            .store((self.clock.now_ms() / 1000) as u32, Ordering::Relaxed);
+    }
+}
+
+/// A cheap, cloneable, thread-safe handle to one engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+/// One client's state: selected db, protocol version, name.
+#[derive(Debug)]
+pub struct Session {
+    /// The selected db.
+    pub db: usize,
+    /// RESP protocol version (2 or 3).
+    pub proto: u8,
+    /// Unique client id (CLIENT ID).
+    pub id: u64,
+    /// CLIENT SETNAME name.
+    pub name: Option<Vec<u8>>,
+    /// CLIENT SETINFO lib-name.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO lib-ver.
+    pub lib_ver: Option<Vec<u8>>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An in-memory engine with default options.
+    pub fn new() -> Engine {
+        Engine::with_options(Options::default())
+    }
+
+    /// An engine with `opts`.
+    pub fn with_options(opts: Options) -> Engine {
+        let shared = Arc::new(Shared {
+            keyspace: Keyspace::new(opts.shards),
+            start_ms: opts.clock.now_ms(),
+            clock: opts.clock,
+            stats: Stats::default(),
+            config: crate::config::Config::default(),
+            lru: AtomicU32::new(0),
+            next_client_id: AtomicU64::new(1),
+            stopping: AtomicBool::new(false),
+        });
+        shared.tick();
+        if opts.background {
+            spawn_cron(Arc::downgrade(&shared));
+        }
+        Engine { shared }
+    }
+
+    /// The shared state (for fronts and tests).
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// A new client session on db 0, RESP2.
+    pub fn session(&self) -> Session {
+        self.shared
+            .stats
+            .connections
+            .fetch_add(1, Ordering::Relaxed);
+        Session {
+            db: 0,
+            proto: 2,
+            id: self.shared.next_client_id.fetch_add(1, Ordering::Relaxed),
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+        }
+    }
+
+    /// Runs one command. `argv[0]` is the command name.
+    pub fn execute<A: AsRef<[u8]>>(&self, session: &mut Session, argv: &[A]) -> Reply {
+        let mut stack: [&[u8]; 8] = [&[]; 8];
+        let heap: Vec<&[u8]>;
+        let args: &[&[u8]] = if argv.len() <= stack.len() {
+            for (d, a) in stack.iter_mut().zip(argv) {
+                *d = a.as_ref();
+            }
+            &stack[..argv.len()]
+        } else {
+            heap = argv.iter().map(AsRef::as_ref).collect();
+            &heap
+        };
+        match self.run(session, args) {
+            Ok(r) => r,
+            Err(e) => e.into(),
+        }
+    }
+
+    fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
+        let cmd = resolve(args)?;
+        self.shared.stats.commands.fetch_add(1, Ordering::Relaxed);
+        let guards = self.lock_for(cmd.keys, session.db, args);
+        let mut ctx = Ctx::new(&self.shared, session, guards);
+        match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(&mut ctx, args))) {
+            Ok(r) => r,
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(CmdError::err(format!("internal error: {msg}")))
+            }
+        }
+    }
+
+    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
+    fn lock_for(&self, keys: Keys, db: usize, args: &[&[u8]]) -> Guards<'_> {
+        let ks = &self.shared.keyspace;
+        let whole = |dbs: std::ops::Range<usize>| {
+            let mut v = Vec::with_capacity(dbs.len() * ks.shard_count());
+            for d in dbs {
+                for s in 0..ks.shard_count() {
+                    v.push(((d, s), ks.lock(d, s)));
+                }
+            }
+            Guards::Many(v)
+        };
+        let mut idx: Vec<usize> = match keys {
+            Keys::None => return Guards::None,
+            Keys::Db => return whole(db..db + 1),
+            Keys::All => return whole(0..crate::keyspace::DB_COUNT),
+            Keys::Custom(f) => return self.lock_for(f(args), db, args),
+            Keys::Range { first, last, step } => {
+                let n = args.len() as i32;
+                let last = if last < 0 { n + last } else { last.min(n - 1) };
+                if first == last && (first as usize) < args.len() {
+                    let s = ks.shard_of(args[first as usize]);
+                    return Guards::One(db, s, ks.lock(db, s));
+                }
+                (first..=last)
+                    .step_by(step.max(1) as usize)
+                    .filter_map(|i| args.get(i as usize).map(|k| ks.shard_of(k)))
+                    .collect()
+            }
+            Keys::NumKeys { count_at, dest } => {
+                let n = args.get(count_at).and_then(|a| crate::num::parse_i64(a));
+                match n {
+                    Some(n) if n > 0 && count_at + (n as usize) < args.len() => {
+                        let mut v: Vec<usize> = args[count_at + 1..=count_at + n as usize]
+                            .iter()
+                            .map(|k| ks.shard_of(k))
+                            .collect();
+                        if let Some(d) = dest {
+                            v.push(ks.shard_of(args[d]));
+                        }
+                        v
+                    }
+                    // A bad count: the handler replies with the error; lock
+                    // the whole db so that any access it makes is safe.
+                    _ => return whole(db..db + 1),
+                }
+            }
+        };
+        idx.sort_unstable();
+        idx.dedup();
+        if let [s] = idx[..] {
+            return Guards::One(db, s, ks.lock(db, s));
+        }
+        Guards::Many(idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect())
+    }
+
+    /// Runs one active expiry pass over every db now (the cron does this
+    /// every 100 ms); returns the number of keys removed.
+    pub fn active_expire_cycle(&self) -> usize {
+        crate::expire::active_cycle(&self.shared)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Resolves argv to its command row (a subcommand for containers) and
+/// checks arity, with Redis's error texts.
+pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
+    let Some(name) = args.first() else {
+        return Err(CmdError::UnknownCommand(
+            "'', with args beginning with: ".into(),
+        ));
+    };
+    let Some(mut cmd) = table::lookup(name) else {
+        let mut list = String::new();
+        for a in &args[1..] {
+            if list.len() >= 128 {
+                break;
+            }
+            let room = 128 - list.len();
+            let s = String::from_utf8_lossy(a);
+            let s: String = s.chars().take(room).collect();
+            list.push_str(&format!("'{s}' "));
+        }
+        let shown: String = String::from_utf8_lossy(name).chars().take(128).collect();
+        let msg = format!("'{shown}', with args beginning with: {list}").replace(['\r', '\n'], " ");
+        return Err(CmdError::UnknownCommand(msg));
+    };
+    let mut full = cmd.name.to_string();
+    if !cmd.subcommands.is_empty() && args.len() >= 2 {
+        match table::lookup_sub(cmd, args[1]) {
+            Some(sub) => {
+                full = format!("{}|{}", cmd.name, sub.name);
+                cmd = sub;
+            }
+            None => {
+                let sub: String = String::from_utf8_lossy(args[1]).chars().take(128).collect();
+                return Err(CmdError::err(
+                    format!(
+                        "unknown subcommand '{sub}'. Try {} HELP.",
+                        cmd.name.to_uppercase()
+                    )
+                    .replace(['\r', '\n'], " "),
+                ));
+            }
+        }
+    }
+    let n = args.len() as i32;
+    if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+        return Err(CmdError::Arity(full));
+    }
+    Ok(cmd)
+}
+
+fn spawn_cron(shared: Weak<Shared>) {
+    let spawned = std::thread::Builder::new()
+        .name("kvstore-cron".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let Some(s) = shared.upgrade() else { return };
+                if s.stopping.load(Ordering::Relaxed) {
+                    return;
+                }
+                s.tick();
+                crate::expire::active_cycle(&s);
+            }
+        });
+    // Without the thread, expiry is still exact (lazy); only memory of
+    // never-read expired keys waits for the next access.
+    drop(spawned);
+}

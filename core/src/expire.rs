@@ -1,0 +1,67 @@
+//! The active expiry cycle: like Redis's `activeExpireCycle`, it samples keys
+//! with a deadline and deletes the expired ones, repeating on a shard while
+//! more than a quarter of the sample had expired, so memory is freed even
+//! for keys nobody reads. Lazy expiry (on access, in `Ctx`) keeps replies
+//! exact; this cycle only reclaims memory.
+
+use crate::engine::Shared;
+use crate::keyspace::DB_COUNT;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Keys with a deadline looked at per sample (Redis's default effort).
+const SAMPLE: usize = 20;
+/// Buckets visited per sample at most, so sparse shards stay cheap.
+const MAX_BUCKETS: usize = 400;
+/// Time budget of one cycle.
+const BUDGET: Duration = Duration::from_millis(25);
+
+/// Runs one cycle over every shard of every db; returns the keys removed.
+pub fn active_cycle(shared: &Shared) -> usize {
+    let started = Instant::now();
+    let now = shared.clock.now_ms();
+    let mut removed = 0;
+    for db in 0..DB_COUNT {
+        for s in 0..shared.keyspace.shard_count() {
+            loop {
+                let mut shard = shared.keyspace.lock(db, s);
+                if shard.volatile == 0 {
+                    break;
+                }
+                let (mut sampled, mut buckets) = (0, 0);
+                let mut expired: Vec<Box<[u8]>> = Vec::new();
+                let mut cursor = shard.expire_cursor;
+                while sampled < SAMPLE && buckets < MAX_BUCKETS {
+                    cursor = shard.map.scan(cursor, |k, e| {
+                        if e.expire != 0 {
+                            sampled += 1;
+                            if e.expire <= now {
+                                expired.push(k.into());
+                            }
+                        }
+                    });
+                    buckets += 1;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                shard.expire_cursor = cursor;
+                for k in &expired {
+                    if shard.map.remove(k).is_some() {
+                        shard.volatile -= 1;
+                    }
+                }
+                drop(shard);
+                removed += expired.len();
+                shared
+                    .stats
+                    .expired_keys
+                    .fetch_add(expired.len() as u64, Ordering::Relaxed);
+                if sampled == 0 || expired.len() * 4 <= sampled || started.elapsed() > BUDGET {
+                    break;
+                }
+            }
+        }
+    }
+    removed
+}

@@ -1,0 +1,81 @@
+//! The keyspace: 16 logical databases, each split into `N` shards (hash
+//! buckets) behind their own mutex. A key lives in shard `hash >> (64 - bits)`:
+//! the top hash bits pick the shard and the low bits pick the bucket inside
+//! the shard's [`Dict`], so the two never correlate.
+//!
+//! Locking order is the invariant that keeps multi-key commands deadlock
+//! free: shards are always locked in ascending (db, shard) order.
+
+mod value;
+
+pub use value::{Entry, HashValue, SetValue, Value};
+
+use crate::dict::{Dict, hash_key};
+use std::sync::{Mutex, MutexGuard};
+
+/// Number of logical databases.
+pub const DB_COUNT: usize = 16;
+
+/// One shard: a slice of one db's keys.
+#[derive(Debug, Default)]
+pub struct Shard {
+    /// Key → entry.
+    pub map: Dict<Entry>,
+    /// Number of keys with an expiry set (for INFO keyspace `expires=`).
+    pub volatile: usize,
+    /// Cursor of the active expiry cycle inside this shard's table.
+    pub expire_cursor: u64,
+}
+
+/// One logical database.
+#[derive(Debug)]
+pub struct Db {
+    pub(crate) shards: Box<[Mutex<Shard>]>,
+}
+
+/// All databases.
+#[derive(Debug)]
+pub struct Keyspace {
+    pub(crate) dbs: Vec<Db>,
+    bits: u32,
+}
+
+impl Keyspace {
+    /// A keyspace whose dbs each have `shards` shards (rounded up to a power of two).
+    pub fn new(shards: usize) -> Keyspace {
+        let n = shards.max(1).next_power_of_two();
+        let dbs = (0..DB_COUNT)
+            .map(|_| Db {
+                shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+            })
+            .collect();
+        Keyspace {
+            dbs,
+            bits: n.trailing_zeros(),
+        }
+    }
+
+    /// Shards per db.
+    pub fn shard_count(&self) -> usize {
+        1 << self.bits
+    }
+
+    /// The shard index of `key`.
+    #[inline]
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        if self.bits == 0 {
+            0
+        } else {
+            (hash_key(key) >> (64 - self.bits)) as usize
+        }
+    }
+
+    /// Locks one shard. A poisoned lock (a panic while held) is taken over:
+    /// handlers leave shards structurally valid at every await-free step.
+    #[inline]
+    pub fn lock(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
+        self.dbs[db].shards[shard]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,42 @@
+//! kvstore's engine: the Redis data model in-process.
+//!
+//! # Layout
+//! - [`engine`]: the [`Engine`] handle and per-client [`Session`];
+//!   `Engine::execute` is the one command path every front uses.
+//! - [`cmd`]: the command table and one module per command family.
+//! - [`ctx`]: what a handler sees: locked shards, lazy expiry, typed access.
+//! - [`keyspace`]: 16 dbs × N shards of [`dict::Dict`]s; values and entries.
+//! - [`types`]: data structures behind values (the sorted set).
+//! - [`resp`]: RESP2/RESP3 encoder and incremental decoder.
+//! - [`reply`], [`error`]: replies and Redis's error texts.
+//! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
+//! - [`clock`], [`expire`], [`config`]: time, active expiry, parameters.
+//!
+//! ```
+//! let engine = kvstore_core::Engine::new();
+//! let mut s = engine.session();
+//! engine.execute(&mut s, &["SET", "k", "v"]);
+//! assert_eq!(engine.execute(&mut s, &["GET", "k"]), kvstore_core::Reply::Bulk(b"v".to_vec()));
+//! ```
+
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod ctx;
+pub mod dict;
+pub mod engine;
+pub mod error;
+pub mod expire;
+pub mod glob;
+pub mod keyspace;
+pub mod num;
+pub mod reply;
+pub mod resp;
+pub mod types;
+
+pub use engine::{Engine, Options, Session};
+pub use error::{CmdError, CmdResult};
+pub use reply::Reply;
+
+/// The Redis version whose command set and replies we implement.
+pub const REDIS_VERSION: &str = "7.0.15";

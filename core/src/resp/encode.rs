@@ -1,0 +1,108 @@
+//! The RESP encoder. RESP2 clients get RESP3 types downgraded as Redis does.
+
+use crate::Reply;
+use crate::num::fmt_g17;
+
+/// Appends `reply` to `out` in protocol `proto` (2 or 3).
+pub fn encode(reply: &Reply, proto: u8, out: &mut Vec<u8>) {
+    let resp3 = proto >= 3;
+    match reply {
+        Reply::Status(s) => line(out, b'+', s.as_bytes()),
+        Reply::Error(s) => line(out, b'-', s.as_bytes()),
+        Reply::Int(n) => line(out, b':', itoa(*n).as_bytes()),
+        Reply::Bulk(b) => bulk(out, b'$', b),
+        Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
+        Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+        Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
+        Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
+        Reply::Array(items) => seq(out, b'*', items, proto),
+        Reply::Set(items) => seq(out, if resp3 { b'~' } else { b'*' }, items, proto),
+        Reply::Push(items) => seq(out, if resp3 { b'>' } else { b'*' }, items, proto),
+        Reply::Map(pairs) => {
+            if resp3 {
+                line(out, b'%', pairs.len().to_string().as_bytes());
+            } else {
+                line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+            }
+            for (k, v) in pairs {
+                encode(k, proto, out);
+                encode(v, proto, out);
+            }
+        }
+        Reply::Double(d) => {
+            let s = fmt_g17(*d);
+            if resp3 {
+                line(out, b',', s.as_bytes());
+            } else {
+                bulk(out, b'$', s.as_bytes());
+            }
+        }
+        Reply::Bool(b) if resp3 => out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
+        Reply::Bool(b) => out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
+        Reply::Verbatim(fmt, body) if resp3 => {
+            let mut v = Vec::with_capacity(body.len() + 4);
+            v.extend_from_slice(fmt.as_bytes());
+            v.push(b':');
+            v.extend_from_slice(body);
+            bulk(out, b'=', &v);
+        }
+        Reply::Verbatim(_, body) => bulk(out, b'$', body),
+    }
+}
+
+/// Appends a command (an array of bulk strings) to `out`.
+pub fn encode_command<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<u8>) {
+    line(out, b'*', argv.len().to_string().as_bytes());
+    for a in argv {
+        bulk(out, b'$', a.as_ref());
+    }
+}
+
+fn itoa(n: i64) -> String {
+    n.to_string()
+}
+
+fn line(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
+    out.push(tag);
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
+    line(out, tag, body.len().to_string().as_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn seq(out: &mut Vec<u8>, tag: u8, items: &[Reply], proto: u8) {
+    line(out, tag, items.len().to_string().as_bytes());
+    for item in items {
+        encode(item, proto, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(r: &Reply, proto: u8) -> String {
+        let mut out = Vec::new();
+        encode(r, proto, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn resp3_types_downgrade_to_resp2() {
+        let m = Reply::Map(vec![(Reply::bulk(b"a"), Reply::Double(1.5))]);
+        assert_eq!(enc(&m, 2), "*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
+        assert_eq!(enc(&m, 3), "%1\r\n$1\r\na\r\n,1.5\r\n");
+        assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
+        assert_eq!(enc(&Reply::Nil, 2), "$-1\r\n");
+        assert_eq!(enc(&Reply::NilArray, 2), "*-1\r\n");
+        assert_eq!(enc(&Reply::Nil, 3), "_\r\n");
+        assert_eq!(
+            enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3),
+            "=6\r\ntxt:hi\r\n"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! RESP2/RESP3 wire format: [`encode`] writes a [`Reply`](crate::Reply) for a
+//! client's protocol version; [`decode`] parses frames incrementally with
+//! Redis's size limits, never allocating more than the bytes it has seen.
+
+mod decode;
+mod encode;
+
+pub use decode::{Limits, ProtocolError, decode, decode_command};
+pub use encode::{encode, encode_command};

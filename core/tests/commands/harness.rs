@@ -1,0 +1,334 @@
+#![allow(dead_code)]
+//! Differential testing against a real `redis-server`: each test starts its
+//! own server on a free loopback port (stopped by pid on drop), sends the same
+//! commands to it and to a kvstore engine, and compares the decoded replies.
+//! A missing `redis-server` is a failure, never a skip.
+
+use kvstore_core::resp::{Limits, decode, encode, encode_command};
+use kvstore_core::{Engine, Reply, Session};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A redis-server child process.
+pub struct RedisServer {
+    child: Child,
+    /// Its TCP port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Starts redis-server on a free port and waits until it accepts.
+    pub fn start() -> RedisServer {
+        let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        for _attempt in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = Command::new(&bin)
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
+                .args([
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--loglevel",
+                    "warning",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {bin} (install redis-server): {e}"));
+            let mut server = RedisServer { child, port };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return server;
+                }
+                if server.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal RESP client over TCP, using kvstore's own codec.
+pub struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    /// Connects to `port` on loopback.
+    pub fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends one command and reads its reply.
+    pub fn call<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let mut out = Vec::new();
+        encode_command(argv, &mut out);
+        self.stream.write_all(&out).unwrap();
+        loop {
+            if let Some((reply, used)) = decode(&self.buf, &Limits::default()).unwrap() {
+                self.buf.drain(..used);
+                return reply;
+            }
+            let mut chunk = [0u8; 65536];
+            let n = self.stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "redis-server closed the connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// A redis-server and a kvstore engine driven side by side.
+pub struct Pair {
+    /// The real server (kept alive for the pair's lifetime).
+    pub server: RedisServer,
+    /// Client of the real server.
+    pub redis: Client,
+    /// The engine under test.
+    pub engine: Engine,
+    /// Its session.
+    pub session: Session,
+    /// Commands sent so far (printed on a mismatch).
+    pub log: Vec<String>,
+}
+
+/// Renders argv for messages.
+pub fn show<A: AsRef<[u8]>>(argv: &[A]) -> String {
+    argv.iter()
+        .map(|a| format!("{:?}", String::from_utf8_lossy(a.as_ref())))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Pair {
+    /// A fresh server and engine, both speaking RESP2.
+    pub fn new() -> Pair {
+        let server = RedisServer::start();
+        let redis = Client::connect(server.port);
+        let engine = Engine::new();
+        let session = engine.session();
+        Pair {
+            server,
+            redis,
+            engine,
+            session,
+            log: Vec::new(),
+        }
+    }
+
+    /// A fresh pair speaking RESP3 (HELLO 3 on the server).
+    pub fn resp3() -> Pair {
+        let mut p = Pair::new();
+        p.redis.call(&["HELLO", "3"]);
+        p.session.proto = 3;
+        p
+    }
+
+    /// Runs argv on both; returns (redis reply, kvstore reply), the latter
+    /// passed through the wire encoding of the session's protocol.
+    pub fn both<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Reply) {
+        self.log.push(show(argv));
+        let theirs = self.redis.call(argv);
+        let ours = self.engine.execute(&mut self.session, argv);
+        let mut wire = Vec::new();
+        encode(&ours, self.session.proto, &mut wire);
+        let (ours, used) = decode(&wire, &Limits::default()).unwrap().unwrap();
+        assert_eq!(used, wire.len());
+        (theirs, ours)
+    }
+
+    fn fail(&self, what: &str, theirs: &Reply, ours: &Reply) -> ! {
+        let tail: Vec<&String> = self.log.iter().rev().take(15).collect();
+        panic!(
+            "{what}\n  redis:   {theirs:?}\n  kvstore: {ours:?}\nlast commands (newest first):\n  {}",
+            tail.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        );
+    }
+
+    /// Asserts identical replies; returns the reply.
+    pub fn check<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let (theirs, ours) = self.both(argv);
+        if theirs != ours {
+            self.fail(&format!("reply differs for {}", show(argv)), &theirs, &ours);
+        }
+        ours
+    }
+
+    /// Asserts replies equal up to the order of array/set elements at every
+    /// level (for commands whose order Redis does not define: KEYS,
+    /// SMEMBERS, HGETALL pairs, ...). Map/HGETALL-style flat pairs are
+    /// compared as sets of pairs when `pairs` is true.
+    pub fn check_unordered<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let (theirs, ours) = self.both(argv);
+        if normalize(&theirs) != normalize(&ours) {
+            self.fail(
+                &format!("reply differs (unordered) for {}", show(argv)),
+                &theirs,
+                &ours,
+            );
+        }
+        ours
+    }
+
+    /// Asserts that both replied with an error, or both not (for random
+    /// commands whose values differ by design); returns both replies.
+    pub fn check_shape<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Reply) {
+        let (theirs, ours) = self.both(argv);
+        let kind = |r: &Reply| std::mem::discriminant(r);
+        if kind(&theirs) != kind(&ours) || (theirs.is_error() && theirs != ours) {
+            self.fail(
+                &format!("reply kind differs for {}", show(argv)),
+                &theirs,
+                &ours,
+            );
+        }
+        (theirs, ours)
+    }
+
+    /// Compares the full contents of both keyspaces (every db, every key:
+    /// type, value, TTL presence) using DUMP-free reads.
+    pub fn check_same_data(&mut self) {
+        for db in 0..16 {
+            self.check(&["SELECT".to_string(), db.to_string()]);
+            let keys = self.check_unordered(&["KEYS", "*"]);
+            let Reply::Array(keys) = keys else {
+                panic!("KEYS: {keys:?}")
+            };
+            for k in keys {
+                let Reply::Bulk(k) = k else { continue };
+                let t = self.check(&[&b"TYPE"[..], &k]);
+                let read: &[&[u8]] = match &t {
+                    Reply::Status(s) if s == "string" => &[b"GET"],
+                    Reply::Status(s) if s == "hash" => &[b"HGETALL"],
+                    Reply::Status(s) if s == "list" => &[b"LRANGE", b"0", b"-1"],
+                    Reply::Status(s) if s == "set" => &[b"SMEMBERS"],
+                    Reply::Status(s) if s == "zset" => &[b"ZRANGE", b"0", b"-1", b"WITHSCORES"],
+                    _ => continue,
+                };
+                let mut argv: Vec<&[u8]> = vec![read[0], &k];
+                argv.extend_from_slice(&read[1..]);
+                if read[0] == b"HGETALL" {
+                    self.check_pairs(&argv);
+                } else if read[0] == b"SMEMBERS" {
+                    self.check_unordered(&argv);
+                } else {
+                    self.check(&argv);
+                }
+                let (a, b) = self.both(&[&b"TTL"[..], &k]);
+                let has_ttl = |r: &Reply| matches!(r, Reply::Int(n) if *n >= 0);
+                if has_ttl(&a) != has_ttl(&b) {
+                    self.fail("TTL presence differs", &a, &b);
+                }
+            }
+        }
+        self.check(&["SELECT", "0"]);
+    }
+
+    /// Asserts equal replies where the reply is a flat list of pairs
+    /// (HGETALL in RESP2) or a map, compared as a set of pairs.
+    pub fn check_pairs<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let (theirs, ours) = self.both(argv);
+        if pairs(&theirs) != pairs(&ours) {
+            self.fail(&format!("pairs differ for {}", show(argv)), &theirs, &ours);
+        }
+        ours
+    }
+}
+
+/// Sorted debug renderings of nested replies (order-insensitive compare).
+pub fn normalize(r: &Reply) -> String {
+    match r {
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => {
+            let mut items: Vec<String> = v.iter().map(normalize).collect();
+            items.sort();
+            format!("[{}]", items.join(","))
+        }
+        Reply::Map(m) => {
+            let mut items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}=>{}", normalize(k), normalize(v)))
+                .collect();
+            items.sort();
+            format!("{{{}}}", items.join(","))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// A flat pair list or map as sorted pairs.
+pub fn pairs(r: &Reply) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = match r {
+        Reply::Array(v) => v
+            .chunks(2)
+            .map(|c| (format!("{:?}", c[0]), format!("{:?}", c.get(1))))
+            .collect(),
+        Reply::Map(m) => m
+            .iter()
+            .map(|(k, v)| (format!("{k:?}"), format!("{:?}", Some(v))))
+            .collect(),
+        other => vec![(format!("{other:?}"), String::new())],
+    };
+    out.sort();
+    out
+}
+
+/// Bytes of a bulk reply (panics otherwise).
+pub fn bulk(r: &Reply) -> Vec<u8> {
+    match r {
+        Reply::Bulk(b) => b.clone(),
+        other => panic!("expected bulk, got {other:?}"),
+    }
+}
+
+/// A deterministic RNG for generated command sequences; the seed is printed
+/// so a failure can be replayed (set KVSTORE_SEED to force one).
+pub fn rng(test: &str) -> rand::rngs::SmallRng {
+    use rand::SeedableRng;
+    let seed = std::env::var("KVSTORE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    eprintln!("{test}: KVSTORE_SEED={seed}");
+    rand::rngs::SmallRng::seed_from_u64(seed)
+}
