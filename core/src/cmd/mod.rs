@@ -2,6 +2,7 @@
 //! module per family, each exporting `COMMANDS`, its rows of the table.
 
 pub mod args;
+pub mod scan;
 pub mod table;
 
 pub(crate) mod bitmap;

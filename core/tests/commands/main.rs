@@ -3,4 +3,13 @@
 
 mod harness;
 
+mod bitmap;
+mod hash;
+mod hll;
+mod keys;
+mod list;
 mod server;
+mod set;
+mod sort;
+mod strings;
+mod zset;

@@ -1,0 +1,88 @@
+//! The SCAN family's shared parts: cursor and option parsing (MATCH, COUNT,
+//! TYPE) and the bucket walk over a [`Dict`] with Redis's COUNT semantics.
+
+use super::args;
+use crate::dict::Dict;
+use crate::error::CmdError;
+use crate::reply::Reply;
+
+/// Parsed SCAN options.
+#[derive(Debug)]
+pub struct ScanOpts<'a> {
+    /// The cursor from the client.
+    pub cursor: u64,
+    /// MATCH pattern, if any (`*` alone is treated as none, as Redis does).
+    pub pattern: Option<&'a [u8]>,
+    /// COUNT hint (default 10).
+    pub count: usize,
+    /// TYPE filter (SCAN only).
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Parses `cursor [MATCH p] [COUNT n] [TYPE t]`; `allow_type` for SCAN.
+/// `rest` starts at the cursor argument.
+pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, CmdError> {
+    let cursor = parse_cursor(rest[0])?;
+    let mut o = ScanOpts { cursor, pattern: None, count: 10, type_name: None };
+    let mut i = 1;
+    while i < rest.len() {
+        let has_value = i + 1 < rest.len();
+        if args::is(rest[i], "count") && has_value {
+            let n = args::int(rest[i + 1])?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            o.count = n as usize;
+        } else if args::is(rest[i], "match") && has_value {
+            let p = rest[i + 1];
+            o.pattern = if p == b"*" { None } else { Some(p) };
+        } else if allow_type && args::is(rest[i], "type") && has_value {
+            o.type_name = Some(rest[i + 1]);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+/// Parses a cursor as Redis's `parseScanCursorOrReply` does (an unsigned
+/// 64-bit decimal; `ERR invalid cursor` otherwise).
+pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let s = std::str::from_utf8(arg).map_err(|_| CmdError::err("invalid cursor"))?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CmdError::err("invalid cursor"));
+    }
+    s.parse::<u64>().map_err(|_| CmdError::err("invalid cursor"))
+}
+
+/// True when `key` passes the MATCH pattern.
+pub fn matches(pattern: Option<&[u8]>, key: &[u8]) -> bool {
+    pattern.is_none_or(|p| crate::glob::matches(p, key, false))
+}
+
+/// Walks `dict` from `cursor` like Redis's `scanGenericCommand`: visit
+/// buckets until `count` elements were collected or `count * 10` buckets
+/// were visited; returns the next cursor. `emit` gets every element of each
+/// visited bucket (filtering by pattern is the caller's job, done after the
+/// walk as Redis does).
+pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&[u8], &V)) -> u64 {
+    let mut cursor = cursor;
+    let mut found = 0;
+    let mut budget = count.saturating_mul(10);
+    loop {
+        cursor = dict.scan(cursor, |k, v| {
+            found += 1;
+            emit(k, v);
+        });
+        budget = budget.saturating_sub(1);
+        if cursor == 0 || found >= count || budget == 0 {
+            return cursor;
+        }
+    }
+}
+
+/// The SCAN reply: `[cursor, [items...]]`.
+pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
+    Reply::Array(vec![Reply::Bulk(cursor.to_string().into_bytes()), Reply::Array(items)])
+}

@@ -1,0 +1,1 @@
+//! The sort commands.
