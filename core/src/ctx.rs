@@ -129,6 +129,30 @@ impl<'a> Ctx<'a> {
 
     /// The live entry of `key` in `db`; an expired one is deleted first.
     pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_in(db, key, true)
+    }
+
+    /// Like [`Ctx::entry_in`] but leaves the access time alone (Redis's
+    /// `LOOKUP_NOTOUCH`): for TYPE, EXISTS, TTL, OBJECT, SCAN, RANDOMKEY.
+    pub fn entry_notouch_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_in(db, key, false)
+    }
+
+    /// A read that counts keyspace hits/misses but does not update the
+    /// access time (Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`).
+    pub fn peek(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let stats = &self.shared.stats;
+        let found = self.lookup_in(self.session.db, key, false);
+        let counter = if found.is_some() {
+            &stats.keyspace_hits
+        } else {
+            &stats.keyspace_misses
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        found
+    }
+
+    fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&mut Entry> {
         let now = if self.shard_in(db, key).volatile > 0 {
             self.now()
         } else {
@@ -142,7 +166,9 @@ impl<'a> Ctx<'a> {
             .lookup_evict(key, |e| e.expire != 0 && e.expire <= now)
         {
             Lookup::Found(e) => {
-                e.access = access;
+                if touch {
+                    e.access = access;
+                }
                 Some(e)
             }
             Lookup::Evicted(..) => {
@@ -221,14 +247,17 @@ impl<'a> Ctx<'a> {
 
     /// Stores `value` at `key` in `db`, dropping any expiry (Redis's `setKey`).
     pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
+        // A new object is stamped with the LRU clock, as Redis's createObject.
+        let mut entry = Entry::new(value);
+        entry.access = self.shared.lru_clock();
         let shard = self.shard_in(db, key);
         if let Some(e) = shard.map.get_mut(key) {
             if e.expire != 0 {
                 shard.volatile -= 1;
             }
-            *e = Entry::new(value);
+            *e = entry;
         } else {
-            shard.map.insert_new(key.into(), Entry::new(value));
+            shard.map.insert_new(key.into(), entry);
         }
     }
 

@@ -252,9 +252,11 @@ impl Engine {
         Guards::Many(idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect())
     }
 
-    /// Runs one active expiry pass over every db now (the cron does this
-    /// every 100 ms); returns the number of keys removed.
+    /// Runs one cron step now (the background cron does this every 100 ms):
+    /// refreshes the cached LRU clock and runs one active expiry pass over
+    /// every db; returns the number of keys removed.
     pub fn active_expire_cycle(&self) -> usize {
+        self.shared.tick();
         crate::expire::active_cycle(&self.shared)
     }
 }

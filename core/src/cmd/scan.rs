@@ -23,7 +23,12 @@ pub struct ScanOpts<'a> {
 /// `rest` starts at the cursor argument.
 pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, CmdError> {
     let cursor = parse_cursor(rest[0])?;
-    let mut o = ScanOpts { cursor, pattern: None, count: 10, type_name: None };
+    let mut o = ScanOpts {
+        cursor,
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
     let mut i = 1;
     while i < rest.len() {
         let has_value = i + 1 < rest.len();
@@ -46,14 +51,35 @@ pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, Cm
     Ok(o)
 }
 
-/// Parses a cursor as Redis's `parseScanCursorOrReply` does (an unsigned
-/// 64-bit decimal; `ERR invalid cursor` otherwise).
+/// Parses a cursor as Redis's `parseScanCursorOrReply` does: C `strtoul`
+/// in base 10 on the argument as a C string (up to its first NUL byte), so
+/// an optional sign is accepted (`-1` is 2^64-1), an empty string is 0, and
+/// a leading space, trailing garbage or overflow give `ERR invalid cursor`.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let s = std::str::from_utf8(arg).map_err(|_| CmdError::err("invalid cursor"))?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CmdError::err("invalid cursor"));
+    let invalid = || CmdError::err("invalid cursor");
+    let s = arg.split(|&b| b == 0).next().unwrap_or_default();
+    if s.is_empty() {
+        return Ok(0);
     }
-    s.parse::<u64>().map_err(|_| CmdError::err("invalid cursor"))
+    if s[0].is_ascii_whitespace() || s[0] == 0x0b {
+        return Err(invalid());
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// True when `key` passes the MATCH pattern.
@@ -61,22 +87,58 @@ pub fn matches(pattern: Option<&[u8]>, key: &[u8]) -> bool {
     pattern.is_none_or(|p| crate::glob::matches(p, key, false))
 }
 
+/// The work allowance of one SCAN call, as Redis's `scanGenericCommand`:
+/// stop once `count` elements were collected or `count * 10` buckets were
+/// visited. Shared by consecutive [`walk_budget`] calls (the keyspace SCAN
+/// walks several shards on one budget).
+#[derive(Debug)]
+pub struct Budget {
+    count: usize,
+    found: usize,
+    buckets: usize,
+}
+
+impl Budget {
+    /// The allowance for a COUNT of `count`.
+    pub fn new(count: usize) -> Budget {
+        Budget {
+            count,
+            found: 0,
+            buckets: count.saturating_mul(10),
+        }
+    }
+
+    /// True once the call has done its share of work.
+    pub fn spent(&self) -> bool {
+        self.found >= self.count || self.buckets == 0
+    }
+}
+
 /// Walks `dict` from `cursor` like Redis's `scanGenericCommand`: visit
 /// buckets until `count` elements were collected or `count * 10` buckets
 /// were visited; returns the next cursor. `emit` gets every element of each
 /// visited bucket (filtering by pattern is the caller's job, done after the
 /// walk as Redis does).
-pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&[u8], &V)) -> u64 {
+pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, emit: impl FnMut(&[u8], &V)) -> u64 {
+    walk_budget(dict, cursor, &mut Budget::new(count), emit)
+}
+
+/// [`walk`] on a shared [`Budget`]: returns the next cursor, 0 when `dict`
+/// was walked to its end (with budget possibly left).
+pub fn walk_budget<V>(
+    dict: &Dict<V>,
+    cursor: u64,
+    budget: &mut Budget,
+    mut emit: impl FnMut(&[u8], &V),
+) -> u64 {
     let mut cursor = cursor;
-    let mut found = 0;
-    let mut budget = count.saturating_mul(10);
     loop {
         cursor = dict.scan(cursor, |k, v| {
-            found += 1;
+            budget.found += 1;
             emit(k, v);
         });
-        budget = budget.saturating_sub(1);
-        if cursor == 0 || found >= count || budget == 0 {
+        budget.buckets = budget.buckets.saturating_sub(1);
+        if cursor == 0 || budget.spent() {
             return cursor;
         }
     }
@@ -84,5 +146,37 @@ pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&
 
 /// The SCAN reply: `[cursor, [items...]]`.
 pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![Reply::Bulk(cursor.to_string().into_bytes()), Reply::Array(items)])
+    Reply::Array(vec![
+        Reply::Bulk(cursor.to_string().into_bytes()),
+        Reply::Array(items),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_parses_like_strtoul() {
+        let ok = |s: &[u8]| parse_cursor(s).ok();
+        assert_eq!(ok(b"0"), Some(0));
+        assert_eq!(ok(b""), Some(0));
+        assert_eq!(ok(b"+7"), Some(7));
+        assert_eq!(ok(b"007"), Some(7));
+        assert_eq!(ok(b"-1"), Some(u64::MAX));
+        assert_eq!(ok(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(ok(b"5\0junk"), Some(5));
+        for bad in [
+            &b"18446744073709551616"[..],
+            b" 1",
+            b"1 ",
+            b"-",
+            b"+",
+            b"x",
+            b"--1",
+            b"\t1",
+        ] {
+            assert_eq!(ok(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 }

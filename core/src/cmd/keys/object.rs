@@ -1,0 +1,220 @@
+//! OBJECT ENCODING, FREQ, IDLETIME, REFCOUNT and HELP.
+//!
+//! Encodings are those Redis 7.0 would use, from the one-way `big` flags of
+//! the values (lists are always `quicklist` in 7.0). The engine has no
+//! eviction policy (`maxmemory-policy` is always `noeviction`), so like Redis
+//! under a non-LFU policy, FREQ replies with an error and IDLETIME works.
+
+use crate::cmd::table::{BASE, Command, Keys, flags::*};
+use crate::ctx::Ctx;
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::{Entry, Value};
+use crate::reply::Reply;
+
+/// The key argument of the subcommands.
+const KEY2: Keys = Keys::Range {
+    first: 2,
+    last: 2,
+    step: 1,
+};
+
+/// A key-reading OBJECT subcommand row.
+const fn sub(
+    name: &'static str,
+    handler: super::super::table::Handler,
+    summary: &'static str,
+) -> Command {
+    Command {
+        name,
+        arity: 3,
+        flags: READONLY,
+        acl: &["keyspace", "read", "slow"],
+        keys: KEY2,
+        handler,
+        summary,
+        since: "2.2.3",
+        syntax: "key",
+        ..BASE
+    }
+}
+
+/// OBJECT's subcommands.
+pub(super) const SUBCOMMANDS: &[Command] = &[
+    sub(
+        "encoding",
+        encoding,
+        "Inspect the internal encoding of a Redis object",
+    ),
+    Command {
+        since: "4.0.0",
+        ..sub(
+            "freq",
+            freq,
+            "Get the logarithmic access frequency counter of a Redis object",
+        )
+    },
+    sub(
+        "idletime",
+        idletime,
+        "Get the time since a Redis object was last accessed",
+    ),
+    sub(
+        "refcount",
+        refcount,
+        "Get the number of references to the value of the key",
+    ),
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        acl: &["keyspace", "slow"],
+        handler: help,
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        ..BASE
+    },
+];
+
+/// Redis's reference count of shared objects (`OBJ_SHARED_REFCOUNT`).
+const SHARED_REFCOUNT: i64 = i32::MAX as i64;
+/// Integers below this are Redis's shared objects (`OBJ_SHARED_INTEGERS`).
+const SHARED_INTEGERS: i64 = 10_000;
+/// Longest string Redis stores as `embstr`.
+const EMBSTR_LIMIT: usize = 44;
+
+/// Runs `f` on the entry of the key at argv[2], or replies nil when absent.
+/// The lookup leaves the access time alone, as Redis's OBJECT does.
+fn with_entry(
+    ctx: &mut Ctx<'_>,
+    argv: &[&[u8]],
+    f: impl FnOnce(&Entry, u32) -> CmdResult,
+) -> CmdResult {
+    let lru = ctx.shared().lru_clock();
+    match ctx.peek(argv[2]) {
+        Some(e) => f(e, lru),
+        None => Ok(Reply::Nil),
+    }
+}
+
+/// The integer a string would be stored as (Redis's `tryObjectEncoding`).
+fn as_int(e: &Entry) -> Option<i64> {
+    match &e.value {
+        Value::Str(s) if !e.raw && s.len() <= 20 => crate::num::parse_i64(s),
+        _ => None,
+    }
+}
+
+/// The encoding name Redis 7.0 reports for `e`.
+fn encoding_of(e: &Entry) -> &'static str {
+    match &e.value {
+        Value::Str(s) => {
+            if as_int(e).is_some() {
+                "int"
+            } else if !e.raw && s.len() <= EMBSTR_LIMIT {
+                "embstr"
+            } else {
+                "raw"
+            }
+        }
+        Value::Hash(h) => {
+            if h.big {
+                "hashtable"
+            } else {
+                "listpack"
+            }
+        }
+        Value::List(_) => "quicklist",
+        Value::Set(s) => {
+            if s.big {
+                "hashtable"
+            } else {
+                "intset"
+            }
+        }
+        Value::ZSet(z) => {
+            if z.big {
+                "skiplist"
+            } else {
+                "listpack"
+            }
+        }
+    }
+}
+
+fn encoding(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    with_entry(ctx, argv, |e, _| Ok(Reply::Bulk(encoding_of(e).into())))
+}
+
+/// Small non-negative integers are shared objects in Redis (refcount
+/// INT_MAX); every other value has its own object.
+fn refcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    with_entry(ctx, argv, |e, _| {
+        let shared = as_int(e).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n));
+        Ok(Reply::Int(if shared { SHARED_REFCOUNT } else { 1 }))
+    })
+}
+
+fn idletime(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    with_entry(ctx, argv, |e, lru| {
+        Ok(Reply::Int(lru.saturating_sub(e.access).into()))
+    })
+}
+
+fn freq(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    with_entry(ctx, argv, |_, _| {
+        Err(CmdError::err(
+            "An LFU maxmemory policy is not selected, access frequency not tracked. \
+             Please note that when switching between policies at runtime LRU and LFU data \
+             will take some time to adjust.",
+        ))
+    })
+}
+
+/// The lines of OBJECT HELP, as Redis prints them.
+const HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+fn help(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Ok(Reply::Array(
+        HELP.iter().map(|l| Reply::Status((*l).into())).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn str_entry(s: &str, raw: bool) -> Entry {
+        let mut e = Entry::new(Value::Str(s.into()));
+        e.raw = raw;
+        e
+    }
+
+    #[test]
+    fn string_encodings() {
+        assert_eq!(encoding_of(&str_entry("123", false)), "int");
+        assert_eq!(
+            encoding_of(&str_entry("-9223372036854775808", false)),
+            "int"
+        );
+        assert_eq!(encoding_of(&str_entry("007", false)), "embstr");
+        assert_eq!(encoding_of(&str_entry("123", true)), "raw");
+        assert_eq!(encoding_of(&str_entry(&"x".repeat(44), false)), "embstr");
+        assert_eq!(encoding_of(&str_entry(&"x".repeat(45), false)), "raw");
+    }
+}
