@@ -48,7 +48,9 @@ static ALLOC: Counting = Counting;
 const VALUE: &[u8; 16] = b"0123456789abcdef";
 
 fn keys(n: usize, prefix: &str) -> Vec<Vec<u8>> {
-    (0..n).map(|i| format!("{prefix}{i}").into_bytes()).collect()
+    (0..n)
+        .map(|i| format!("{prefix}{i}").into_bytes())
+        .collect()
 }
 
 fn shuffled(keys: &[Vec<u8>], ops: usize) -> Vec<usize> {
@@ -112,9 +114,21 @@ fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
     let exec_set = time(&order, |i| {
         black_box(engine.execute(&mut s, &[&b"SET"[..], &ks[i], VALUE]));
     });
-    let label = if n >= 1_000_000 { format!("{} M", n / 1_000_000) } else { format!("{} k", n / 1000) };
-    rows.push(Row { name: format!("GET, execute(argv), {label} keys"), ns: exec_get, floor: floor_get });
-    rows.push(Row { name: format!("SET overwrite, execute(argv), {label} keys"), ns: exec_set, floor: floor_set });
+    let label = if n >= 1_000_000 {
+        format!("{} M", n / 1_000_000)
+    } else {
+        format!("{} k", n / 1000)
+    };
+    rows.push(Row {
+        name: format!("GET, execute(argv), {label} keys"),
+        ns: exec_get,
+        floor: floor_get,
+    });
+    rows.push(Row {
+        name: format!("SET overwrite, execute(argv), {label} keys"),
+        ns: exec_set,
+        floor: floor_set,
+    });
 }
 
 fn two_threads(n: usize, ops: usize) -> (f64, f64) {
@@ -178,7 +192,14 @@ fn main() {
         );
     }
     let (one, two) = two_threads(100_000, 2_000_000);
-    println!("\n2 threads on disjoint keys (GET, execute): {:.2} M ops/s vs 1 thread {:.2} M ops/s = {:.2}×", two / 1e6, one / 1e6, two / one);
+    println!(
+        "\n2 threads on disjoint keys (GET, execute): {:.2} M ops/s vs 1 thread {:.2} M ops/s = {:.2}×",
+        two / 1e6,
+        one / 1e6,
+        two / one
+    );
     let (ours, floor) = memory(1_000_000);
-    println!("\nMemory at 1 M keys (`key:N` → 16-byte value), heap bytes per key beyond key+value: kvstore {ours:.1}, floor {floor:.1}");
+    println!(
+        "\nMemory at 1 M keys (`key:N` → 16-byte value), heap bytes per key beyond key+value: kvstore {ours:.1}, floor {floor:.1}"
+    );
 }
