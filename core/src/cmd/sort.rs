@@ -14,6 +14,8 @@
 //! - numeric ties are broken by comparing the elements, ALPHA compares as
 //!   `strcmp` (the C.UTF-8 collation) unless STORE is given (binary compare).
 
+mod partial;
+
 use super::args;
 use super::table::{BASE, Command, Handler, Keys, flags::*};
 use crate::ctx::Ctx;
@@ -186,7 +188,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], readonly: bool) -> CmdResult 
     let mut o = Opts::parse(argv, readonly)?;
     let (mut items, start, end) = load(ctx, argv[1], &mut o)?;
     if !o.dontsort {
-        weigh_and_sort(ctx, &mut items, &o)?;
+        weigh_and_sort(ctx, &mut items, &o, (start, end))?;
     }
     let range = if end >= start {
         &items[start as usize..=end as usize]
@@ -288,8 +290,15 @@ fn all_elements(v: &mut Value) -> Vec<Vec<u8>> {
 }
 
 /// Computes each item's weight (BY pattern or the element itself) and
-/// sorts; a weight that is not a number fails numeric sorting.
-fn weigh_and_sort(ctx: &mut Ctx<'_>, items: &mut [Item], o: &Opts<'_>) -> Result<(), CmdError> {
+/// sorts; a weight that is not a number fails numeric sorting. With BY and
+/// a LIMIT that cuts, Redis sorts only the output range `start..=end` with
+/// its partial quicksort, whose (unstable) order of ties we reproduce.
+fn weigh_and_sort(
+    ctx: &mut Ctx<'_>,
+    items: &mut [Item],
+    o: &Opts<'_>,
+    (start, end): (i64, i64),
+) -> Result<(), CmdError> {
     let by = o.weight_pattern();
     let mut bad = false;
     for it in items.iter_mut() {
@@ -325,8 +334,7 @@ fn weigh_and_sort(ctx: &mut Ctx<'_>, items: &mut [Item], o: &Opts<'_>) -> Result
         }
     };
     let by_set = by.is_some();
-    // A stable sort, like glibc's merge-sort qsort: ties keep vector order.
-    items.sort_by(|a, b| {
+    let order = |a: &Item, b: &Item| {
         let c = if !o.alpha {
             a.score
                 .partial_cmp(&b.score)
@@ -341,7 +349,13 @@ fn weigh_and_sort(ctx: &mut Ctx<'_>, items: &mut [Item], o: &Opts<'_>) -> Result
             cmp_text(&a.elem, &b.elem)
         };
         if o.desc { c.reverse() } else { c }
-    });
+    };
+    if by_set && (start != 0 || end != items.len() as i64 - 1) {
+        partial::sort_range(items, start, end, &order);
+    } else {
+        // A stable sort, like glibc's merge-sort qsort: ties keep vector order.
+        items.sort_by(order);
+    }
     Ok(())
 }
 
