@@ -413,6 +413,16 @@ fn push_end(list: &mut List, left: bool, v: Vec<u8>) {
 // Handlers
 // ---------------------------------------------------------------------------
 
+/// A popped element as a bulk reply (moved, not copied), or nil.
+fn owned_bulk(v: Option<Vec<u8>>) -> Reply {
+    v.map_or(Reply::Nil, Reply::Bulk)
+}
+
+/// Popped elements as an array of bulks (moved, not copied).
+fn owned_bulks(elems: Elements) -> Reply {
+    Reply::Array(elems.into_iter().map(Reply::Bulk).collect())
+}
+
 /// LPUSH/RPUSH/LPUSHX/RPUSHX: the new length (0 for an absent key with X).
 fn push(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool, only_existing: bool) -> CmdResult {
     let key = argv[1];
@@ -432,11 +442,11 @@ fn push(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool, only_existing: bool) -> C
 /// LPOP/RPOP key [count]: one bulk without a count, an array with one.
 fn pop_command(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool) -> CmdResult {
     match argv {
-        [_, key] => Ok(Reply::opt_bulk(pop_one(ctx, key, left)?.as_deref())),
+        [_, key] => Ok(owned_bulk(pop_one(ctx, key, left)?)),
         [_, key, count] => {
             let count = at_least(count, 0, "value is out of range, must be positive")?;
             let popped = pop(ctx, key, left, usize::try_from(count).unwrap_or(usize::MAX))?;
-            Ok(popped.map_or(Reply::NilArray, Reply::bulks))
+            Ok(popped.map_or(Reply::NilArray, owned_bulks))
         }
         _ => Err(CmdError::Arity(if left { "lpop" } else { "rpop" }.into())),
     }
@@ -666,14 +676,14 @@ fn lpos_scan(list: &List, elem: &[u8], o: &LposOpts) -> Vec<usize> {
 
 fn rpoplpush(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let v = move_element(ctx, argv[1], argv[2], false, true)?;
-    Ok(Reply::opt_bulk(v.as_deref()))
+    Ok(owned_bulk(v))
 }
 
 fn lmove(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let from_left = parse_end(argv[3])?;
     let to_left = parse_end(argv[4])?;
     let v = move_element(ctx, argv[1], argv[2], from_left, to_left)?;
-    Ok(Reply::opt_bulk(v.as_deref()))
+    Ok(owned_bulk(v))
 }
 
 /// The parsed arguments of LMPOP/BLMPOP after `numkeys`.
@@ -715,7 +725,7 @@ pub(crate) fn parse_mpop<'a>(
 /// The reply of LMPOP/BLMPOP: `[key, [elements]]`, or a null array.
 pub(crate) fn mpop_reply(popped: Option<(&[u8], Elements)>) -> Reply {
     match popped {
-        Some((key, elems)) => Reply::Array(vec![Reply::bulk(key), Reply::bulks(elems)]),
+        Some((key, elems)) => Reply::Array(vec![Reply::bulk(key), owned_bulks(elems)]),
         None => Reply::NilArray,
     }
 }

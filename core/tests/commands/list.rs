@@ -28,6 +28,34 @@ fn make_string(p: &mut Pair, key: &str) {
     }
 }
 
+/// Gives `key` a TTL on both sides (PEXPIRE on the server; on the engine
+/// PEXPIRE when the keys family provides it, else a direct store).
+fn expire(p: &mut Pair, key: &str, ms: u64) {
+    let ms_arg = ms.to_string();
+    assert_eq!(p.redis.call(&["PEXPIRE", key, &ms_arg]), Reply::Int(1));
+    let ours = p.engine.execute(&mut p.session, &["PEXPIRE", key, &ms_arg]);
+    if ours == Reply::Int(1) {
+        return;
+    }
+    let shared = p.engine.shared();
+    let at = shared.clock.now_ms() + ms;
+    let ks = &shared.keyspace;
+    let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
+    let e = shard.map.get_mut(key.as_bytes()).expect("key exists");
+    assert_eq!(e.expire, 0);
+    e.expire = at;
+    shard.volatile += 1;
+}
+
+/// Asserts that `key` has a TTL on both sides, or on neither.
+fn check_ttl(p: &mut Pair, key: &str, expected: bool) {
+    let theirs = matches!(p.redis.call(&["PTTL", key]), Reply::Int(n) if n >= 0);
+    let ks = &p.engine.shared().keyspace;
+    let shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
+    let ours = shard.map.get(key.as_bytes()).is_some_and(|e| e.expire != 0);
+    assert_eq!((theirs, ours), (expected, expected), "TTL of {key}");
+}
+
 /// Runs each argv (space-separated words) through `check`.
 fn run(p: &mut Pair, cmds: &[&str]) {
     for c in cmds {
@@ -466,6 +494,115 @@ fn lmpop_options() {
             ],
         );
         finish(&mut p);
+    }
+}
+
+#[test]
+fn writes_keep_the_ttl_and_emptied_lists_lose_it() {
+    let mut p = Pair::new();
+    run(&mut p, &["RPUSH a 1 2", "RPUSH b x", "RPUSH one v"]);
+    for k in ["a", "b", "one"] {
+        expire(&mut p, k, 1_000_000);
+    }
+    run(
+        &mut p,
+        &[
+            "LPUSH a 0",
+            "RPUSHX a 3",
+            "LSET a 0 z",
+            "LINSERT a BEFORE z y",
+            "LREM a 1 y",
+            "LTRIM a 0 -1",
+            "RPOPLPUSH a b",
+            "LMOVE one one LEFT RIGHT",
+            "RPOPLPUSH one one",
+        ],
+    );
+    check_ttl(&mut p, "a", true);
+    check_ttl(&mut p, "b", true);
+    check_ttl(&mut p, "one", true);
+    // Emptying a list deletes it; the key then comes back without a TTL.
+    run(
+        &mut p,
+        &["LMOVE one fresh LEFT LEFT", "EXISTS one", "RPUSH one w"],
+    );
+    check_ttl(&mut p, "one", false);
+    check_ttl(&mut p, "fresh", false);
+    run(&mut p, &["LMPOP 1 b LEFT COUNT 10", "RPUSH b x"]);
+    check_ttl(&mut p, "b", false);
+    // (check_same_data needs TTL, from the keys family: compare directly.)
+    run(
+        &mut p,
+        &[
+            "LRANGE a 0 -1",
+            "LRANGE b 0 -1",
+            "LRANGE one 0 -1",
+            "LRANGE fresh 0 -1",
+        ],
+    );
+}
+
+#[test]
+fn expired_keys_count_as_missing() {
+    let mut p = Pair::new();
+    run(&mut p, &["RPUSH src a b", "RPUSH old x"]);
+    make_string(&mut p, "s");
+    expire(&mut p, "s", 5);
+    expire(&mut p, "old", 5);
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    run(
+        &mut p,
+        &[
+            "LPUSHX old y",
+            "LLEN old",
+            "LMOVE src s LEFT LEFT",
+            "LRANGE s 0 -1",
+            "TYPE s",
+            "RPUSH old z",
+            "LRANGE old 0 -1",
+        ],
+    );
+    check_ttl(&mut p, "s", false);
+    check_ttl(&mut p, "old", false);
+    finish(&mut p);
+}
+
+#[test]
+fn arity_errors() {
+    let mut p = Pair::new();
+    p.check(&["RPUSH", "k", "a"]);
+    // (name, Redis arity): too few arguments, and one too many for the
+    // fixed-arity ones.
+    let table: &[(&str, i32)] = &[
+        ("lpush", -3),
+        ("RPUSH", -3),
+        ("lpushx", -3),
+        ("rpushx", -3),
+        ("LPOP", -2),
+        ("rpop", -2),
+        ("llen", 2),
+        ("lrange", 4),
+        ("lindex", 3),
+        ("lset", 4),
+        ("linsert", 5),
+        ("lrem", 4),
+        ("ltrim", 4),
+        ("lpos", -3),
+        ("rpoplpush", 3),
+        ("lmove", 5),
+        ("LMPOP", -4),
+    ];
+    for &(name, arity) in table {
+        let need = arity.unsigned_abs() as usize;
+        let mut argv = vec![name, "k", "1", "LEFT", "0", "x"];
+        for n in 1..need {
+            p.check(&argv[..n]);
+        }
+        if arity > 0 {
+            argv.truncate(need);
+            argv.push("extra");
+            p.check(&argv);
+        }
     }
 }
 
