@@ -64,10 +64,14 @@ fn run(p: &mut Pair, cmds: &[&str]) {
     }
 }
 
-/// Compares the whole keyspaces. The string keys are dropped first: reading
-/// them back needs GET, which belongs to the strings family.
+/// Compares the whole keyspaces. The string keys (of dbs 0 and 1, the ones
+/// the tests use) are dropped first: reading them back needs GET, which
+/// belongs to the strings family.
 fn finish(p: &mut Pair) {
-    p.check(&["DEL", "s", "str"]);
+    for db in ["1", "0"] {
+        p.check(&["SELECT", db]);
+        p.check(&["DEL", "s", "str"]);
+    }
     p.check_same_data();
 }
 
@@ -607,6 +611,36 @@ fn arity_errors() {
 }
 
 #[test]
+fn long_lists() {
+    let mut p = Pair::new();
+    let mut push = vec!["RPUSH".to_string(), "big".into()];
+    push.extend((0..600).map(|i| (i % 7).to_string()));
+    p.check(&push);
+    run(
+        &mut p,
+        &[
+            "LPOS big 3 COUNT 0",
+            "LPOS big 3 RANK -10 COUNT 5 MAXLEN 200",
+            "LINDEX big 333",
+            "LINDEX big -333",
+            "LRANGE big 250 260",
+            "LREM big -20 4",
+            "LREM big 30 5",
+            "LINSERT big AFTER 6 x",
+            "LSET big 400 y",
+            "LPOP big 50",
+            "RPOP big 50",
+            "LMPOP 1 big RIGHT COUNT 25",
+            "LTRIM big 10 -10",
+            "LLEN big",
+            "LMOVE big big RIGHT LEFT",
+            "LRANGE big 0 -1",
+        ],
+    );
+    finish(&mut p);
+}
+
+#[test]
 fn huge_and_bad_arguments() {
     let mut p = Pair::new();
     run(
@@ -757,6 +791,7 @@ fn random_command(r: &mut SmallRng) -> Vec<String> {
             v
         }
         19 if r.random_bool(0.3) => vec!["DEL".into(), k.into()],
+        20 if r.random_bool(0.1) => vec!["SELECT".into(), r.random_range(0..2).to_string()],
         _ => vec!["EXISTS".into(), k.into()],
     }
 }
