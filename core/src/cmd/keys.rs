@@ -15,7 +15,7 @@ use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{DB_COUNT, Entry};
+use crate::keyspace::DB_COUNT;
 use crate::reply::Reply;
 
 /// Every key argument from index 1 on.
@@ -429,14 +429,13 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if ctx.get(src).is_none() {
         return Ok(Reply::Int(0));
     }
-    let e = ctx.entry(src).expect("just read");
-    let mut copy = Entry::new(e.value.clone());
-    copy.raw = e.raw;
-    copy.expire = e.expire;
-    copy.access = ctx.shared().lru_clock();
     if ctx.entry_in(db, dst).is_some() && !replace {
         return Ok(Reply::Int(0));
     }
+    // The copy keeps everything (encoding flags, deadline) but is a new
+    // object for OBJECT IDLETIME.
+    let mut copy = ctx.entry(src).expect("just read").clone();
+    copy.access = ctx.shared().lru_clock();
     ctx.insert_entry_in(db, dst, copy);
     ctx.modified(dst);
     Ok(Reply::Int(1))

@@ -191,7 +191,8 @@ fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], millis: bool, report: Report) -> C
     Ok(Reply::Int(if millis {
         ms
     } else {
-        ms.saturating_add(500) / 1000
+        // Redis computes this in C: a deadline near i64::MAX wraps.
+        ms.wrapping_add(500) / 1000
     }))
 }
 
