@@ -910,12 +910,14 @@ fn random_key_command(r: &mut SmallRng) -> Vec<String> {
         12 => vec!["MOVE".into(), k(r), r.random_range(-1..3).to_string()],
         13 => vec!["TOUCH".into(), k(r), k(r)],
         14 => {
-            let cmd = ["EXPIRE", "PEXPIRE"].choose(r).unwrap();
-            let mut v = vec![
-                cmd.to_string(),
-                k(r),
-                r.random_range(-10..100_000).to_string(),
-            ];
+            // Deadlines are either past (immediate delete) or far enough
+            // ahead that no key expires between the two servers' clocks.
+            let (cmd, unit) = *[("EXPIRE", 1), ("PEXPIRE", 1000)].choose(r).unwrap();
+            let t = match r.random_bool(0.2) {
+                true => r.random_range(-10..=0),
+                false => r.random_range(100..200) * unit,
+            };
+            let mut v = vec![cmd.to_string(), k(r), t.to_string()];
             if r.random_bool(0.5) {
                 v.push(
                     ["NX", "XX", "GT", "LT", "nx", "BAD"]
