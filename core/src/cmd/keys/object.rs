@@ -1,9 +1,9 @@
 //! OBJECT ENCODING, FREQ, IDLETIME, REFCOUNT and HELP.
 //!
 //! Encodings are those Redis 7.0 would use, from the one-way `big` flags of
-//! the values (lists are always `quicklist` in 7.0). The engine has no
-//! eviction policy (`maxmemory-policy` is always `noeviction`), so like Redis
-//! under a non-LFU policy, FREQ replies with an error and IDLETIME works.
+//! the values (lists are always `quicklist` in 7.0). As in Redis, FREQ
+//! needs an LFU `maxmemory-policy` and IDLETIME a non-LFU one; each replies
+//! Redis's error otherwise.
 
 use crate::cmd::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
@@ -154,19 +154,58 @@ fn refcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     })
 }
 
+/// Redis's text for both policy mismatches (`selected` or `not selected`).
+fn policy_error(lfu: &str) -> CmdError {
+    CmdError::err(format!(
+        "An LFU maxmemory policy is {lfu}, {} not tracked. Please note that when switching \
+         between policies at runtime LRU and LFU data will take some time to adjust.",
+        if lfu == "selected" {
+            "idle time"
+        } else {
+            "access frequency"
+        }
+    ))
+}
+
+/// True when `maxmemory-policy` is an LFU one (Redis's `MAXMEMORY_FLAG_LFU`).
+fn lfu_policy(ctx: &Ctx<'_>) -> bool {
+    ctx.shared()
+        .config
+        .get("maxmemory-policy")
+        .is_some_and(|p| p.contains("lfu"))
+}
+
 fn idletime(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    let lfu = lfu_policy(ctx);
     with_entry(ctx, argv, |e, lru| {
+        if lfu {
+            return Err(policy_error("selected"));
+        }
         Ok(Reply::Int(lru.saturating_sub(e.access).into()))
     })
 }
 
+/// Redis's initial LFU counter of a new object (`LFU_INIT_VAL`).
+const LFU_INIT_VAL: i64 = 5;
+
+/// Under an LFU policy, Redis reports a logarithmic access counter that
+/// starts at 5 and decays by one every `lfu-decay-time` minutes without
+/// access. The engine keeps one access time per key, not that counter, so
+/// it reports the decayed initial value: exact for keys not read since they
+/// were written, a lower bound otherwise.
 fn freq(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    with_entry(ctx, argv, |_, _| {
-        Err(CmdError::err(
-            "An LFU maxmemory policy is not selected, access frequency not tracked. \
-             Please note that when switching between policies at runtime LRU and LFU data \
-             will take some time to adjust.",
-        ))
+    let lfu = lfu_policy(ctx);
+    let decay = match ctx.shared().config.get("lfu-decay-time") {
+        Some(v) => v.parse::<i64>().unwrap_or(1),
+        None => 1,
+    };
+    with_entry(ctx, argv, |e, lru| {
+        if !lfu {
+            return Err(policy_error("not selected"));
+        }
+        let idle_minutes = i64::from(lru.saturating_sub(e.access)) / 60;
+        let periods = if decay > 0 { idle_minutes / decay } else { 0 };
+        Ok(Reply::Int((LFU_INIT_VAL - periods).max(0)))
     })
 }
 
@@ -203,6 +242,22 @@ mod tests {
         let mut e = Entry::new(Value::Str(s.into()));
         e.raw = raw;
         e
+    }
+
+    #[test]
+    fn policy_errors_are_redis_texts() {
+        assert_eq!(
+            policy_error("not selected").to_string(),
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust."
+        );
+        assert_eq!(
+            policy_error("selected").to_string(),
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time \
+             to adjust."
+        );
     }
 
     #[test]
