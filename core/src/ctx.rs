@@ -243,6 +243,7 @@ impl<'a> Ctx<'a> {
             Some(e) => {
                 e.value = value;
                 e.raw = false;
+                e.not_int = false;
             }
             None => self.set(key, value),
         }
