@@ -13,7 +13,11 @@ use crate::reply::Reply;
 use crate::types::bits::{self, Overflow};
 
 /// The one key at index 1.
-const KEY1: Keys = Keys::Range { first: 1, last: 1, step: 1 };
+const KEY1: Keys = Keys::Range {
+    first: 1,
+    last: 1,
+    step: 1,
+};
 
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
@@ -74,7 +78,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -4,
         flags: WRITE | DENYOOM,
         acl: &["write", "bitmap", "slow"],
-        keys: Keys::Range { first: 2, last: -1, step: 1 },
+        keys: Keys::Range {
+            first: 2,
+            last: -1,
+            step: 1,
+        },
         handler: bitop,
         summary: "Perform bitwise operations between strings",
         since: "2.6.0",
@@ -233,7 +241,9 @@ struct Span {
 fn span(start: i64, end: i64, len: usize, bit_unit: bool) -> Option<Span> {
     let total = if bit_unit { len as i64 * 8 } else { len as i64 };
     let start = if start < 0 { start + total } else { start }.max(0);
-    let end = if end < 0 { end + total } else { end }.max(0).min(total - 1);
+    let end = if end < 0 { end + total } else { end }
+        .max(0)
+        .min(total - 1);
     if start > end {
         return None;
     }
@@ -276,7 +286,9 @@ fn bitcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Ok(Reply::Int(0));
     };
     let outside = bits::popcount(&[s[r.start] & r.first_out, s[r.end] & r.last_out]);
-    Ok(Reply::Int((bits::popcount(&s[r.start..=r.end]) - outside) as i64))
+    Ok(Reply::Int(
+        (bits::popcount(&s[r.start..=r.end]) - outside) as i64,
+    ))
 }
 
 fn bitpos(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -543,7 +555,11 @@ impl FieldOp {
         let incr = self.kind == FieldKind::IncrBy;
         let (old, new, overflowed) = if self.signed {
             let old = bits::get_signed(s, self.offset, self.bits);
-            let (base, by) = if incr { (old, self.value) } else { (self.value, 0) };
+            let (base, by) = if incr {
+                (old, self.value)
+            } else {
+                (self.value, 0)
+            };
             let (new, o) = bits::add_signed(base, by, self.bits, self.overflow);
             (old, new as u64, o)
         } else {
@@ -620,17 +636,32 @@ mod tests {
     fn spans_clamp_and_mask() {
         assert_eq!(
             span(0, -1, 3, false),
-            Some(Span { start: 0, end: 2, first_out: 0, last_out: 0 })
+            Some(Span {
+                start: 0,
+                end: 2,
+                first_out: 0,
+                last_out: 0
+            })
         );
         assert_eq!(span(2, 1, 3, false), None);
         assert_eq!(span(0, -1, 0, false), None);
         assert_eq!(
             span(3, 12, 3, true),
-            Some(Span { start: 0, end: 1, first_out: 0b1110_0000, last_out: 0b0000_0111 })
+            Some(Span {
+                start: 0,
+                end: 1,
+                first_out: 0b1110_0000,
+                last_out: 0b0000_0111
+            })
         );
         assert_eq!(
             span(-100, 100, 2, true),
-            Some(Span { start: 0, end: 1, first_out: 0, last_out: 0 })
+            Some(Span {
+                start: 0,
+                end: 1,
+                first_out: 0,
+                last_out: 0
+            })
         );
     }
 

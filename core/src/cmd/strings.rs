@@ -19,7 +19,11 @@ use crate::reply::Reply;
 use std::io::Write;
 
 /// The one key at index 1.
-const KEY1: Keys = Keys::Range { first: 1, last: 1, step: 1 };
+const KEY1: Keys = Keys::Range {
+    first: 1,
+    last: 1,
+    step: 1,
+};
 
 /// Rows of the single-key string commands that differ only in name, arity,
 /// flags, handler and docs.
@@ -48,7 +52,16 @@ const WRITE_SLOW: &[&str] = &["write", "string", "slow"];
 
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
-    row!("get", 2, READONLY | FAST, READ_FAST, get_cmd, "Get the value of a key", "1.0.0", "key"),
+    row!(
+        "get",
+        2,
+        READONLY | FAST,
+        READ_FAST,
+        get_cmd,
+        "Get the value of a key",
+        "1.0.0",
+        "key"
+    ),
     row!(
         "set",
         -3,
@@ -94,7 +107,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: READONLY | FAST,
         acl: READ_FAST,
-        keys: Keys::Range { first: 1, last: -1, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: -1,
+            step: 1,
+        },
         handler: mget,
         summary: "Get the values of all the given keys",
         group: "string",
@@ -106,7 +123,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        keys: Keys::Range { first: 1, last: -1, step: 2 },
+        keys: Keys::Range {
+            first: 1,
+            last: -1,
+            step: 2,
+        },
         handler: mset,
         summary: "Set multiple keys to multiple values",
         since: "1.0.1",
@@ -119,7 +140,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        keys: Keys::Range { first: 1, last: -1, step: 2 },
+        keys: Keys::Range {
+            first: 1,
+            last: -1,
+            step: 2,
+        },
         handler: msetnx,
         summary: "Set multiple keys to multiple values, only if none of the keys exist",
         since: "1.0.1",
@@ -262,7 +287,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: READONLY,
         acl: READ_SLOW,
-        keys: Keys::Range { first: 1, last: 2, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: 2,
+            step: 1,
+        },
         handler: lcs,
         summary: "Find longest common substring",
         since: "7.0.0",
@@ -498,12 +527,24 @@ fn setnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn setex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let opts = ExtOpts::with(opt::EX, argv[2]);
-    set_generic(ctx, &[argv[0], argv[1], argv[3]], opts, "setex", (Reply::ok(), Reply::Nil))
+    set_generic(
+        ctx,
+        &[argv[0], argv[1], argv[3]],
+        opts,
+        "setex",
+        (Reply::ok(), Reply::Nil),
+    )
 }
 
 fn psetex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let opts = ExtOpts::with(opt::PX, argv[2]);
-    set_generic(ctx, &[argv[0], argv[1], argv[3]], opts, "psetex", (Reply::ok(), Reply::Nil))
+    set_generic(
+        ctx,
+        &[argv[0], argv[1], argv[3]],
+        opts,
+        "psetex",
+        (Reply::ok(), Reply::Nil),
+    )
 }
 
 /// Redis's `setGenericCommand` for `argv` = [name, key, value]: validates
@@ -1069,6 +1110,51 @@ mod tests {
             let e = shard.map.get(key.as_bytes()).expect(key);
             assert_eq!(encoding(e), enc, "{key}");
         }
+    }
+
+    /// Results larger than `proto-max-bulk-len` are refused before any
+    /// allocation; results up to it are fine.
+    #[test]
+    fn size_limits_follow_proto_max_bulk_len() {
+        let engine = crate::Engine::new();
+        engine
+            .shared()
+            .config
+            .set("proto-max-bulk-len", "2000000")
+            .unwrap();
+        let mut s = engine.session();
+        let mut run = |argv: &[&str]| engine.execute(&mut s, argv);
+        let too_big =
+            Reply::Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)".into());
+        let bad_offset = Reply::Error("ERR bit offset is not an integer or out of range".into());
+        assert_eq!(run(&["SETRANGE", "k", "1999999", "xy"]), too_big);
+        assert_eq!(run(&["EXISTS", "k"]), Reply::Int(0));
+        assert_eq!(
+            run(&["SETRANGE", "k", "1999998", "xy"]),
+            Reply::Int(2_000_000)
+        );
+        assert_eq!(run(&["APPEND", "k", "z"]), too_big);
+        assert_eq!(
+            run(&["SETRANGE", "k", "1999999", "z"]),
+            Reply::Int(2_000_000)
+        );
+        assert_eq!(run(&["SETBIT", "b", "16000000", "1"]), bad_offset);
+        assert_eq!(run(&["SETBIT", "b", "15999999", "1"]), Reply::Int(0));
+        assert_eq!(run(&["GETBIT", "b", "16000000"]), bad_offset);
+        assert_eq!(run(&["BITFIELD", "b", "GET", "u8", "#2000000"]), bad_offset);
+        assert_eq!(
+            run(&["BITFIELD_RO", "b", "GET", "u8", "#1999999"]),
+            Reply::Array(vec![Reply::Int(1)])
+        );
+        let long = "ab".repeat(400);
+        run(&["MSET", "x", &long, "y", &long]);
+        assert_eq!(
+            run(&["LCS", "x", "y", "LEN"]),
+            Reply::Error(
+                "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+                    .into()
+            )
+        );
     }
 
     #[test]

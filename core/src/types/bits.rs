@@ -149,7 +149,8 @@ pub fn add_signed(value: i64, incr: i64, bits: u32, ow: Overflow) -> (i64, bool)
     let maxincr = (max as u64).wrapping_sub(value as u64) as i64;
     let minincr = min.wrapping_sub(value);
     let wide = bits != 64;
-    let over = value > max || (wide && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
+    let over =
+        value > max || (wide && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
     let under =
         value < min || (wide && incr < minincr) || (value < 0 && incr < 0 && incr < minincr);
     let limit = if over { max } else { min };
@@ -209,7 +210,11 @@ mod tests {
         assert_eq!(get_signed(&s, 3, 64), -1);
         assert_eq!(s[0], 0x1f);
         assert_eq!(s[8], 0xe0);
-        assert_eq!(get_unsigned(&[0xab], 4, 8), 0xb0, "zero padded past the end");
+        assert_eq!(
+            get_unsigned(&[0xab], 4, 8),
+            0xb0,
+            "zero padded past the end"
+        );
     }
 
     #[test]
@@ -221,9 +226,15 @@ mod tests {
         assert_eq!(add_unsigned(5, 1, 8, Overflow::Fail), (6, false));
         assert_eq!(add_signed(127, 1, 8, Overflow::Wrap), (-128, true));
         assert_eq!(add_signed(-128, -1, 8, Overflow::Sat), (-128, true));
-        assert_eq!(add_signed(i64::MAX, 1, 64, Overflow::Wrap), (i64::MIN, true));
+        assert_eq!(
+            add_signed(i64::MAX, 1, 64, Overflow::Wrap),
+            (i64::MIN, true)
+        );
         assert_eq!(add_signed(i64::MAX, 1, 64, Overflow::Sat), (i64::MAX, true));
-        assert_eq!(add_signed(i64::MIN, -1, 64, Overflow::Sat), (i64::MIN, true));
+        assert_eq!(
+            add_signed(i64::MIN, -1, 64, Overflow::Sat),
+            (i64::MIN, true)
+        );
         assert_eq!(add_signed(-5, 3, 64, Overflow::Fail), (-2, false));
         // SET checks the new value with a zero increment.
         assert_eq!(add_signed(300, 0, 8, Overflow::Wrap), (44, true));

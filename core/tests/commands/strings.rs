@@ -393,7 +393,12 @@ fn append_strlen_ranges() {
             &["GETRANGE", "k", "0", "-1"],
             &["GETRANGE", "k", "-100", "100"],
             &["GETRANGE", "k", "100", "200"],
-            &["GETRANGE", "k", "-9223372036854775808", "9223372036854775807"],
+            &[
+                "GETRANGE",
+                "k",
+                "-9223372036854775808",
+                "9223372036854775807",
+            ],
             &["GETRANGE", "k", "a", "1"],
             &["GETRANGE", "k", "0", "b"],
             &["GETRANGE", "k", "0"],
@@ -567,7 +572,16 @@ fn lcs() {
             &["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
             &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
             &["LCS", "a", "b", "IDX", "MINMATCHLEN", "-4"],
-            &["LCS", "a", "b", "idx", "minmatchlen", "2", "minmatchlen", "0"],
+            &[
+                "LCS",
+                "a",
+                "b",
+                "idx",
+                "minmatchlen",
+                "2",
+                "minmatchlen",
+                "0",
+            ],
             &["LCS", "a", "b", "LEN", "WITHMATCHLEN", "MINMATCHLEN", "3"],
             &["LCS", "a", "b", "LEN", "IDX"],
             &["LCS", "a", "b", "IDX", "LEN"],
@@ -675,9 +689,15 @@ fn expiry_with_manual_clock() {
     run(&["SET", "a", "1", "PXAT", &(now + 10).to_string()]);
     run(&["SET", "b", "1", "EXAT", &(b_at / 1000).to_string()]);
     clock.advance(9);
-    assert_eq!(run(&["MGET", "a", "b"]), Reply::Array(vec![bulk("1"), bulk("1")]));
+    assert_eq!(
+        run(&["MGET", "a", "b"]),
+        Reply::Array(vec![bulk("1"), bulk("1")])
+    );
     clock.advance(2);
-    assert_eq!(run(&["MGET", "a", "b"]), Reply::Array(vec![Reply::Nil, bulk("1")]));
+    assert_eq!(
+        run(&["MGET", "a", "b"]),
+        Reply::Array(vec![Reply::Nil, bulk("1")])
+    );
     clock.set(b_at + 1);
     assert_eq!(run(&["GET", "b"]), Reply::Nil);
     // GETEX sets and removes deadlines; INCR keeps them.
@@ -723,8 +743,23 @@ const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "list"];
 /// Values that exercise the integer, float and plain string paths.
 fn random_value(r: &mut SmallRng) -> Vec<u8> {
     const VALUES: &[&str] = &[
-        "", "0", "1", "-1", "10", "99", "abc", "hello world", "1.5", "-0.25", "1e3", "0x10",
-        " 1", "9223372036854775807", "-9223372036854775808", "123456789012345678901", "007",
+        "",
+        "0",
+        "1",
+        "-1",
+        "10",
+        "99",
+        "abc",
+        "hello world",
+        "1.5",
+        "-0.25",
+        "1e3",
+        "0x10",
+        " 1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "123456789012345678901",
+        "007",
         "inf",
     ];
     if r.random_bool(0.3) {
@@ -764,23 +799,61 @@ fn random_set_opts(r: &mut SmallRng, getex: bool) -> Vec<String> {
 fn random_command(r: &mut SmallRng) -> Vec<Vec<u8>> {
     let key = |r: &mut SmallRng| pick(r, KEYS).as_bytes().to_vec();
     let int = |r: &mut SmallRng| {
-        pick(r, &["0", "1", "-1", "3", "-3", "7", "100", "-100", "x", "9223372036854775807", "-9223372036854775808"])
-            .as_bytes()
-            .to_vec()
+        pick(
+            r,
+            &[
+                "0",
+                "1",
+                "-1",
+                "3",
+                "-3",
+                "7",
+                "100",
+                "-100",
+                "x",
+                "9223372036854775807",
+                "-9223372036854775808",
+            ],
+        )
+        .as_bytes()
+        .to_vec()
     };
     let name = pick(
         r,
         &[
-            "GET", "SET", "SETNX", "SETEX", "PSETEX", "MGET", "MSET", "MSETNX", "GETSET", "GETDEL",
-            "GETEX", "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "INCR", "DECR", "INCRBY",
-            "DECRBY", "INCRBYFLOAT", "LCS",
+            "GET",
+            "SET",
+            "SETNX",
+            "SETEX",
+            "PSETEX",
+            "MGET",
+            "MSET",
+            "MSETNX",
+            "GETSET",
+            "GETDEL",
+            "GETEX",
+            "APPEND",
+            "STRLEN",
+            "GETRANGE",
+            "SUBSTR",
+            "SETRANGE",
+            "INCR",
+            "DECR",
+            "INCRBY",
+            "DECRBY",
+            "INCRBYFLOAT",
+            "LCS",
         ],
     );
     let mut argv: Vec<Vec<u8>> = vec![name.as_bytes().to_vec(), key(r)];
     match name {
         "SET" => {
             argv.push(random_value(r));
-            argv.extend(random_set_opts(r, false).into_iter().map(String::into_bytes));
+            argv.extend(
+                random_set_opts(r, false)
+                    .into_iter()
+                    .map(String::into_bytes),
+            );
         }
         "GETEX" => argv.extend(random_set_opts(r, true).into_iter().map(String::into_bytes)),
         "SETNX" | "GETSET" | "APPEND" => argv.push(random_value(r)),
@@ -808,18 +881,54 @@ fn random_command(r: &mut SmallRng) -> Vec<Vec<u8>> {
             argv.push(int(r));
         }
         "SETRANGE" => {
-            let off = pick(r, &["0", "1", "3", "10", "-1", "x", "9223372036854775807", "536870912"]);
+            let off = pick(
+                r,
+                &[
+                    "0",
+                    "1",
+                    "3",
+                    "10",
+                    "-1",
+                    "x",
+                    "9223372036854775807",
+                    "536870912",
+                ],
+            );
             argv.push(off.into());
             argv.push(random_value(r));
         }
         "INCRBY" | "DECRBY" => argv.push(int(r)),
         "INCRBYFLOAT" => argv.push(
-            pick(r, &["1", "-1", "0.5", "1e2", "abc", "inf", "-2.25", "0x1p3", "100000000000000000000"])
-                .into(),
+            pick(
+                r,
+                &[
+                    "1",
+                    "-1",
+                    "0.5",
+                    "1e2",
+                    "abc",
+                    "inf",
+                    "-2.25",
+                    "0x1p3",
+                    "100000000000000000000",
+                ],
+            )
+            .into(),
         ),
         "LCS" => {
             argv.push(key(r));
-            let opt = pick(r, &["", "LEN", "IDX", "IDX WITHMATCHLEN", "IDX MINMATCHLEN 2", "LEN IDX", "BAD"]);
+            let opt = pick(
+                r,
+                &[
+                    "",
+                    "LEN",
+                    "IDX",
+                    "IDX WITHMATCHLEN",
+                    "IDX MINMATCHLEN 2",
+                    "LEN IDX",
+                    "BAD",
+                ],
+            );
             argv.extend(opt.split_whitespace().map(|w| w.as_bytes().to_vec()));
         }
         _ => {}
