@@ -4,7 +4,7 @@
 //! `bitops.c`, as the error a client sees depends on it.
 
 use super::args;
-use super::strings::{add_string, c_str, max_bulk_len};
+use super::strings::{add_string, c_str, get as read, max_bulk_len};
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
@@ -169,11 +169,6 @@ fn with_bits<R>(
     let r = f(&mut s);
     add_string(ctx, key, s, true);
     Ok(r)
-}
-
-/// The string at `key` for a read: None when absent, or WRONGTYPE.
-fn read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8]>, CmdError> {
-    super::strings::get(ctx, key)
 }
 
 // ---------------------------------------------------------------------------

@@ -236,7 +236,19 @@ fn set_expiry_and_keepttl() {
         p.check(argv);
         check_ttl(&mut p, "n");
     }
-    finish(&mut p, &["k".into(), "n".into()], &["list"]);
+    // BITOP's destination loses its TTL; an empty result deletes it.
+    p.check(&["SET", "d", "x", "EX", "100"]);
+    p.check(&["BITOP", "NOT", "d", "n"]);
+    check_ttl(&mut p, "d");
+    p.check(&["SET", "d", "x", "EX", "100"]);
+    p.check(&["BITOP", "AND", "d", "nokey"]);
+    check_ttl(&mut p, "d");
+    p.check(&["SET", "d", "x", "PX", "100000"]);
+    p.check(&["GETDEL", "d"]);
+    check_ttl(&mut p, "d");
+    p.check(&["MSET", "d", "1", "n", "2"]);
+    check_ttl(&mut p, "d");
+    finish(&mut p, &["k".into(), "n".into(), "d".into()], &["list"]);
 }
 
 #[test]
@@ -620,6 +632,29 @@ fn lcs_random_strings() {
         p.check(&["LCS", "a", "b", "IDX", "WITHMATCHLEN"]);
         p.check(&["LCS", "b", "a", "IDX", "MINMATCHLEN", "2"]);
     }
+}
+
+#[test]
+fn other_databases() {
+    let mut p = Pair::new();
+    run(
+        &mut p,
+        &[
+            &["SELECT", "3"],
+            &["SET", "k", "v", "EX", "100"],
+            &["MSET", "a", "1", "b", "2"],
+            &["INCR", "a"],
+            &["APPEND", "b", "x"],
+            &["SETBIT", "c", "9", "1"],
+            &["SELECT", "0"],
+            &["MGET", "k", "a", "b", "c"],
+            &["SET", "k", "db0"],
+            &["SELECT", "3"],
+            &["GETEX", "k", "PERSIST"],
+            &["GET", "k"],
+        ],
+    );
+    p.check_same_data();
 }
 
 #[test]
