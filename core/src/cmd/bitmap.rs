@@ -19,6 +19,13 @@ const KEY1: Keys = Keys::Range {
     step: 1,
 };
 
+/// A row of this family (group `bitmap`, one key at index 1 unless overridden).
+const ROW: Command = Command {
+    group: "bitmap",
+    keys: KEY1,
+    ..BASE
+};
+
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
@@ -26,52 +33,44 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 4,
         flags: WRITE | DENYOOM,
         acl: &["write", "bitmap", "slow"],
-        keys: KEY1,
         handler: setbit,
         summary: "Sets or clears the bit at offset in the string value stored at key",
         since: "2.2.0",
-        group: "bitmap",
         syntax: "key offset value",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "getbit",
         arity: 3,
         flags: READONLY | FAST,
         acl: &["read", "bitmap", "fast"],
-        keys: KEY1,
         handler: getbit,
         summary: "Returns the bit value at offset in the string value stored at key",
         since: "2.2.0",
-        group: "bitmap",
         syntax: "key offset",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "bitcount",
         arity: -2,
         flags: READONLY,
         acl: &["read", "bitmap", "slow"],
-        keys: KEY1,
         handler: bitcount,
         summary: "Count set bits in a string",
         since: "2.6.0",
-        group: "bitmap",
         syntax: "key [start end [BYTE | BIT]]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "bitpos",
         arity: -3,
         flags: READONLY,
         acl: &["read", "bitmap", "slow"],
-        keys: KEY1,
         handler: bitpos,
         summary: "Find first bit set or clear in a string",
         since: "2.8.7",
-        group: "bitmap",
         syntax: "key bit [start [end [BYTE | BIT]]]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "bitop",
@@ -86,35 +85,30 @@ pub(crate) const COMMANDS: &[Command] = &[
         handler: bitop,
         summary: "Perform bitwise operations between strings",
         since: "2.6.0",
-        group: "bitmap",
         syntax: "operation destkey key [key ...]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "bitfield",
         arity: -2,
         flags: WRITE | DENYOOM,
         acl: &["write", "bitmap", "slow"],
-        keys: KEY1,
         handler: bitfield,
         summary: "Perform arbitrary bitfield integer operations on strings",
         since: "3.2.0",
-        group: "bitmap",
         syntax: "key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "bitfield_ro",
         arity: -2,
         flags: READONLY | FAST,
         acl: &["read", "bitmap", "fast"],
-        keys: KEY1,
         handler: bitfield_ro,
         summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
         since: "6.0.0",
-        group: "bitmap",
         syntax: "key [GET encoding offset [GET encoding offset ...]]",
-        ..BASE
+        ..ROW
     },
 ];
 

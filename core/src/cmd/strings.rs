@@ -25,83 +25,73 @@ const KEY1: Keys = Keys::Range {
     step: 1,
 };
 
-/// Rows of the single-key string commands that differ only in name, arity,
-/// flags, handler and docs.
-macro_rules! row {
-    ($name:literal, $arity:expr, $flags:expr, $acl:expr, $handler:expr, $summary:literal, $since:literal, $syntax:literal) => {
-        Command {
-            name: $name,
-            arity: $arity,
-            flags: $flags,
-            acl: $acl,
-            keys: KEY1,
-            handler: $handler,
-            summary: $summary,
-            since: $since,
-            group: "string",
-            syntax: $syntax,
-            ..BASE
-        }
-    };
-}
-
+/// ACL categories of the fast and slow reads and writes.
 const READ_FAST: &[&str] = &["read", "string", "fast"];
 const READ_SLOW: &[&str] = &["read", "string", "slow"];
 const WRITE_FAST: &[&str] = &["write", "string", "fast"];
 const WRITE_SLOW: &[&str] = &["write", "string", "slow"];
 
+/// A row of this family (group `string`, one key at index 1 unless overridden).
+const ROW: Command = Command {
+    group: "string",
+    keys: KEY1,
+    ..BASE
+};
+
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
-    row!(
-        "get",
-        2,
-        READONLY | FAST,
-        READ_FAST,
-        get_cmd,
-        "Get the value of a key",
-        "1.0.0",
-        "key"
-    ),
-    row!(
-        "set",
-        -3,
-        WRITE | DENYOOM,
-        WRITE_SLOW,
-        set_cmd,
-        "Set the string value of a key",
-        "1.0.0",
-        "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]"
-    ),
-    row!(
-        "setnx",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        setnx,
-        "Set the value of a key, only if the key does not exist",
-        "1.0.0",
-        "key value"
-    ),
-    row!(
-        "setex",
-        4,
-        WRITE | DENYOOM,
-        WRITE_SLOW,
-        setex,
-        "Set the value and expiration of a key",
-        "2.0.0",
-        "key seconds value"
-    ),
-    row!(
-        "psetex",
-        4,
-        WRITE | DENYOOM,
-        WRITE_SLOW,
-        psetex,
-        "Set the value and expiration in milliseconds of a key",
-        "2.6.0",
-        "key milliseconds value"
-    ),
+    Command {
+        name: "get",
+        arity: 2,
+        flags: READONLY | FAST,
+        acl: READ_FAST,
+        handler: get_cmd,
+        summary: "Get the value of a key",
+        syntax: "key",
+        ..ROW
+    },
+    Command {
+        name: "set",
+        arity: -3,
+        flags: WRITE | DENYOOM,
+        acl: WRITE_SLOW,
+        handler: set_cmd,
+        summary: "Set the string value of a key",
+        syntax: "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
+        ..ROW
+    },
+    Command {
+        name: "setnx",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: setnx,
+        summary: "Set the value of a key, only if the key does not exist",
+        syntax: "key value",
+        ..ROW
+    },
+    Command {
+        name: "setex",
+        arity: 4,
+        flags: WRITE | DENYOOM,
+        acl: WRITE_SLOW,
+        handler: setex,
+        summary: "Set the value and expiration of a key",
+        since: "2.0.0",
+        syntax: "key seconds value",
+        ..ROW
+    },
+    Command {
+        name: "psetex",
+        arity: 4,
+        flags: WRITE | DENYOOM,
+        acl: WRITE_SLOW,
+        handler: psetex,
+        summary: "Set the value and expiration in milliseconds of a key",
+        since: "2.6.0",
+        syntax: "key milliseconds value",
+        ..ROW
+    },
     Command {
         name: "mget",
         arity: -2,
@@ -114,9 +104,8 @@ pub(crate) const COMMANDS: &[Command] = &[
         },
         handler: mget,
         summary: "Get the values of all the given keys",
-        group: "string",
         syntax: "key [key ...]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "mset",
@@ -131,9 +120,8 @@ pub(crate) const COMMANDS: &[Command] = &[
         handler: mset,
         summary: "Set multiple keys to multiple values",
         since: "1.0.1",
-        group: "string",
         syntax: "key value [key value ...]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "msetnx",
@@ -148,140 +136,146 @@ pub(crate) const COMMANDS: &[Command] = &[
         handler: msetnx,
         summary: "Set multiple keys to multiple values, only if none of the keys exist",
         since: "1.0.1",
-        group: "string",
         syntax: "key value [key value ...]",
-        ..BASE
+        ..ROW
     },
-    row!(
-        "getset",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        getset,
-        "Set the string value of a key and return its old value",
-        "1.0.0",
-        "key value"
-    ),
-    row!(
-        "getdel",
-        2,
-        WRITE | FAST,
-        WRITE_FAST,
-        getdel,
-        "Get the value of a key and delete the key",
-        "6.2.0",
-        "key"
-    ),
-    row!(
-        "getex",
-        -2,
-        WRITE | FAST,
-        WRITE_FAST,
-        getex,
-        "Get the value of a key and optionally set its expiration",
-        "6.2.0",
-        "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]"
-    ),
-    row!(
-        "append",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        append,
-        "Append a value to a key",
-        "2.0.0",
-        "key value"
-    ),
-    row!(
-        "strlen",
-        2,
-        READONLY | FAST,
-        READ_FAST,
-        strlen,
-        "Get the length of the value stored in a key",
-        "2.2.0",
-        "key"
-    ),
-    row!(
-        "getrange",
-        4,
-        READONLY,
-        READ_SLOW,
-        getrange,
-        "Get a substring of the string stored at a key",
-        "2.4.0",
-        "key start end"
-    ),
-    row!(
-        "substr",
-        4,
-        READONLY,
-        READ_SLOW,
-        getrange,
-        "Get a substring of the string stored at a key",
-        "1.0.0",
-        "key start end"
-    ),
-    row!(
-        "setrange",
-        4,
-        WRITE | DENYOOM,
-        WRITE_SLOW,
-        setrange,
-        "Overwrite part of a string at key starting at the specified offset",
-        "2.2.0",
-        "key offset value"
-    ),
-    row!(
-        "incr",
-        2,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        incr,
-        "Increment the integer value of a key by one",
-        "1.0.0",
-        "key"
-    ),
-    row!(
-        "incrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        incrby,
-        "Increment the integer value of a key by the given amount",
-        "1.0.0",
-        "key increment"
-    ),
-    row!(
-        "decr",
-        2,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        decr,
-        "Decrement the integer value of a key by one",
-        "1.0.0",
-        "key"
-    ),
-    row!(
-        "decrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        decrby,
-        "Decrement the integer value of a key by the given number",
-        "1.0.0",
-        "key decrement"
-    ),
-    row!(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        WRITE_FAST,
-        incrbyfloat,
-        "Increment the float value of a key by the given amount",
-        "2.6.0",
-        "key increment"
-    ),
+    Command {
+        name: "getset",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: getset,
+        summary: "Set the string value of a key and return its old value",
+        syntax: "key value",
+        ..ROW
+    },
+    Command {
+        name: "getdel",
+        arity: 2,
+        flags: WRITE | FAST,
+        acl: WRITE_FAST,
+        handler: getdel,
+        summary: "Get the value of a key and delete the key",
+        since: "6.2.0",
+        syntax: "key",
+        ..ROW
+    },
+    Command {
+        name: "getex",
+        arity: -2,
+        flags: WRITE | FAST,
+        acl: WRITE_FAST,
+        handler: getex,
+        summary: "Get the value of a key and optionally set its expiration",
+        since: "6.2.0",
+        syntax: "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+        ..ROW
+    },
+    Command {
+        name: "append",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: append,
+        summary: "Append a value to a key",
+        since: "2.0.0",
+        syntax: "key value",
+        ..ROW
+    },
+    Command {
+        name: "strlen",
+        arity: 2,
+        flags: READONLY | FAST,
+        acl: READ_FAST,
+        handler: strlen,
+        summary: "Get the length of the value stored in a key",
+        since: "2.2.0",
+        syntax: "key",
+        ..ROW
+    },
+    Command {
+        name: "getrange",
+        arity: 4,
+        flags: READONLY,
+        acl: READ_SLOW,
+        handler: getrange,
+        summary: "Get a substring of the string stored at a key",
+        since: "2.4.0",
+        syntax: "key start end",
+        ..ROW
+    },
+    Command {
+        name: "substr",
+        arity: 4,
+        flags: READONLY,
+        acl: READ_SLOW,
+        handler: getrange,
+        summary: "Get a substring of the string stored at a key",
+        syntax: "key start end",
+        ..ROW
+    },
+    Command {
+        name: "setrange",
+        arity: 4,
+        flags: WRITE | DENYOOM,
+        acl: WRITE_SLOW,
+        handler: setrange,
+        summary: "Overwrite part of a string at key starting at the specified offset",
+        since: "2.2.0",
+        syntax: "key offset value",
+        ..ROW
+    },
+    Command {
+        name: "incr",
+        arity: 2,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: incr,
+        summary: "Increment the integer value of a key by one",
+        syntax: "key",
+        ..ROW
+    },
+    Command {
+        name: "incrby",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: incrby,
+        summary: "Increment the integer value of a key by the given amount",
+        syntax: "key increment",
+        ..ROW
+    },
+    Command {
+        name: "decr",
+        arity: 2,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: decr,
+        summary: "Decrement the integer value of a key by one",
+        syntax: "key",
+        ..ROW
+    },
+    Command {
+        name: "decrby",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: decrby,
+        summary: "Decrement the integer value of a key by the given number",
+        syntax: "key decrement",
+        ..ROW
+    },
+    Command {
+        name: "incrbyfloat",
+        arity: 3,
+        flags: WRITE | DENYOOM | FAST,
+        acl: WRITE_FAST,
+        handler: incrbyfloat,
+        summary: "Increment the float value of a key by the given amount",
+        since: "2.6.0",
+        syntax: "key increment",
+        ..ROW
+    },
     Command {
         name: "lcs",
         arity: -3,
@@ -295,9 +289,8 @@ pub(crate) const COMMANDS: &[Command] = &[
         handler: lcs,
         summary: "Find longest common substring",
         since: "7.0.0",
-        group: "string",
         syntax: "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
-        ..BASE
+        ..ROW
     },
 ];
 

@@ -999,3 +999,106 @@ fn random_string_commands_resp2() {
 fn random_string_commands_resp3() {
     random_sequence(Pair::resp3(), "random_string_commands_resp3", 1000);
 }
+
+/// The text of a bulk or status reply.
+fn text(r: &Reply) -> String {
+    match r {
+        Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        Reply::Status(s) => s.clone(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+fn int(r: &Reply) -> i64 {
+    match r {
+        Reply::Int(n) => *n,
+        other => panic!("expected an integer, got {other:?}"),
+    }
+}
+
+fn texts(r: &Reply) -> Vec<String> {
+    match r {
+        Reply::Array(v) | Reply::Set(v) => v.iter().map(text).collect(),
+        other => panic!("expected an array, got {other:?}"),
+    }
+}
+
+/// Asserts that the table rows of `names` match redis-server's COMMAND
+/// INFO (arity, flags, legacy key triple, ACL categories) and COMMAND DOCS
+/// (summary, since, group).
+pub fn check_command_rows(names: &[&str]) {
+    use kvstore_core::cmd::table::{self, Keys, flags};
+    let mut p = Pair::new();
+    for name in names {
+        let row = table::lookup(name.as_bytes()).unwrap_or_else(|| panic!("{name} missing"));
+        let Reply::Array(info) = p.redis.call(&["COMMAND", "INFO", name]) else {
+            panic!("COMMAND INFO {name}")
+        };
+        let Reply::Array(info) = &info[0] else {
+            panic!("COMMAND INFO {name}: {info:?}")
+        };
+        assert_eq!(i64::from(row.arity), int(&info[1]), "{name} arity");
+        let mut theirs = texts(&info[2]);
+        theirs.sort();
+        let mut ours: Vec<String> = flags::NAMES
+            .iter()
+            .filter(|(bit, _)| row.has(*bit))
+            .map(|(_, n)| n.to_string())
+            .collect();
+        ours.sort();
+        assert_eq!(ours, theirs, "{name} flags");
+        let Keys::Range { first, last, step } = row.keys else {
+            panic!("{name}: unexpected key spec")
+        };
+        let triple = [int(&info[3]), int(&info[4]), int(&info[5])];
+        assert_eq!([first, last, step].map(i64::from), triple, "{name} keys");
+        let acl: Vec<String> = texts(&info[6])
+            .iter()
+            .map(|c| c.trim_start_matches('@').to_string())
+            .collect();
+        assert_eq!(row.acl, acl, "{name} acl");
+        let Reply::Array(docs) = p.redis.call(&["COMMAND", "DOCS", name]) else {
+            panic!("COMMAND DOCS {name}")
+        };
+        let Reply::Array(fields) = &docs[1] else {
+            panic!("COMMAND DOCS {name}: {docs:?}")
+        };
+        for pair in fields.chunks(2) {
+            let want = match text(&pair[0]).as_str() {
+                "summary" => row.summary,
+                "since" => row.since,
+                "group" => row.group,
+                _ => continue,
+            };
+            assert_eq!(want, text(&pair[1]), "{name} {}", text(&pair[0]));
+        }
+    }
+}
+
+#[test]
+fn command_rows_match_redis() {
+    check_command_rows(&[
+        "get",
+        "set",
+        "setnx",
+        "setex",
+        "psetex",
+        "mget",
+        "mset",
+        "msetnx",
+        "getset",
+        "getdel",
+        "getex",
+        "append",
+        "strlen",
+        "getrange",
+        "substr",
+        "setrange",
+        "incr",
+        "incrby",
+        "decr",
+        "decrby",
+        "incrbyfloat",
+        "lcs",
+    ]);
+}
