@@ -4,7 +4,7 @@
 //! `bitops.c`, as the error a client sees depends on it.
 
 use super::args;
-use super::strings::{add_string, c_str, get as read, max_bulk_len};
+use super::strings::{Built, add_string, c_str, get as read, max_bulk_len};
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
@@ -161,7 +161,7 @@ fn with_bits<R>(
     }
     let mut s = vec![0u8; len];
     let r = f(&mut s);
-    add_string(ctx, key, s, true);
+    add_string(ctx, key, s, Built::InPlace);
     Ok(r)
 }
 
@@ -418,7 +418,7 @@ fn bitop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
     let len = acc.len();
     if len > 0 {
-        add_string(ctx, dest, acc, true);
+        add_string(ctx, dest, acc, Built::InPlace);
         ctx.modified(dest);
     } else if ctx.delete(dest) {
         ctx.modified(dest);

@@ -333,6 +333,7 @@ pub(crate) fn encoding(entry: &Entry) -> &'static str {
 
 /// GET: the string at `key` (None when absent), or WRONGTYPE. Counts a
 /// keyspace hit or miss, as every read does.
+#[inline]
 pub(crate) fn get<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8]>, CmdError> {
     match ctx.get(key) {
         None => Ok(None),
@@ -343,16 +344,27 @@ pub(crate) fn get<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8
 
 /// SET without options: stores `value` at `key`, replacing any value and
 /// dropping any TTL.
+#[inline]
 pub(crate) fn set(ctx: &mut Ctx<'_>, key: &[u8], value: Vec<u8>) {
     ctx.set(key, Value::Str(value));
     ctx.modified(key);
 }
 
-/// Adds a new string entry with the given encoding flags (for values Redis
-/// builds without `tryObjectEncoding`).
-pub(crate) fn add_string(ctx: &mut Ctx<'_>, key: &[u8], value: Vec<u8>, raw: bool) {
+/// How Redis built a string it stores without `tryObjectEncoding`, which
+/// decides its OBJECT ENCODING (see [`encoding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Built {
+    /// Built in place (SETRANGE, SETBIT, BITFIELD, BITOP): always `raw`.
+    InPlace,
+    /// A formatted number (INCRBYFLOAT): `embstr` or `raw` by length, never `int`.
+    Formatted,
+}
+
+/// Stores `value` as a new entry at `key` (replacing any value and TTL).
+pub(crate) fn add_string(ctx: &mut Ctx<'_>, key: &[u8], value: Vec<u8>, built: Built) {
     let mut e = Entry::new(Value::Str(value));
-    e.raw = raw;
+    e.raw = built == Built::InPlace;
+    e.not_int = built == Built::Formatted;
     let db = ctx.db();
     ctx.insert_entry_in(db, key, e);
 }
@@ -397,14 +409,23 @@ fn get_cmd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 /// Option bits of SET and GETEX (Redis's `OBJ_*` flags).
 mod opt {
+    /// Only if absent.
     pub const NX: u16 = 1 << 0;
+    /// Only if present.
     pub const XX: u16 = 1 << 1;
+    /// Relative expiry in seconds.
     pub const EX: u16 = 1 << 2;
+    /// Relative expiry in milliseconds.
     pub const PX: u16 = 1 << 3;
+    /// Keep the current TTL.
     pub const KEEPTTL: u16 = 1 << 4;
+    /// Reply with the old value.
     pub const GET: u16 = 1 << 5;
+    /// Absolute expiry in Unix seconds.
     pub const EXAT: u16 = 1 << 6;
+    /// Absolute expiry in Unix milliseconds.
     pub const PXAT: u16 = 1 << 7;
+    /// Remove the TTL (GETEX).
     pub const PERSIST: u16 = 1 << 8;
     /// Any expiry option.
     pub const EXPIRY: u16 = EX | PX | EXAT | PXAT;
@@ -748,7 +769,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             let mut s = Vec::new();
             write_at(&mut s, offset as usize, value);
             let len = s.len();
-            add_string(ctx, key, s, true);
+            add_string(ctx, key, s, Built::InPlace);
             len
         }
     };
@@ -834,10 +855,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
         None => {
             let v = sum(None)?;
-            let mut e = Entry::new(Value::Str(v.clone()));
-            e.not_int = true;
-            let db = ctx.db();
-            ctx.insert_entry_in(db, key, e);
+            add_string(ctx, key, v.clone(), Built::Formatted);
             v
         }
     };
