@@ -573,6 +573,27 @@ fn incrbyfloat() {
 }
 
 #[test]
+fn incrbyfloat_random() {
+    let mut p = Pair::new();
+    let mut r = rng("incrbyfloat_random");
+    for i in 0..300 {
+        let by = match r.random_range(0..5) {
+            0 => format!("{}", r.random_range(-1000.0..1000.0f64)),
+            1 => format!("{:e}", r.random_range(-1e30..1e30f64)),
+            2 => format!("{}.{}", r.random_range(-99..99), r.random_range(0..99999)),
+            3 => format!("{}e-{}", r.random_range(1..9), r.random_range(1..30)),
+            _ => pick(&mut r, &["0.1", "-0.1", "1e17", "-1e17", "3.0000000000000000001"]).to_string(),
+        };
+        let key = ["f0", "f1"][i % 2];
+        p.check(&["INCRBYFLOAT", key, &by]);
+        if r.random_bool(0.05) {
+            p.check(&["SET", key, &r.random_range(-5i64..5).to_string()]);
+        }
+    }
+    p.check_same_data();
+}
+
+#[test]
 fn lcs() {
     run_both(
         with_list,
