@@ -582,7 +582,11 @@ fn incrbyfloat_random() {
             1 => format!("{:e}", r.random_range(-1e30..1e30f64)),
             2 => format!("{}.{}", r.random_range(-99..99), r.random_range(0..99999)),
             3 => format!("{}e-{}", r.random_range(1..9), r.random_range(1..30)),
-            _ => pick(&mut r, &["0.1", "-0.1", "1e17", "-1e17", "3.0000000000000000001"]).to_string(),
+            _ => pick(
+                &mut r,
+                &["0.1", "-0.1", "1e17", "-1e17", "3.0000000000000000001"],
+            )
+            .to_string(),
         };
         let key = ["f0", "f1"][i % 2];
         p.check(&["INCRBYFLOAT", key, &by]);
