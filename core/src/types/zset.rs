@@ -499,6 +499,14 @@ impl ZSet {
         ZSet::default()
     }
 
+    /// An empty sorted set already in (`big`) or not in skiplist form.
+    pub fn with_big(big: bool) -> ZSet {
+        ZSet {
+            big,
+            ..ZSet::default()
+        }
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
         self.dict.len()
