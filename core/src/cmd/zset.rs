@@ -1277,40 +1277,36 @@ fn parse_setop<'a>(
     Ok(a)
 }
 
-/// The options after the keys; each may appear once.
+/// The options after the keys (Redis 7.0 lets each repeat; the last wins).
 fn parse_setop_options(
     opts: &[&[u8]],
     k: SetOpKind,
     a: &mut SetOpArgs<'_>,
 ) -> Result<(), CmdError> {
     let algebra = k.op != SetOp::Diff && !k.card_only;
-    let (mut weights, mut aggregate, mut limit) = (false, false, false);
     let mut j = 0;
     while j < opts.len() {
         let (opt, remaining) = (opts[j], opts.len() - j);
-        if algebra && !weights && remaining > a.keys.len() && args::is(opt, "weights") {
+        if algebra && remaining > a.keys.len() && args::is(opt, "weights") {
             for (w, arg) in a.weights.iter_mut().zip(&opts[j + 1..]) {
                 *w = num::parse_f64(arg)
                     .ok_or_else(|| CmdError::err("weight value is not a float"))?;
             }
-            weights = true;
             j += 1 + a.keys.len();
-        } else if algebra && !aggregate && remaining >= 2 && args::is(opt, "aggregate") {
+        } else if algebra && remaining >= 2 && args::is(opt, "aggregate") {
             a.aggregate = match opts[j + 1].to_ascii_lowercase().as_slice() {
                 b"sum" => Aggregate::Sum,
                 b"min" => Aggregate::Min,
                 b"max" => Aggregate::Max,
                 _ => return Err(CmdError::Syntax),
             };
-            aggregate = true;
             j += 2;
-        } else if !a.withscores && !k.store && !k.card_only && args::is(opt, "withscores") {
+        } else if !k.store && !k.card_only && args::is(opt, "withscores") {
             a.withscores = true;
             j += 1;
-        } else if !limit && k.card_only && remaining >= 2 && args::is(opt, "limit") {
+        } else if k.card_only && remaining >= 2 && args::is(opt, "limit") {
             let l = num::parse_i64(opts[j + 1]).filter(|&l| l >= 0);
             a.limit = l.ok_or_else(|| CmdError::err("LIMIT can't be negative"))? as usize;
-            limit = true;
             j += 2;
         } else {
             return Err(CmdError::Syntax);
