@@ -557,14 +557,14 @@ fn parse_add(argv: &[&[u8]], incr: bool) -> Result<(AddFlags, usize), CmdError> 
         ..AddFlags::default()
     };
     let mut at = 2;
-    while let Some(opt) = argv.get(at) {
-        let flag = match opt.to_ascii_lowercase().as_slice() {
-            b"nx" => &mut f.nx,
-            b"xx" => &mut f.xx,
-            b"gt" => &mut f.gt,
-            b"lt" => &mut f.lt,
-            b"ch" => &mut f.ch,
-            b"incr" => &mut f.incr,
+    while let Some(&opt) = argv.get(at) {
+        let flag = match () {
+            _ if args::is(opt, "nx") => &mut f.nx,
+            _ if args::is(opt, "xx") => &mut f.xx,
+            _ if args::is(opt, "gt") => &mut f.gt,
+            _ if args::is(opt, "lt") => &mut f.lt,
+            _ if args::is(opt, "ch") => &mut f.ch,
+            _ if args::is(opt, "incr") => &mut f.incr,
             _ => break,
         };
         *flag = true;

@@ -459,8 +459,68 @@ fn zrangestore_and_store_encodings() {
         for k in ["d1", "d2", "d3", "many"] {
             p.check_unordered(&["ZSCAN", k, "0", "COUNT", "1000"]);
         }
+        // The set algebra's destinations: a listpack whenever the result
+        // fits, whatever the inputs were (-0 becomes 0 there).
+        run(
+            p,
+            &[
+                "ZADD zero 0 a 0 b 1e17 c",
+                "ZUNIONSTORE u1 1 srcbig",
+                "ZINTERSTORE u2 2 srcbig src",
+                "ZDIFFSTORE u3 2 srcbig nosuch",
+                "ZUNIONSTORE u4 1 many",
+                "ZINTERSTORE u5 2 many many WEIGHTS 1 0",
+                "ZDIFFSTORE u6 2 many d1",
+                "ZUNIONSTORE u7 2 zero srcbig WEIGHTS -1 1",
+                "ZUNIONSTORE u8 1 zero WEIGHTS -1",
+                "ZSCORE u7 a",
+                "ZSCORE u8 a",
+            ],
+        );
+        for k in ["srcbig", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"] {
+            p.check_unordered(&["ZSCAN", k, "0", "COUNT", "1000"]);
+        }
         p.check(&["DEL", "str"]);
         p.check_same_data();
+    });
+}
+
+#[test]
+fn extreme_numbers() {
+    both_protocols(|p| {
+        run(
+            p,
+            &[
+                "ZADD z 1 a 2 b 3 c",
+                "ZRANGE z -9223372036854775808 9223372036854775807",
+                "ZRANGE z 9223372036854775807 -9223372036854775808",
+                "ZRANGE z 0 9223372036854775808",
+                "ZREVRANGE z -9223372036854775808 9223372036854775807 WITHSCORES",
+                "ZRANGE z -inf +inf BYSCORE LIMIT 9223372036854775807 1",
+                "ZRANGE z -inf +inf BYSCORE LIMIT -9223372036854775808 -9223372036854775808",
+                "ZRANGE z -inf +inf BYSCORE LIMIT 1 9223372036854775807",
+                "ZRANGE z - + BYLEX LIMIT 9223372036854775807 -1",
+                "ZRANGE z 1e308 1e309 BYSCORE",
+                "ZCOUNT z -1e309 1e309",
+                "ZCOUNT z 4.9e-324 1",
+                "ZADD z 1e308 big 4.9e-324 tiny -1.7976931348623157e308 low",
+                "ZINCRBY z 1e308 big",
+                "ZADD z INCR 1e308 big",
+                "ZRANGE z 0 -1 WITHSCORES",
+                "ZUNION 2 z z WITHSCORES",
+                "ZUNION 2 z z WEIGHTS 1e308 1e308 WITHSCORES",
+                "ZPOPMIN z 9223372036854775807",
+                "ZADD z 1 a",
+                "ZPOPMAX z 9223372036854775807",
+                "ZADD z 1 a",
+                "ZREMRANGEBYRANK z -9223372036854775808 9223372036854775807",
+                "ZINTERCARD 1 nosuch LIMIT 9223372036854775807",
+                "ZINTERCARD 9223372036854775807 nosuch",
+                "ZUNION 9223372036854775807 nosuch",
+                "ZUNIONSTORE d 9223372036854775807 nosuch",
+                "ZMPOP 9223372036854775807 nosuch MIN",
+            ],
+        );
     });
 }
 
