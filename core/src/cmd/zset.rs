@@ -655,13 +655,15 @@ fn add_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], incr: bool) -> CmdResult {
         .collect::<Result<_, CmdError>>()?;
     let key = argv[1];
     let shared = ctx.shared();
-    if write_zset(ctx, key)?.is_none() {
-        if f.xx {
-            return Ok(if f.incr { Reply::Nil } else { Reply::Int(0) });
+    // A new key always gets a member: XX is the only way to add nothing.
+    let z = if f.xx {
+        match write_zset(ctx, key)? {
+            Some(z) => z,
+            None => return Ok(if f.incr { Reply::Nil } else { Reply::Int(0) }),
         }
-        ctx.set(key, Value::ZSet(Box::default()));
-    }
-    let z = write_zset(ctx, key)?.expect("present");
+    } else {
+        ctx.zset_or_create(key)?
+    };
     let lim = Limits::for_set(shared, z);
     let (mut added, mut updated, mut last) = (0, 0, None);
     let mut result = Ok(());
@@ -677,7 +679,6 @@ fn add_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], incr: bool) -> CmdResult {
             }
         }
     }
-    ctx.delete_if_empty(key);
     if added + updated > 0 {
         ctx.modified(key);
     }

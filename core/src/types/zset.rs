@@ -33,34 +33,43 @@ struct Link {
     span: u32,
 }
 
-/// A node's links: level 0 inline, the rest boxed (three nodes in four
-/// have only level 0, so most nodes need no second allocation).
+/// Levels whose links live inside the node. Searches mostly step through
+/// low levels of many nodes; keeping those links next to the score they
+/// compare spares a cache miss per step. Higher levels (one node in 256)
+/// are boxed.
+const INLINE: usize = 4;
+
+/// A node's links: the first [`INLINE`] levels in place, the rest boxed.
 #[derive(Debug, Clone, Default)]
 struct Links {
-    first: Link,
-    rest: Box<[Link]>,
+    low: [Link; INLINE],
+    high: Box<[Link]>,
 }
 
 impl Links {
     fn new(level: usize) -> Links {
         let nil = Link { next: NIL, span: 0 };
         Links {
-            first: nil,
-            rest: vec![nil; level - 1].into_boxed_slice(),
+            low: [nil; INLINE],
+            high: vec![nil; level.saturating_sub(INLINE)].into_boxed_slice(),
         }
     }
 
     #[inline]
     fn get(&self, i: usize) -> Link {
-        if i == 0 { self.first } else { self.rest[i - 1] }
+        if i < INLINE {
+            self.low[i]
+        } else {
+            self.high[i - INLINE]
+        }
     }
 
     #[inline]
     fn get_mut(&mut self, i: usize) -> &mut Link {
-        if i == 0 {
-            &mut self.first
+        if i < INLINE {
+            &mut self.low[i]
         } else {
-            &mut self.rest[i - 1]
+            &mut self.high[i - INLINE]
         }
     }
 }
@@ -488,7 +497,11 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         let n = self.list.node(self.cur);
-        self.cur = if self.rev { n.prev } else { n.links.first.next };
+        self.cur = if self.rev {
+            n.prev
+        } else {
+            n.links.low[0].next
+        };
         Some((&n.member, n.score))
     }
 }
@@ -678,7 +691,7 @@ impl ZSet {
     fn scan_until(&self, mut x: u32, rev: bool, hit: impl Fn(&[u8]) -> bool) -> u32 {
         while x != NIL && !hit(&self.list.node(x).member) {
             let n = self.list.node(x);
-            x = if rev { n.prev } else { n.links.first.next };
+            x = if rev { n.prev } else { n.links.low[0].next };
         }
         x
     }
