@@ -859,6 +859,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn many_levels_stay_consistent() {
+        // Enough members for nodes of many levels (boxed links included).
+        let mut rng = SmallRng::seed_from_u64(19);
+        let mut z = ZSet::with_big(true);
+        let mut model = Vec::new();
+        for i in 0..20_000u32 {
+            let m = format!("{:08x}", i.wrapping_mul(2_654_435_761)).into_bytes();
+            let s = f64::from(rng.random_range(0..500u16));
+            z.insert(&m, s);
+            model.push((s, m));
+        }
+        for _ in 0..10_000 {
+            let (s, m) = model.swap_remove(rng.random_range(0..model.len()));
+            assert_eq!(z.remove(&m), Some(s));
+        }
+        for (s, m) in model.iter_mut().take(2_000) {
+            *s = f64::from(rng.random_range(0..500u16));
+            z.insert(m, *s);
+        }
+        check(&z, &model);
+    }
+
     fn filled(rng: &mut SmallRng, n: usize) -> (ZSet, Vec<(f64, Vec<u8>)>) {
         let mut z = ZSet {
             big: true,
