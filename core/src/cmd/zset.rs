@@ -1093,9 +1093,11 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     ]))
 }
 
-/// The most members ZRANDMEMBER returns with a negative count: Redis would
-/// stream any count; an in-memory reply has to stop somewhere.
-const RANDOM_REPLY_MAX: u64 = 1 << 22;
+/// The most members ZRANDMEMBER returns with a negative count (draws with
+/// repetition, so unbounded by the set's size). Redis streams any count;
+/// a reply built in memory has to stop somewhere, and a larger count is an
+/// error rather than gigabytes of allocation.
+const RANDOM_REPLY_MAX: u64 = 1 << 20;
 
 fn zrandmember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() < 3 {

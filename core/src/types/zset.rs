@@ -472,7 +472,8 @@ impl<'a> LexRange<'a> {
 /// A sorted set.
 #[derive(Debug, Clone, Default)]
 pub struct ZSet {
-    /// Member → score (the same pairs as the skiplist).
+    /// Member → score (the same pairs as the skiplist). Read it freely;
+    /// change members only through the methods, which keep both in step.
     pub dict: Dict<f64>,
     list: SkipList,
     /// True once Redis would have converted it from listpack to a skiplist
