@@ -1,4 +1,5 @@
 //! Data structures behind the value types that need more than a std
 //! container.
 
+pub mod hll;
 pub mod zset;
