@@ -19,7 +19,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "hyperloglog", "fast"],
-        keys: Keys::Range { first: 1, last: 1, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: 1,
+            step: 1,
+        },
         handler: pfadd,
         summary: "Adds the specified elements to the specified HyperLogLog.",
         since: "2.8.9",
@@ -32,7 +36,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: READONLY,
         acl: &["read", "hyperloglog", "slow"],
-        keys: Keys::Range { first: 1, last: -1, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: -1,
+            step: 1,
+        },
         handler: pfcount,
         summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
         since: "2.8.9",
@@ -45,7 +53,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | DENYOOM,
         acl: &["write", "hyperloglog", "slow"],
-        keys: Keys::Range { first: 1, last: -1, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: -1,
+            step: 1,
+        },
         handler: pfmerge,
         summary: "Merge N different HyperLogLogs into a single one.",
         since: "2.8.9",
@@ -58,7 +70,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 3,
         flags: WRITE | DENYOOM | ADMIN,
         acl: &["write", "hyperloglog", "admin", "slow", "dangerous"],
-        keys: Keys::Range { first: 2, last: 2, step: 1 },
+        keys: Keys::Range {
+            first: 2,
+            last: 2,
+            step: 1,
+        },
         handler: pfdebug,
         summary: "Internal commands for debugging HyperLogLog values",
         since: "2.8.9",
@@ -125,7 +141,10 @@ fn hll_for_update<'c>(
 }
 
 /// The HLL at `key` for modification, created empty (sparse) when absent.
-fn hll_or_create<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<(&'c mut Vec<u8>, bool), CmdError> {
+fn hll_or_create<'c>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+) -> Result<(&'c mut Vec<u8>, bool), CmdError> {
     let created = !ctx.exists(key);
     if created {
         ctx.set(key, Value::Str(hll::new_sparse()));
@@ -230,14 +249,18 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         if sparse {
             ctx.modified(key);
         }
-        Ok(Reply::Array(regs.into_iter().map(|r| Reply::Int(r.into())).collect()))
+        Ok(Reply::Array(
+            regs.into_iter().map(|r| Reply::Int(r.into())).collect(),
+        ))
     } else if sub.eq_ignore_ascii_case(b"decode") {
         if !sparse {
             return Err(CmdError::err("HLL encoding is not sparse"));
         }
         Ok(Reply::Bulk(hll::decode(s).into_bytes()))
     } else if sub.eq_ignore_ascii_case(b"encoding") {
-        Ok(Reply::Status(if sparse { "sparse" } else { "dense" }.into()))
+        Ok(Reply::Status(
+            if sparse { "sparse" } else { "dense" }.into(),
+        ))
     } else if sub.eq_ignore_ascii_case(b"todense") {
         if sparse {
             hll::to_dense(s)?;
@@ -248,7 +271,9 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         // Redis formats the name with %s: it stops at a NUL byte.
         let name = sub.split(|&b| b == 0).next().unwrap_or_default();
         let name = String::from_utf8_lossy(name).replace(['\r', '\n'], " ");
-        Err(CmdError::err(format!("Unknown PFDEBUG subcommand '{name}'")))
+        Err(CmdError::err(format!(
+            "Unknown PFDEBUG subcommand '{name}'"
+        )))
     }
 }
 

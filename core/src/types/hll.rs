@@ -247,7 +247,11 @@ impl Op {
 
     /// The shortest zero opcode for a run of `n` registers.
     fn zeros(n: usize) -> Op {
-        if n > ZERO_MAX_LEN { Op::XZero(n) } else { Op::Zero(n) }
+        if n > ZERO_MAX_LEN {
+            Op::XZero(n)
+        } else {
+            Op::Zero(n)
+        }
     }
 }
 
@@ -264,30 +268,38 @@ fn ops(s: &[u8]) -> impl Iterator<Item = (usize, Op)> + '_ {
     })
 }
 
-/// Calls `f(index, value)` for every register a sparse HLL sets to a
-/// non-zero value. Fails when the runs do not cover exactly 16384 registers;
-/// a VAL run crossing the end stops the walk before any out-of-range call.
-fn sparse_for_each(s: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), HllError> {
+/// Walks the runs of a sparse HLL: `f(first, value, len)` per opcode
+/// (value 0 for ZERO/XZERO). As in Redis 7.0.15 with the CVE-2025-32023
+/// fix, a run that would pass the last register stops the walk before `f`
+/// sees it and fails, as do runs that end short of 16384 registers.
+fn sparse_runs(s: &[u8], mut f: impl FnMut(usize, u8, usize)) -> Result<(), HllError> {
     let mut idx = 0usize;
     for (_, op) in ops(s) {
-        match op {
-            Op::Zero(n) | Op::XZero(n) => idx += n,
-            Op::Val(v, n) => {
-                if idx + n > REGISTERS {
-                    break;
-                }
-                for i in idx..idx + n {
-                    f(i, v);
-                }
-                idx += n;
-            }
+        let (v, n) = match op {
+            Op::Zero(n) | Op::XZero(n) => (0, n),
+            Op::Val(v, n) => (v, n),
+        };
+        if idx + n > REGISTERS {
+            return Err(HllError::Corrupt);
         }
+        f(idx, v, n);
+        idx += n;
     }
     if idx == REGISTERS {
         Ok(())
     } else {
         Err(HllError::Corrupt)
     }
+}
+
+/// Calls `f(index, value)` for every register a valid sparse HLL sets to a
+/// non-zero value (see [`sparse_runs`] for what fails).
+fn sparse_for_each(s: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), HllError> {
+    sparse_runs(s, |first, v, n| {
+        if v != 0 {
+            (first..first + n).for_each(|i| f(i, v));
+        }
+    })
 }
 
 /// Converts a sparse HLL to dense in place (a dense one is left alone). The
@@ -386,7 +398,11 @@ fn merge_adjacent_vals(s: &mut Vec<u8>, from: usize) {
             Op::Zero(_) => p += 1,
             Op::XZero(_) => p += 2,
             Op::Val(v1, n1) => {
-                let next = if p + 1 < s.len() { Some(Op::at(s, p + 1)) } else { None };
+                let next = if p + 1 < s.len() {
+                    Some(Op::at(s, p + 1))
+                } else {
+                    None
+                };
                 match next {
                     Some(Op::Val(v2, n2)) if v1 == v2 && n1 + n2 <= VAL_MAX_LEN => {
                         Op::Val(v1, n1 + n2).write(&mut s[p + 1..]);
@@ -452,20 +468,8 @@ fn histogram(s: &[u8]) -> Result<Histogram, HllError> {
         }
         return Ok(h);
     }
-    let mut idx = 0usize;
-    for (_, op) in ops(s) {
-        let (v, n) = match op {
-            Op::Zero(n) | Op::XZero(n) => (0, n),
-            Op::Val(v, n) => (usize::from(v), n),
-        };
-        h[v] += n as u64;
-        idx += n;
-    }
-    if idx == REGISTERS {
-        Ok(h)
-    } else {
-        Err(HllError::Corrupt)
-    }
+    sparse_runs(s, |_, v, n| h[usize::from(v)] += n as u64)?;
+    Ok(h)
 }
 
 /// The histogram of one-byte-per-register registers (multi-key PFCOUNT).
@@ -582,10 +586,21 @@ pub fn is_sparse(s: &[u8]) -> bool {
 /// small, that both estimate the same, and that the error is within six
 /// standard errors. The error text is Redis's.
 pub fn selftest(rng: &mut impl rand::Rng, sparse_max: usize) -> Result<(), String> {
+    selftest_sized(rng, sparse_max, 1000, 10_000_000)
+}
+
+/// [`selftest`] with `cycles` rounds of register checks and `elements`
+/// added elements.
+fn selftest_sized(
+    rng: &mut impl rand::Rng,
+    sparse_max: usize,
+    cycles: usize,
+    elements: u64,
+) -> Result<(), String> {
     let mut dense = vec![0u8; DENSE_SIZE];
     dense[..4].copy_from_slice(b"HYLL");
     let mut expected = vec![0u8; REGISTERS];
-    for _ in 0..1000 {
+    for _ in 0..cycles {
         let regs = &mut dense[HDR_SIZE..];
         for (i, e) in expected.iter_mut().enumerate() {
             *e = rng.random::<u8>() & REGISTER_MAX;
@@ -603,7 +618,7 @@ pub fn selftest(rng: &mut impl rand::Rng, sparse_max: usize) -> Result<(), Strin
     let relerr = 1.04 / (REGISTERS as f64).sqrt();
     let seed: u64 = rng.random();
     let mut checkpoint = 1u64;
-    for j in 1..=10_000_000u64 {
+    for j in 1..=elements {
         let ele = (j ^ seed).to_le_bytes();
         add(&mut dense, &ele, sparse_max).map_err(|_| "TESTFAILED dense add")?;
         add(&mut sparse, &ele, sparse_max).map_err(|_| "TESTFAILED sparse add")?;
@@ -617,10 +632,16 @@ pub fn selftest(rng: &mut impl rand::Rng, sparse_max: usize) -> Result<(), Strin
         if count(&sparse) != Ok(card) {
             return Err("TESTFAILED dense/sparse disagree".into());
         }
-        let maxerr = if j == 10 { 1 } else { (relerr * 6.0 * checkpoint as f64).ceil() as u64 };
+        let maxerr = if j == 10 {
+            1
+        } else {
+            (relerr * 6.0 * checkpoint as f64).ceil() as u64
+        };
         let abserr = checkpoint.abs_diff(card);
         if abserr > maxerr {
-            return Err(format!("TESTFAILED Too big error. card:{checkpoint} abserr:{abserr}"));
+            return Err(format!(
+                "TESTFAILED Too big error. card:{checkpoint} abserr:{abserr}"
+            ));
         }
         checkpoint *= 10;
     }
@@ -726,6 +747,14 @@ mod tests {
                 let _ = set(&mut s, idx, rng.random_range(1..=51), 3000);
             }
             let _ = to_dense(&mut s);
+        }
+    }
+
+    #[test]
+    fn selftest_small() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        for max in [0, 100, 3000] {
+            assert_eq!(selftest_sized(&mut rng, max, 2, 20_000), Ok(()));
         }
     }
 
