@@ -296,8 +296,11 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
             None => {
                 let sub: String = String::from_utf8_lossy(args[1]).chars().take(128).collect();
                 return Err(CmdError::err(
-                    format!("unknown subcommand '{sub}'. Try {} HELP.", cmd.name.to_uppercase())
-                        .replace(['\r', '\n'], " "),
+                    format!(
+                        "unknown subcommand '{sub}'. Try {} HELP.",
+                        cmd.name.to_uppercase()
+                    )
+                    .replace(['\r', '\n'], " "),
                 ));
             }
         }

@@ -32,7 +32,10 @@ impl Counter {
 
     /// The total.
     pub fn load(&self, order: Ordering) -> u64 {
-        self.0.iter().map(|p| p.0.load(order)).fold(0, u64::wrapping_add)
+        self.0
+            .iter()
+            .map(|p| p.0.load(order))
+            .fold(0, u64::wrapping_add)
     }
 
     /// Resets to `n` (CONFIG RESETSTAT, or after a save).

@@ -165,7 +165,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     .flatten()
 }
 
-type Index = std::collections::HashMap<&'static [u8], &'static Command, foldhash::fast::RandomState>;
+type Index =
+    std::collections::HashMap<&'static [u8], &'static Command, foldhash::fast::RandomState>;
 
 static TABLE: std::sync::LazyLock<Index> =
     std::sync::LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
