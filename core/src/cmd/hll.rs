@@ -7,6 +7,7 @@
 
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
+use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Value;
 use crate::reply::Reply;
@@ -108,9 +109,18 @@ impl From<HllError> for CmdError {
 }
 
 /// `hll-sparse-max-bytes`: the size at which a sparse HLL turns dense.
-fn sparse_max(ctx: &Ctx<'_>) -> usize {
-    let n = ctx.shared().config.get_int("hll-sparse-max-bytes");
-    usize::try_from(n).unwrap_or(0)
+fn sparse_max_bytes(shared: &Shared) -> usize {
+    usize::try_from(shared.config.get_int("hll-sparse-max-bytes")).unwrap_or(0)
+}
+
+/// [`sparse_max_bytes`] for updating `s`; only a sparse HLL needs it, so a
+/// dense one skips the config lookup.
+fn sparse_max_for(shared: &Shared, s: &[u8]) -> usize {
+    if hll::is_sparse(s) {
+        sparse_max_bytes(shared)
+    } else {
+        0
+    }
 }
 
 /// Checks that `v` holds an HLL string (WRONGTYPE otherwise) and returns it
@@ -156,8 +166,9 @@ fn hll_or_create<'c>(
 /// PFADD key [element ...]: 1 when a register changed or the key was created.
 fn pfadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
-    let max = sparse_max(ctx);
+    let shared = ctx.shared();
     let (s, created) = hll_or_create(ctx, key)?;
+    let max = sparse_max_for(shared, s);
     let mut updated = created;
     for ele in &argv[2..] {
         updated |= hll::add(s, ele, max)?;
@@ -217,11 +228,12 @@ fn pfmerge(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let dest = argv[1];
     let mut max = [0u8; REGISTERS];
     let use_dense = merge_sources(ctx, &argv[1..], &mut max)?;
-    let sparse_max = sparse_max(ctx);
+    let shared = ctx.shared();
     let (s, _) = hll_or_create(ctx, dest)?;
     if use_dense {
         hll::to_dense(s)?;
     }
+    let sparse_max = sparse_max_for(shared, s);
     for (i, &v) in max.iter().enumerate() {
         if v != 0 {
             // Every input was validated by the merge: this cannot fail, and
@@ -279,7 +291,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 /// PFSELFTEST: the register and estimator self-test.
 fn pfselftest(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    let max = sparse_max(ctx);
+    let max = sparse_max_bytes(ctx.shared());
     hll::selftest(&mut rand::rng(), max).map_err(CmdError::Err)?;
     Ok(Reply::ok())
 }

@@ -8,9 +8,17 @@
 //!
 //! Every function here works on the string itself, so a `GET` returns the
 //! exact bytes Redis would hold after the same commands. The value may be any
-//! user bytes (`SET k ...`), so nothing here trusts it: opcodes that run past
-//! the end read the implicit terminating zero byte of Redis's sds strings,
-//! register runs that overflow are rejected, and no index leaves the buffer.
+//! user bytes (`SET k ...`): [`encoding`] checks the header (every other
+//! function expects a string that passed it), and nothing trusts the
+//! opcodes: an XZERO cut by the end reads the terminating zero byte of
+//! Redis's sds strings, register runs that overflow are rejected (Redis
+//! 7.0.15 as shipped with the CVE-2025-32023 fix), and no index leaves the
+//! buffer.
+//!
+//! One divergence, on corrupted strings only: when PFADD splits an XZERO cut
+//! by the end of the string, Redis's `memcpy` of the new opcodes writes one
+//! byte past the new end, and later commands read that hidden byte where we
+//! read the terminator (0). Valid HLLs never end with a cut opcode.
 
 /// Header size: magic, encoding, 3 unused bytes, cached cardinality.
 pub const HDR_SIZE: usize = 16;
@@ -378,7 +386,8 @@ fn sparse_set(
         return promote(s, index, count);
     }
     // An XZERO cut by the end of the string had its second byte in the
-    // terminator: Redis then keeps one byte less of the new sequence.
+    // terminator: Redis then keeps one byte less of the new sequence (the
+    // dropped byte is the hidden one of the module docs).
     let cut = (p + op.size()).min(s.len());
     s.splice(p..cut, seq[..n].iter().copied());
     s.truncate(new_len);
