@@ -730,6 +730,20 @@ mod tests {
     }
 
     #[test]
+    fn promotion_by_value() {
+        // A run of 33+ zeros (odds 2^-32 per element) does not fit a VAL.
+        let mut s = new_sparse();
+        add(&mut s, b"a", 3000).unwrap();
+        assert!(set(&mut s, 5, 32, 3000).unwrap());
+        assert!(is_sparse(&s));
+        assert!(set(&mut s, 6, 33, 3000).unwrap());
+        assert_eq!(s.len(), DENSE_SIZE);
+        let regs = registers(&s).unwrap();
+        assert_eq!((regs[5], regs[6]), (32, 33));
+        assert_eq!(regs.iter().filter(|&&r| r != 0).count(), 3);
+    }
+
+    #[test]
     fn estimator_edges() {
         assert_eq!(count(&new_sparse()), Ok(0));
         let mut all_max = new_dense();

@@ -762,3 +762,50 @@ fn corrupted_hll_engine_never_panics() {
         }
     }
 }
+
+/// Gives `key` a deadline `ms` from now on both sides.
+fn pexpire_both(p: &mut Pair, key: &str, ms: u64) {
+    if engine_has("pexpire") {
+        p.check(&["PEXPIRE", key, &ms.to_string()]);
+        return;
+    }
+    p.log.push(format!("PEXPIRE {key} {ms}"));
+    assert_eq!(
+        p.redis.call(&["PEXPIRE", key, &ms.to_string()]),
+        Reply::Int(1)
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let ks = &p.engine.shared().keyspace;
+    let mut shard = ks.lock(0, ks.shard_of(key.as_bytes()));
+    let e = shard.map.get_mut(key.as_bytes()).expect("key to expire");
+    let was_persistent = e.expire == 0;
+    e.expire = now + ms;
+    if was_persistent {
+        shard.volatile += 1;
+    }
+}
+
+#[test]
+fn expired_keys_count_as_missing() {
+    let mut p = Pair::new();
+    for k in ["a", "b", "c", "d"] {
+        p.check(&["PFADD", k, k, "x", "y"]);
+    }
+    for k in ["a", "b", "d"] {
+        pexpire_both(&mut p, k, 30);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    p.check(&["PFCOUNT", "a"]);
+    p.check(&["PFCOUNT", "b", "c"]);
+    p.check(&["PFMERGE", "b", "c"]);
+    check_bytes(&mut p, "b");
+    p.check(&["PFADD", "a"]);
+    check_bytes(&mut p, "a");
+    p.check(&["PFMERGE", "e", "d"]);
+    check_bytes(&mut p, "e");
+    p.check(&["EXISTS", "d"]);
+    check_same_hll_data(&mut p);
+}
