@@ -128,6 +128,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The live entry of `key` in `db`; an expired one is deleted first.
+    /// As Redis's `keyIsExpired`, a key lives through its deadline
+    /// millisecond and is expired once `now > deadline`.
     pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = if self.shard_in(db, key).volatile > 0 {
             self.now()
@@ -139,7 +141,7 @@ impl<'a> Ctx<'a> {
         let shard = self.shard_in(db, key);
         match shard
             .map
-            .lookup_evict(key, |e| e.expire != 0 && e.expire <= now)
+            .lookup_evict(key, |e| e.expire != 0 && e.expire < now)
         {
             Lookup::Found(e) => {
                 e.access = access;
@@ -243,6 +245,7 @@ impl<'a> Ctx<'a> {
             Some(e) => {
                 e.value = value;
                 e.raw = false;
+                e.not_int = false;
             }
             None => self.set(key, value),
         }

@@ -13,6 +13,27 @@ use crate::keyspace::Value;
 use crate::reply::Reply;
 use crate::types::hll::{self, Encoding, HllError, REGISTERS};
 
+/// Key at index 1 only.
+const KEY1: Keys = Keys::Range {
+    first: 1,
+    last: 1,
+    step: 1,
+};
+
+/// Every argument from index 1 on is a key.
+const ALL_KEYS: Keys = Keys::Range {
+    first: 1,
+    last: -1,
+    step: 1,
+};
+
+/// A row of this family (group `hyperloglog`, introduced in 2.8.9).
+const ROW: Command = Command {
+    since: "2.8.9",
+    group: "hyperloglog",
+    ..BASE
+};
+
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
@@ -20,51 +41,33 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "hyperloglog", "fast"],
-        keys: Keys::Range {
-            first: 1,
-            last: 1,
-            step: 1,
-        },
+        keys: KEY1,
         handler: pfadd,
         summary: "Adds the specified elements to the specified HyperLogLog.",
-        since: "2.8.9",
-        group: "hyperloglog",
         syntax: "key [element [element ...]]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "pfcount",
         arity: -2,
         flags: READONLY,
         acl: &["read", "hyperloglog", "slow"],
-        keys: Keys::Range {
-            first: 1,
-            last: -1,
-            step: 1,
-        },
+        keys: ALL_KEYS,
         handler: pfcount,
         summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-        since: "2.8.9",
-        group: "hyperloglog",
         syntax: "key [key ...]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "pfmerge",
         arity: -2,
         flags: WRITE | DENYOOM,
         acl: &["write", "hyperloglog", "slow"],
-        keys: Keys::Range {
-            first: 1,
-            last: -1,
-            step: 1,
-        },
+        keys: ALL_KEYS,
         handler: pfmerge,
         summary: "Merge N different HyperLogLogs into a single one.",
-        since: "2.8.9",
-        group: "hyperloglog",
         syntax: "destkey sourcekey [sourcekey ...]",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "pfdebug",
@@ -78,10 +81,8 @@ pub(crate) const COMMANDS: &[Command] = &[
         },
         handler: pfdebug,
         summary: "Internal commands for debugging HyperLogLog values",
-        since: "2.8.9",
-        group: "hyperloglog",
         syntax: "subcommand key",
-        ..BASE
+        ..ROW
     },
     Command {
         name: "pfselftest",
@@ -90,9 +91,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         acl: &["hyperloglog", "admin", "slow", "dangerous"],
         handler: pfselftest,
         summary: "An internal command for testing HyperLogLog values",
-        since: "2.8.9",
-        group: "hyperloglog",
-        ..BASE
+        ..ROW
     },
 ];
 

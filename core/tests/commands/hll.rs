@@ -809,3 +809,73 @@ fn expired_keys_count_as_missing() {
     p.check(&["EXISTS", "d"]);
     check_same_hll_data(&mut p);
 }
+
+#[test]
+fn command_rows_match_redis() {
+    crate::strings::check_command_rows(&["pfadd", "pfcount", "pfmerge", "pfdebug"]);
+    // PFSELFTEST has no keys, which that helper does not cover.
+    let row = table::lookup(b"pfselftest").expect("pfselftest row");
+    assert!(matches!(row.keys, table::Keys::None));
+    let p = Pair::new();
+    let mut redis = crate::harness::Client::connect(p.server.port);
+    let Reply::Array(info) = redis.call(&["COMMAND", "INFO", "pfselftest"]) else {
+        panic!("COMMAND INFO")
+    };
+    let Reply::Array(info) = &info[0] else {
+        panic!("COMMAND INFO pfselftest: {info:?}")
+    };
+    assert_eq!(info[1], Reply::Int(row.arity.into()));
+    assert_eq!(info[3..6], [Reply::Int(0), Reply::Int(0), Reply::Int(0)]);
+    assert_eq!(row.acl, ["hyperloglog", "admin", "slow", "dangerous"]);
+}
+
+/// Asserts that OBJECT ENCODING of the string `key` agrees: through the
+/// command when the engine has it, otherwise from the entry's `raw` flag
+/// (Redis: `raw` when modified in place or longer than 44 bytes).
+fn check_encoding(p: &mut Pair, key: &str) {
+    if engine_has("object") {
+        p.check(&["OBJECT", "ENCODING", key]);
+        return;
+    }
+    let theirs = p.redis.call(&["OBJECT", "ENCODING", key]);
+    let ks = &p.engine.shared().keyspace;
+    let shard = ks.lock(0, ks.shard_of(key.as_bytes()));
+    let e = shard.map.get(key.as_bytes()).expect("key");
+    let Value::Str(s) = &e.value else {
+        panic!("{key} is not a string")
+    };
+    let ours = if e.raw || s.len() > 44 {
+        "raw"
+    } else {
+        "embstr"
+    };
+    assert_eq!(theirs, Reply::Bulk(ours.into()), "OBJECT ENCODING {key}");
+}
+
+#[test]
+fn hll_commands_make_strings_raw() {
+    // Redis unshares the value (dbUnshareStringValue): an embstr HLL written
+    // with SET becomes raw once a PF command validates it, even read-only.
+    let mut p = Pair::new();
+    p.check(&["PFADD", "new"]);
+    check_encoding(&mut p, "new");
+    let empty = engine_bytes(&p.engine, "new").unwrap();
+    let cases: &[&[&str]] = &[
+        &["PFCOUNT", "k"],
+        &["PFCOUNT", "k", "new"],
+        &["PFADD", "k"],
+        &["PFADD", "k", "a"],
+        &["PFMERGE", "k"],
+        &["PFMERGE", "other", "k"],
+        &["PFDEBUG", "ENCODING", "k"],
+    ];
+    for cmd in cases {
+        set_both(&mut p, "k", &empty);
+        check_encoding(&mut p, "k");
+        p.check(cmd);
+        check_encoding(&mut p, "k");
+    }
+    set_both(&mut p, "k", b"HYLL");
+    p.check(&["PFCOUNT", "k"]);
+    check_encoding(&mut p, "k");
+}
