@@ -613,7 +613,8 @@ fn pfdebug_subcommands() {
 }
 
 #[test]
-#[ignore = "adds 10 million elements: about 12 s in a debug build (run with --ignored)"]
+/// PFSELFTEST adds 10 million elements (about 12 s in a debug build): worth
+/// it, as it checks the register encodings and the estimator end to end.
 fn pfselftest_passes() {
     let mut p = Pair::new();
     p.check(&["PFSELFTEST"]);
