@@ -4,7 +4,7 @@
 //! [`object`]. All rows of the family are in [`COMMANDS`].
 //!
 //! Lookups follow Redis's flags: commands that only inspect a key (TYPE,
-//! EXISTS, TTL, OBJECT) use [`Ctx::peek`], which does not refresh the key's
+//! EXISTS, TTL, OBJECT) use [`Ctx::read_notouch`], which does not refresh the key's
 //! access time, so OBJECT IDLETIME reports what Redis would.
 
 mod expiry;
@@ -317,7 +317,10 @@ fn del(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// EXISTS: a key named twice counts twice, as in Redis.
 fn exists(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::Int(
-        argv[1..].iter().filter(|k| ctx.peek(k).is_some()).count() as i64,
+        argv[1..]
+            .iter()
+            .filter(|k| ctx.read_notouch(k).is_some())
+            .count() as i64,
     ))
 }
 
@@ -329,7 +332,9 @@ fn touch(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn type_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let name = ctx.peek(argv[1]).map_or("none", |e| e.value.type_name());
+    let name = ctx
+        .read_notouch(argv[1])
+        .map_or("none", |e| e.value.type_name());
     Ok(Reply::Status(name.into()))
 }
 
@@ -342,7 +347,7 @@ fn keys(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let mut out = Vec::new();
     for shard in ctx.shards_of(db) {
         for (k, e) in shard.map.iter() {
-            let live = e.expire == 0 || e.expire > now;
+            let live = e.expire == 0 || e.expire >= now;
             if live && (all || crate::glob::matches(pattern, k, false)) {
                 out.push(Reply::bulk(k));
             }

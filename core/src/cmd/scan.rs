@@ -52,33 +52,27 @@ pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, Cm
 }
 
 /// Parses a cursor as Redis's `parseScanCursorOrReply` does: C `strtoul`
-/// in base 10 on the argument as a C string (up to its first NUL byte), so
-/// an optional sign is accepted (`-1` is 2^64-1), an empty string is 0, and
-/// a leading space, trailing garbage or overflow give `ERR invalid cursor`.
+/// in base 10 over the text up to its first NUL (so a sign is accepted, `-n`
+/// wrapping around, and the empty string is 0); a leading space, trailing
+/// junk or overflow is `ERR invalid cursor`.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     let invalid = || CmdError::err("invalid cursor");
-    let s = arg.split(|&b| b == 0).next().unwrap_or_default();
-    if s.is_empty() {
+    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
+    if text.is_empty() {
         return Ok(0);
     }
-    if s[0].is_ascii_whitespace() || s[0] == 0x0b {
-        return Err(invalid());
-    }
-    let (neg, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let (neg, digits) = match text[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(invalid());
     }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
+    let v: u64 = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(invalid)?;
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 

@@ -233,29 +233,16 @@ fn load(
     let n = (end - start + 1).max(0) as usize;
     let skip = start.max(0) as usize;
     let picked: Vec<Vec<u8>> = match value {
-        Value::List(l) => pick(l.iter(), skip, n, o.desc),
+        Value::List(l) if o.desc => l.iter().rev().skip(skip).take(n).cloned().collect(),
+        Value::List(l) => l.iter().skip(skip).take(n).cloned().collect(),
         Value::ZSet(z) => {
             z.big = true;
-            pick(z.index.iter().map(|(_, m)| m), skip, n, o.desc)
+            let range = z.iter_from_rank(skip, o.desc).take(n);
+            range.map(|(m, _)| m.to_vec()).collect()
         }
         _ => unreachable!("ordered types only"),
     };
     Ok((picked.into_iter().map(Item::new).collect(), 0, n as i64 - 1))
-}
-
-/// `n` elements after the first `skip` of an ordered sequence, counted
-/// from its end when `desc`.
-fn pick<'v>(
-    it: impl DoubleEndedIterator<Item = &'v Vec<u8>>,
-    skip: usize,
-    n: usize,
-    desc: bool,
-) -> Vec<Vec<u8>> {
-    if desc {
-        it.rev().skip(skip).take(n).cloned().collect()
-    } else {
-        it.skip(skip).take(n).cloned().collect()
-    }
 }
 
 /// Number of elements of a list, set or sorted set.
@@ -283,7 +270,7 @@ fn all_elements(v: &mut Value) -> Vec<Vec<u8>> {
         }
         Value::ZSet(z) => {
             z.big = true;
-            z.index.iter().map(|(_, m)| m.clone()).collect()
+            z.iter().map(|(m, _)| m.to_vec()).collect()
         }
         Value::Str(_) | Value::Hash(_) => Vec::new(),
     }

@@ -1,4 +1,6 @@
-//! Data structures behind the value types that need more than a std
-//! container.
+//! Data structures and algorithms behind the value types that need more
+//! than a std container.
 
+pub mod bits;
+pub mod hll;
 pub mod zset;

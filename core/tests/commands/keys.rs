@@ -85,10 +85,13 @@ fn expiry_is_exact_and_lazy() {
     clock.advance(499);
     int(&e, &mut s, "PTTL k", 1);
     int(&e, &mut s, "TTL k", 0);
+    // As Redis, a key lives through its deadline millisecond.
+    clock.advance(1);
+    int(&e, &mut s, "PTTL k", 0);
     int(&e, &mut s, "EXISTS k", 1);
     assert_eq!(stored(&e, 0), 1);
     clock.advance(1);
-    // The deadline is reached: gone for every command, and deleted on access.
+    // Past the deadline: gone for every command, and deleted on access.
     int(&e, &mut s, "PTTL k", -2);
     assert_eq!(stored(&e, 0), 0);
     assert_eq!(volatile(&e, 0), 0);
@@ -138,6 +141,8 @@ fn expire_variants_and_conditions() {
     seed(&e, 0, "k", "v");
     int(&e, &mut s, "PEXPIRE k 1", 1);
     clock.advance(1);
+    int(&e, &mut s, "EXISTS k", 1);
+    clock.advance(1);
     int(&e, &mut s, "EXISTS k", 0);
     assert_eq!(volatile(&e, 0), 0);
 }
@@ -168,7 +173,7 @@ fn rename_copy_move_carry_the_deadline() {
     assert_eq!(volatile(&e, 0), 0);
     // A source that expired is gone for RENAME, COPY and MOVE alike.
     s.db = 2;
-    clock.advance(10_000);
+    clock.advance(10_001);
     assert_eq!(
         run(&e, &mut s, "RENAME c x"),
         Reply::Error("ERR no such key".into())
@@ -229,7 +234,7 @@ fn randomkey_deletes_and_skips_expired_keys() {
         seen.insert(bulk(&run(&e, &mut s, "RANDOMKEY")));
     }
     assert!(seen.len() > 10, "RANDOMKEY is not random: {}", seen.len());
-    clock.advance(10);
+    clock.advance(11);
     let before = stored(&e, 0);
     assert_eq!(bulk(&run(&e, &mut s, "RANDOMKEY")), b"k7");
     // Every expired key it drew on the way was deleted.
@@ -238,7 +243,7 @@ fn randomkey_deletes_and_skips_expired_keys() {
         assert_eq!(bulk(&run(&e, &mut s, "RANDOMKEY")), b"k7");
     }
     int(&e, &mut s, "PEXPIRE k7 10", 1);
-    clock.advance(10);
+    clock.advance(11);
     assert_eq!(run(&e, &mut s, "RANDOMKEY"), Reply::Nil);
     assert_eq!(stored(&e, 0), 0);
 }
@@ -270,7 +275,7 @@ fn scan_skips_and_deletes_expired_keys() {
     for i in 0..5 {
         int(&e, &mut s, &format!("PEXPIRE k{i} 5"), 1);
     }
-    clock.advance(5);
+    clock.advance(6);
     assert_eq!(stored(&e, 0), 20);
     let keys = scan_all(&e, &mut s, " COUNT 3");
     assert_eq!(keys.len(), 15);
@@ -280,7 +285,7 @@ fn scan_skips_and_deletes_expired_keys() {
     // calls it "none", so `TYPE none` lists keys that just expired, once.
     int(&e, &mut s, "PEXPIRE k5 5", 1);
     int(&e, &mut s, "PEXPIRE k6 5", 1);
-    clock.advance(5);
+    clock.advance(6);
     let mut none = scan_all(&e, &mut s, " TYPE none");
     none.sort();
     assert_eq!(none, vec![b"k5".to_vec(), b"k6".to_vec()]);
@@ -288,7 +293,7 @@ fn scan_skips_and_deletes_expired_keys() {
     assert!(scan_all(&e, &mut s, " TYPE NONE").is_empty());
     // A key filtered out by MATCH is not looked at, so not deleted.
     int(&e, &mut s, "PEXPIRE k7 5", 1);
-    clock.advance(5);
+    clock.advance(6);
     assert_eq!(scan_all(&e, &mut s, " MATCH zz*").len(), 0);
     assert_eq!(stored(&e, 0), 13);
 }

@@ -177,7 +177,7 @@ enum Report {
 /// Redis's `ttlGenericCommand`: -2 when absent, -1 when persistent, else the
 /// time in ms or in seconds rounded to the nearest (`(ms + 500) / 1000`).
 fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], millis: bool, report: Report) -> CmdResult {
-    let Some(e) = ctx.peek(key) else {
+    let Some(e) = ctx.read_notouch(key) else {
         return Ok(Reply::Int(-2));
     };
     if e.expire == 0 {

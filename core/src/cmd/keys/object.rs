@@ -79,8 +79,6 @@ pub(super) const SUBCOMMANDS: &[Command] = &[
 const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 /// Integers below this are Redis's shared objects (`OBJ_SHARED_INTEGERS`).
 const SHARED_INTEGERS: i64 = 10_000;
-/// Longest string Redis stores as `embstr`.
-const EMBSTR_LIMIT: usize = 44;
 
 /// Runs `f` on the entry of the key at argv[2], or replies nil when absent.
 /// The lookup leaves the access time alone, as Redis's OBJECT does.
@@ -90,32 +88,17 @@ fn with_entry(
     f: impl FnOnce(&Entry, u32) -> CmdResult,
 ) -> CmdResult {
     let lru = ctx.shared().lru_clock();
-    match ctx.peek(argv[2]) {
+    match ctx.read_notouch(argv[2]) {
         Some(e) => f(e, lru),
         None => Ok(Reply::Nil),
     }
 }
 
-/// The integer a string would be stored as (Redis's `tryObjectEncoding`).
-fn as_int(e: &Entry) -> Option<i64> {
-    match &e.value {
-        Value::Str(s) if !e.raw && s.len() <= 20 => crate::num::parse_i64(s),
-        _ => None,
-    }
-}
-
-/// The encoding name Redis 7.0 reports for `e`.
+/// The encoding name Redis 7.0 reports for `e` (strings: the strings
+/// family's rules, which know the history `raw`/`not_int` record).
 fn encoding_of(e: &Entry) -> &'static str {
     match &e.value {
-        Value::Str(s) => {
-            if as_int(e).is_some() {
-                "int"
-            } else if !e.raw && s.len() <= EMBSTR_LIMIT {
-                "embstr"
-            } else {
-                "raw"
-            }
-        }
+        Value::Str(_) => crate::cmd::strings::encoding(e),
         Value::Hash(h) => {
             if h.big {
                 "hashtable"
@@ -149,7 +132,12 @@ fn encoding(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// INT_MAX); every other value has its own object.
 fn refcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     with_entry(ctx, argv, |e, _| {
-        let shared = as_int(e).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n));
+        let shared = match &e.value {
+            Value::Str(s) if encoding_of(e) == "int" => {
+                crate::num::parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n))
+            }
+            _ => false,
+        };
         Ok(Reply::Int(if shared { SHARED_REFCOUNT } else { 1 }))
     })
 }
@@ -238,12 +226,6 @@ fn help(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 mod tests {
     use super::*;
 
-    fn str_entry(s: &str, raw: bool) -> Entry {
-        let mut e = Entry::new(Value::Str(s.into()));
-        e.raw = raw;
-        e
-    }
-
     #[test]
     fn policy_errors_are_redis_texts() {
         assert_eq!(
@@ -258,18 +240,5 @@ mod tests {
              when switching between policies at runtime LRU and LFU data will take some time \
              to adjust."
         );
-    }
-
-    #[test]
-    fn string_encodings() {
-        assert_eq!(encoding_of(&str_entry("123", false)), "int");
-        assert_eq!(
-            encoding_of(&str_entry("-9223372036854775808", false)),
-            "int"
-        );
-        assert_eq!(encoding_of(&str_entry("007", false)), "embstr");
-        assert_eq!(encoding_of(&str_entry("123", true)), "raw");
-        assert_eq!(encoding_of(&str_entry(&"x".repeat(44), false)), "embstr");
-        assert_eq!(encoding_of(&str_entry(&"x".repeat(45), false)), "raw");
     }
 }

@@ -38,7 +38,7 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             // As Redis: the type lookup deletes an expired key and calls it
             // "none"; the expiry check after it then finds nothing to
             // expire, so `TYPE none` lists keys that just expired.
-            let ty = ctx.peek(&k).map_or("none", |e| e.value.type_name());
+            let ty = ctx.read_notouch(&k).map_or("none", |e| e.value.type_name());
             if !cstr(wanted).eq_ignore_ascii_case(ty.as_bytes()) {
                 continue;
             }
