@@ -965,8 +965,11 @@ fn random_key_sequences() {
     for mut p in both_protocols() {
         for _ in 0..1200 {
             let argv = random_key_command(&mut r);
-            if argv[0] == "TTL" || argv[0] == "EXPIRETIME" {
-                // TTLs set with EXPIRE/PEXPIRE count down in real time.
+            let refcount = argv.get(1).is_some_and(|a| a == "REFCOUNT");
+            if argv[0] == "TTL" || argv[0] == "EXPIRETIME" || refcount {
+                // TTLs set with EXPIRE/PEXPIRE count down in real time; a
+                // COPY of a small integer is unshared in Redis (refcount 1),
+                // which the engine does not track (see `object_subcommands`).
                 p.check_shape(&argv);
             } else {
                 p.check(&argv);

@@ -172,8 +172,6 @@ fn sort_errors() {
                 "SORT bad ALPHA",
                 "SORT bad STORE dst",
                 "EXISTS dst",
-                "RPUSH floats 1e400 2",
-                "SORT floats",
                 "RPUSH nans nan 2",
                 "SORT nans",
                 "RPUSH infs inf -inf 0 0x10 1e-2",
@@ -188,6 +186,10 @@ fn sort_errors() {
         p.check(&["RPUSH", "sp3", "", "1", "-1"]);
         p.check(&["SORT", "sp3"]);
         p.check(&["SORT", "sp3", "ALPHA"]);
+        // Last: Redis does not clear errno before strtod, so once a weight
+        // overflowed (ERANGE), every later numeric SORT on the connection
+        // fails until some system call changes errno. Not reproduced.
+        run(&mut p, &["RPUSH floats 1e400 2", "SORT floats", "RPUSH tiny 1e-310", "SORT tiny"]);
     }
 }
 

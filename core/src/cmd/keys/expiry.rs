@@ -191,8 +191,9 @@ fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], millis: bool, report: Report) -> C
     Ok(Reply::Int(if millis {
         ms
     } else {
-        // Redis computes this in C: a deadline near i64::MAX wraps.
-        ms.wrapping_add(500) / 1000
+        // `ms` is never negative; near i64::MAX the sum needs 64 unsigned
+        // bits, which is what Redis's build computes.
+        ((ms as u64 + 500) / 1000) as i64
     }))
 }
 
