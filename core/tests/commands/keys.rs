@@ -823,8 +823,8 @@ fn scan_matches_redis() {
         ];
         for o in opts {
             let theirs = redis_scan_all(&mut p, o);
-            let opts = o.join(" ");
-            let ours: HashSet<Vec<u8>> = scan_all(&p.engine, &mut p.session, &format!(" {opts}"))
+            let opts: String = o.iter().map(|w| format!(" {w}")).collect();
+            let ours: HashSet<Vec<u8>> = scan_all(&p.engine, &mut p.session, &opts)
                 .into_iter()
                 .collect();
             assert_eq!(theirs, ours, "SCAN ... {opts}");
