@@ -17,7 +17,7 @@ pub enum Kind {
 
 /// (name, default, kind) of every parameter we honour.
 pub const PARAMS: &[(&str, &str, Kind)] = &[
-    ("hash-max-listpack-entries", "128", Kind::Int),
+    ("hash-max-listpack-entries", "512", Kind::Int),
     ("hash-max-listpack-value", "64", Kind::Int),
     ("set-max-intset-entries", "512", Kind::Int),
     ("zset-max-listpack-entries", "128", Kind::Int),

@@ -185,6 +185,25 @@ impl<'a> Ctx<'a> {
         self.entry(key).is_some()
     }
 
+    /// Shared access to the value of `key` in the selected db, for commands
+    /// that read several values at once (SINTER, SUNION, ...). It does no
+    /// lazy expiry and no hit/miss accounting: look the key up with
+    /// [`Ctx::get`] earlier in the same command, which deletes it when
+    /// expired (the command's time is fixed, so what remains stays live).
+    pub fn peek(&self, key: &[u8]) -> Option<&Value> {
+        let db = self.session.db;
+        let idx = self.shared.keyspace.shard_of(key);
+        let shard: &Shard = match &self.guards {
+            Guards::One(d, s, g) if *d == db && *s == idx => g,
+            Guards::Many(v) => match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
+                Ok(i) => &v[i].1,
+                Err(_) => panic!("shard {idx} of db {db} is not locked for this command"),
+            },
+            _ => panic!("shard {idx} of db {db} is not locked for this command"),
+        };
+        shard.map.get(key).map(|e| &e.value)
+    }
+
     typed_lookup!(get_str, str_or_create, as_str_mut, Str, Vec<u8>, Vec::new());
     typed_lookup!(
         get_hash,

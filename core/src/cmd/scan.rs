@@ -23,7 +23,12 @@ pub struct ScanOpts<'a> {
 /// `rest` starts at the cursor argument.
 pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, CmdError> {
     let cursor = parse_cursor(rest[0])?;
-    let mut o = ScanOpts { cursor, pattern: None, count: 10, type_name: None };
+    let mut o = ScanOpts {
+        cursor,
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
     let mut i = 1;
     while i < rest.len() {
         let has_value = i + 1 < rest.len();
@@ -46,14 +51,34 @@ pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, Cm
     Ok(o)
 }
 
-/// Parses a cursor as Redis's `parseScanCursorOrReply` does (an unsigned
-/// 64-bit decimal; `ERR invalid cursor` otherwise).
+/// Parses a cursor as Redis's `parseScanCursorOrReply` does: C `strtoul`
+/// in base 10 with no leading space, the whole input consumed and no
+/// overflow (`ERR invalid cursor` otherwise). Like `strtoul` it takes a sign
+/// (`-1` is 2^64-1) and reads the empty string as 0.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let s = std::str::from_utf8(arg).map_err(|_| CmdError::err("invalid cursor"))?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CmdError::err("invalid cursor"));
+    let invalid = || CmdError::err("invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
     }
-    s.parse::<u64>().map_err(|_| CmdError::err("invalid cursor"))
+    let (neg, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return Err(invalid());
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// True when `key` passes the MATCH pattern.
@@ -82,7 +107,74 @@ pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&
     }
 }
 
+/// HSCAN/SSCAN/ZSCAN over one collection's `dict`. A small encoding
+/// (listpack, intset) is returned whole with cursor 0, as Redis does; a big
+/// one is walked from `o.cursor`. Each element counts `per_item` toward
+/// COUNT (2 for field/value pairs: Redis counts reply items). `emit` gets
+/// the elements that pass MATCH; returns the next cursor.
+pub fn collection<V>(
+    dict: &Dict<V>,
+    small: bool,
+    o: &ScanOpts<'_>,
+    per_item: usize,
+    mut emit: impl FnMut(&[u8], &V),
+) -> u64 {
+    let mut keep = |k: &[u8], v: &V| {
+        if matches(o.pattern, k) {
+            emit(k, v);
+        }
+    };
+    if small {
+        dict.iter().for_each(|(k, v)| keep(k, v));
+        return 0;
+    }
+    walk(dict, o.cursor, o.count.div_ceil(per_item.max(1)), keep)
+}
+
 /// The SCAN reply: `[cursor, [items...]]`.
 pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![Reply::Bulk(cursor.to_string().into_bytes()), Reply::Array(items)])
+    Reply::Array(vec![
+        Reply::Bulk(cursor.to_string().into_bytes()),
+        Reply::Array(items),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_follows_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"+12"), Ok(12));
+        assert_eq!(parse_cursor(b"00012"), Ok(12));
+        assert_eq!(parse_cursor(b"-0"), Ok(0));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Ok(1));
+        for bad in [
+            &b"18446744073709551616"[..],
+            b"-",
+            b"+",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"-+1",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn small_collections_come_whole() {
+        let mut d = Dict::new();
+        for i in 0..50u32 {
+            d.insert(format!("k{i}").into_bytes().into(), i);
+        }
+        let o = parse(&[b"7", b"COUNT", b"1", b"MATCH", b"k1*"], false).unwrap();
+        let mut n = 0;
+        assert_eq!(collection(&d, true, &o, 1, |_, _| n += 1), 0);
+        assert_eq!(n, 11);
+    }
 }

@@ -1,4 +1,7 @@
 //! Data structures behind the value types that need more than a std
-//! container.
+//! container, and the encoding rules of the ones that do not.
 
+pub mod hash;
+pub mod sample;
+pub mod set;
 pub mod zset;
