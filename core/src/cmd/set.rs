@@ -568,7 +568,7 @@ fn compute<'c>(ctx: &'c Ctx<'_>, op: Op, keys: &[&[u8]], limit: usize) -> Vec<&'
 }
 
 /// Members of the smallest set found in every other one.
-fn inter<'s>(mut sets: Vec<&'s Dict<()>>, limit: usize) -> Vec<&'s [u8]> {
+fn inter(mut sets: Vec<&Dict<()>>, limit: usize) -> Vec<&[u8]> {
     sets.sort_by_key(|s| s.len());
     let Some((first, rest)) = sets.split_first() else {
         return Vec::new();
@@ -584,7 +584,7 @@ fn inter<'s>(mut sets: Vec<&'s Dict<()>>, limit: usize) -> Vec<&'s [u8]> {
 }
 
 /// Members of any set, each once.
-fn union<'s>(sets: Vec<&'s Dict<()>>) -> Vec<&'s [u8]> {
+fn union(sets: Vec<&Dict<()>>) -> Vec<&[u8]> {
     if let [one] = sets[..] {
         return one.keys().collect();
     }
@@ -597,7 +597,7 @@ fn union<'s>(sets: Vec<&'s Dict<()>>) -> Vec<&'s [u8]> {
 }
 
 /// Members of the first set found in none of the others.
-fn diff<'s>(sets: Vec<Option<&'s Dict<()>>>) -> Vec<&'s [u8]> {
+fn diff(sets: Vec<Option<&Dict<()>>>) -> Vec<&[u8]> {
     let Some((Some(first), rest)) = sets.split_first() else {
         return Vec::new();
     };
