@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(
             HashLimits::for_hash(&config, &h),
             HashLimits {
-                entries: 128,
+                entries: 512,
                 value: 64
             }
         );
