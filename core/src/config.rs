@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How a parameter's value is checked on CONFIG SET.
 #[derive(Debug, Clone, Copy)]
@@ -17,7 +18,7 @@ pub enum Kind {
 
 /// (name, default, kind) of every parameter we honour.
 pub const PARAMS: &[(&str, &str, Kind)] = &[
-    ("hash-max-listpack-entries", "128", Kind::Int),
+    ("hash-max-listpack-entries", "512", Kind::Int),
     ("hash-max-listpack-value", "64", Kind::Int),
     ("set-max-intset-entries", "512", Kind::Int),
     ("zset-max-listpack-entries", "128", Kind::Int),
@@ -44,12 +45,20 @@ pub const ALIASES: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct Config {
     values: RwLock<BTreeMap<&'static str, String>>,
+    /// The numeric value of every parameter, in `PARAMS` order, so that hot
+    /// paths (HSET, SADD, ... reading encoding limits) read an atomic
+    /// instead of taking the lock; kept in step by [`Config::set`].
+    ints: Box<[AtomicI64]>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             values: RwLock::new(PARAMS.iter().map(|(n, d, _)| (*n, d.to_string())).collect()),
+            ints: PARAMS
+                .iter()
+                .map(|(_, d, _)| AtomicI64::new(d.parse().unwrap_or(0)))
+                .collect(),
         }
     }
 }
@@ -65,9 +74,13 @@ impl Config {
             .cloned()
     }
 
-    /// An integer parameter (0 when unset or not a number).
+    /// An integer parameter (0 when unset or not a number). Lock-free for a
+    /// canonical (lowercase) name.
     pub fn get_int(&self, name: &str) -> i64 {
-        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+        match PARAMS.iter().position(|p| p.0 == name) {
+            Some(i) => self.ints[i].load(Ordering::Relaxed),
+            None => self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0),
+        }
     }
 
     /// Every (name, value), sorted by name.
@@ -81,11 +94,11 @@ impl Config {
         let Some(name) = canonical(name) else {
             return Err("Unknown option or number of arguments for CONFIG SET".into());
         };
-        let kind = PARAMS
+        let index = PARAMS
             .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|p| p.2)
+            .position(|(n, _, _)| *n == name)
             .expect("canonical");
+        let kind = PARAMS[index].2;
         let ok = match kind {
             Kind::Int => value.parse::<i64>().is_ok_and(|n| n >= 0),
             Kind::Bool => value.eq_ignore_ascii_case("yes") || value.eq_ignore_ascii_case("no"),
@@ -99,10 +112,9 @@ impl Config {
         } else {
             value.into()
         };
-        self.values
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(name, value);
+        let mut values = self.values.write().unwrap_or_else(|p| p.into_inner());
+        self.ints[index].store(value.parse().unwrap_or(0), Ordering::Relaxed);
+        values.insert(name, value);
         Ok(())
     }
 }
