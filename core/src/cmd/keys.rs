@@ -6,7 +6,11 @@ use crate::error::CmdResult;
 use crate::reply::Reply;
 
 /// Every key argument from index 1 on.
-const ALL_KEYS: Keys = Keys::Range { first: 1, last: -1, step: 1 };
+const ALL_KEYS: Keys = Keys::Range {
+    first: 1,
+    last: -1,
+    step: 1,
+};
 
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
@@ -37,7 +41,11 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: &["keyspace", "read", "fast"],
-        keys: Keys::Range { first: 1, last: 1, step: 1 },
+        keys: Keys::Range {
+            first: 1,
+            last: 1,
+            step: 1,
+        },
         handler: type_,
         summary: "Determine the type stored at key",
         syntax: "key",
@@ -68,7 +76,9 @@ fn del(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn exists(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    Ok(Reply::Int(argv[1..].iter().filter(|k| ctx.get(k).is_some()).count() as i64))
+    Ok(Reply::Int(
+        argv[1..].iter().filter(|k| ctx.get(k).is_some()).count() as i64,
+    ))
 }
 
 fn type_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

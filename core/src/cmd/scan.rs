@@ -23,7 +23,12 @@ pub struct ScanOpts<'a> {
 /// `rest` starts at the cursor argument.
 pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, CmdError> {
     let cursor = parse_cursor(rest[0])?;
-    let mut o = ScanOpts { cursor, pattern: None, count: 10, type_name: None };
+    let mut o = ScanOpts {
+        cursor,
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
     let mut i = 1;
     while i < rest.len() {
         let has_value = i + 1 < rest.len();
@@ -53,7 +58,8 @@ pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CmdError::err("invalid cursor"));
     }
-    s.parse::<u64>().map_err(|_| CmdError::err("invalid cursor"))
+    s.parse::<u64>()
+        .map_err(|_| CmdError::err("invalid cursor"))
 }
 
 /// True when `key` passes the MATCH pattern.
@@ -84,5 +90,8 @@ pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&
 
 /// The SCAN reply: `[cursor, [items...]]`.
 pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![Reply::Bulk(cursor.to_string().into_bytes()), Reply::Array(items)])
+    Reply::Array(vec![
+        Reply::Bulk(cursor.to_string().into_bytes()),
+        Reply::Array(items),
+    ])
 }

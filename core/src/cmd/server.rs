@@ -1,23 +1,36 @@
-//! Server and connection commands: PING, ECHO, SELECT, ...
+//! Server and connection commands: PING, ECHO, SELECT, SWAPDB, FLUSHDB,
+//! FLUSHALL, DBSIZE, TIME, INFO, CONFIG, CLIENT, HELLO, AUTH, RESET.
 
-use super::args;
-use super::table::{BASE, Command, flags::*};
+mod config_cmd;
+mod connection;
+mod info;
+
+use super::args::is;
+use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::DB_COUNT;
+use crate::keyspace::{DB_COUNT, Shard};
 use crate::reply::Reply;
+use std::sync::atomic::Ordering;
+
+/// Flags of the connection commands usable before AUTH and in any state.
+const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
+/// Tips of commands a cluster client sends to every shard.
+const ALL_SHARDS: &[&str] = &["request_policy:all_shards", "response_policy:all_succeeded"];
 
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "ping",
         arity: -1,
-        flags: FAST | STALE | LOADING,
+        flags: FAST,
         acl: &["fast", "connection"],
         handler: ping,
         summary: "Ping the server",
         group: "connection",
         syntax: "[message]",
+        complexity: "O(1)",
+        tips: ALL_SHARDS,
         ..BASE
     },
     Command {
@@ -29,6 +42,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         summary: "Echo the given string",
         group: "connection",
         syntax: "message",
+        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -39,11 +53,168 @@ pub(crate) const COMMANDS: &[Command] = &[
         handler: select,
         summary: "Change the selected database for the current connection",
         group: "connection",
-        since: "1.0.0",
         syntax: "index",
+        complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "swapdb",
+        arity: 3,
+        flags: WRITE | FAST,
+        acl: &["keyspace", "write", "fast", "dangerous"],
+        keys: Keys::All,
+        handler: swapdb,
+        summary: "Swaps two Redis databases",
+        since: "4.0.0",
+        group: "server",
+        syntax: "index1 index2",
+        complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        ..BASE
+    },
+    Command {
+        name: "flushdb",
+        arity: -1,
+        flags: WRITE,
+        acl: &["keyspace", "write", "slow", "dangerous"],
+        keys: Keys::Db,
+        handler: flushdb,
+        summary: "Remove all keys from the current database",
+        group: "server",
+        syntax: "[ASYNC | SYNC]",
+        complexity: "O(N) where N is the number of keys in the selected database",
+        tips: ALL_SHARDS,
+        ..BASE
+    },
+    Command {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE,
+        acl: &["keyspace", "write", "slow", "dangerous"],
+        keys: Keys::All,
+        handler: flushall,
+        summary: "Remove all keys from all databases",
+        group: "server",
+        syntax: "[ASYNC | SYNC]",
+        complexity: "O(N) where N is the total number of keys in all databases",
+        tips: ALL_SHARDS,
+        ..BASE
+    },
+    Command {
+        name: "dbsize",
+        arity: 1,
+        flags: READONLY | FAST,
+        acl: &["keyspace", "read", "fast"],
+        keys: Keys::Db,
+        handler: dbsize,
+        summary: "Return the number of keys in the selected database",
+        group: "server",
+        complexity: "O(1)",
+        tips: &["request_policy:all_shards", "response_policy:agg_sum"],
+        ..BASE
+    },
+    Command {
+        name: "time",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        acl: &["fast"],
+        handler: time,
+        summary: "Return the current server time",
+        since: "2.6.0",
+        group: "server",
+        complexity: "O(1)",
+        tips: &["nondeterministic_output"],
+        ..BASE
+    },
+    Command {
+        name: "info",
+        arity: -1,
+        flags: LOADING | STALE,
+        acl: &["slow", "dangerous"],
+        handler: info,
+        summary: "Get information and statistics about the server",
+        group: "server",
+        syntax: "[section [section ...]]",
+        complexity: "O(1)",
+        tips: &[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ],
+        ..BASE
+    },
+    Command {
+        name: "config",
+        arity: -2,
+        acl: &["slow"],
+        subcommands: config_cmd::CONFIG,
+        summary: "A container for server configuration commands",
+        since: "2.0.0",
+        group: "server",
+        complexity: "Depends on subcommand.",
+        ..BASE
+    },
+    Command {
+        name: "client",
+        arity: -2,
+        acl: &["slow"],
+        subcommands: connection::CLIENT,
+        summary: "A container for client connection commands",
+        since: "2.4.0",
+        group: "connection",
+        complexity: "Depends on subcommand.",
+        ..BASE
+    },
+    Command {
+        name: "hello",
+        arity: -1,
+        flags: HANDSHAKE,
+        acl: &["fast", "connection"],
+        handler: connection::hello,
+        summary: "Handshake with Redis",
+        since: "6.0.0",
+        group: "connection",
+        syntax: "[protover [AUTH username password] [SETNAME clientname]]",
+        complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "auth",
+        arity: -2,
+        flags: HANDSHAKE,
+        acl: &["fast", "connection"],
+        handler: connection::auth,
+        summary: "Authenticate to the server",
+        group: "connection",
+        syntax: "[username] password",
+        complexity: "O(N) where N is the number of passwords defined for the user",
+        ..BASE
+    },
+    Command {
+        name: "reset",
+        arity: 1,
+        flags: HANDSHAKE,
+        acl: &["fast", "connection"],
+        handler: connection::reset,
+        summary: "Reset the connection",
+        since: "6.2.0",
+        group: "connection",
+        complexity: "O(1)",
         ..BASE
     },
 ];
+
+/// A HELP reply as Redis's `addReplyHelp` builds it: a usage line, the
+/// given lines, then HELP itself, each a status string.
+pub(crate) fn help(name: &str, lines: &[&str]) -> Reply {
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Reply::Status(format!(
+        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    )));
+    out.extend(lines.iter().map(|l| Reply::Status((*l).into())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
 
 fn ping(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     match argv.len() {
@@ -57,12 +228,91 @@ fn echo(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::bulk(argv[1]))
 }
 
+/// An argument read as a C int, as Redis's `getIntFromObject`.
+fn c_int(arg: &[u8]) -> Option<i32> {
+    crate::num::parse_i64(arg).and_then(|n| i32::try_from(n).ok())
+}
+
+/// A db number checked against the number of dbs.
+fn db_in_range(n: i32) -> Result<usize, CmdError> {
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n < DB_COUNT)
+        .ok_or_else(|| CmdError::err("DB index is out of range"))
+}
+
 fn select(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let db = crate::num::parse_i64(argv[1]).ok_or(CmdError::NotInt)?;
-    if db < 0 || db as usize >= DB_COUNT {
-        return Err(CmdError::err("DB index is out of range"));
-    }
-    let _ = args::is;
-    ctx.session.db = db as usize;
+    ctx.session.db = db_in_range(c_int(argv[1]).ok_or(CmdError::NotInt)?)?;
     Ok(Reply::ok())
+}
+
+fn swapdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    // Both indexes must be integers before either is range-checked.
+    let a = c_int(argv[1]).ok_or_else(|| CmdError::err("invalid first DB index"))?;
+    let b = c_int(argv[2]).ok_or_else(|| CmdError::err("invalid second DB index"))?;
+    let (a, b) = (db_in_range(a)?, db_in_range(b)?);
+    ctx.swap_dbs(a, b);
+    ctx.shared().stats.dirty.fetch_add(1, Ordering::Relaxed);
+    Ok(Reply::ok())
+}
+
+/// FLUSHDB/FLUSHALL's optional ASYNC | SYNC (both flush at once here).
+fn flush_mode(argv: &[&[u8]]) -> Result<(), CmdError> {
+    match argv {
+        [_] => Ok(()),
+        [_, m] if is(m, "async") || is(m, "sync") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+/// Empties every locked shard of `db`; returns the number of keys removed.
+fn empty_db(ctx: &mut Ctx<'_>, db: usize) -> u64 {
+    let mut removed = 0;
+    for shard in ctx.shards_of(db) {
+        removed += shard.map.len() as u64;
+        *shard = Shard::default();
+    }
+    removed
+}
+
+fn flushdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    flush_mode(argv)?;
+    let removed = empty_db(ctx, ctx.db());
+    ctx.shared()
+        .stats
+        .dirty
+        .fetch_add(removed, Ordering::Relaxed);
+    Ok(Reply::ok())
+}
+
+fn flushall(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    flush_mode(argv)?;
+    let removed: u64 = (0..DB_COUNT).map(|db| empty_db(ctx, db)).sum();
+    // Redis counts one more change for FLUSHALL itself.
+    ctx.shared()
+        .stats
+        .dirty
+        .fetch_add(removed + 1, Ordering::Relaxed);
+    Ok(Reply::ok())
+}
+
+/// DBSIZE counts keys whose deadline passed but that no one removed yet,
+/// as Redis does.
+fn dbsize(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    let db = ctx.db();
+    let n: usize = ctx.shards_of(db).map(|s| s.map.len()).sum();
+    Ok(Reply::Int(n as i64))
+}
+
+fn time(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    let us = ctx.shared().clock.now_us();
+    Ok(Reply::Array(vec![
+        Reply::Bulk((us / 1_000_000).to_string().into_bytes()),
+        Reply::Bulk((us % 1_000_000).to_string().into_bytes()),
+    ]))
+}
+
+fn info(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    let text = info::generate(ctx, &argv[1..]);
+    Ok(Reply::Verbatim("txt", text.into_bytes()))
 }
