@@ -22,18 +22,6 @@ pub enum Kind {
         /// Largest accepted value.
         max: i128,
     },
-    /// Like `Int`, but an out-of-range value is clamped into `lo..=hi`
-    /// after the range check (Redis's `hz`).
-    Clamped {
-        /// Smallest accepted value.
-        min: i128,
-        /// Largest accepted value.
-        max: i128,
-        /// Smallest stored value.
-        lo: i128,
-        /// Largest stored value.
-        hi: i128,
-    },
     /// A memory value (`100`, `1k`, `1kb`, `5mb`, `2gb`) within `min..=max`.
     Memory {
         /// Smallest accepted value.
@@ -69,6 +57,9 @@ pub struct Param {
     pub default: Option<&'static str>,
     /// Validation rule.
     pub kind: Kind,
+    /// Bounds an accepted number is then clamped into, as Redis's apply
+    /// step does for `hz` (1..=500) and `repl-backlog-size` (>= 16kb).
+    pub clamp: Option<(i128, i128)>,
 }
 
 const INT_MAX: i128 = i32::MAX as i128;
@@ -90,6 +81,7 @@ const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
         alias: None,
         default: Some(default),
         kind,
+        clamp: None,
     }
 }
 
@@ -99,6 +91,7 @@ const fn pa(name: &'static str, alias: &'static str, default: &'static str, kind
         alias: Some(alias),
         default: Some(default),
         kind,
+        clamp: None,
     }
 }
 
@@ -197,22 +190,17 @@ pub const PARAMS: &[Param] = &[
         alias: None,
         default: None,
         kind: Kind::Protected,
+        clamp: None,
     },
     p("stop-writes-on-bgsave-error", "yes", Kind::Bool),
     p("rdbcompression", "yes", Kind::Bool),
-    p("rdbchecksum", "yes", Kind::Bool),
+    p("rdbchecksum", "yes", Kind::Immutable),
     // Server.
     p("databases", "16", Kind::Immutable),
-    p(
-        "hz",
-        "10",
-        Kind::Clamped {
-            min: 0,
-            max: INT_MAX,
-            lo: 1,
-            hi: 500,
-        },
-    ),
+    Param {
+        clamp: Some((1, 500)),
+        ..p("hz", "10", int(0, INT_MAX))
+    },
     p(
         "loglevel",
         "notice",
@@ -246,7 +234,10 @@ pub const PARAMS: &[Param] = &[
         "10",
         int(0, INT_MAX),
     ),
-    p("repl-backlog-size", "1048576", mem(1, LONG_MAX)),
+    Param {
+        clamp: Some((16 * 1024, LONG_MAX)),
+        ..p("repl-backlog-size", "1048576", mem(1, LONG_MAX))
+    },
 ];
 
 /// A name CONFIG GET/SET accepts: a parameter's name or its alias. Redis
@@ -380,7 +371,7 @@ impl Config {
         let names = resolve_names(pairs)?;
         let mut parsed = Vec::with_capacity(pairs.len());
         for (n, (arg, value)) in names.iter().zip(pairs) {
-            let v = parse_value(&PARAMS[n.param].kind, value).map_err(|e| {
+            let v = parse_value(&PARAMS[n.param], value).map_err(|e| {
                 format!(
                     "CONFIG SET failed (possibly related to argument '{}') - {e}",
                     String::from_utf8_lossy(arg)
@@ -432,20 +423,22 @@ fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
     problem.map_or(Ok(out), Err)
 }
 
-/// Checks `value` for a parameter of `kind`; returns the text CONFIG GET
-/// will show, or Redis's reason.
-fn parse_value(kind: &Kind, value: &[u8]) -> Result<String, String> {
+/// Checks `value` for parameter `param`; returns the text CONFIG GET will
+/// show, or Redis's reason.
+fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
     let text = || String::from_utf8_lossy(value).into_owned();
-    match *kind {
+    let number = |n: i128, min, max| -> Result<String, String> {
+        let n = in_range(n, min, max)?;
+        Ok(param
+            .clamp
+            .map_or(n, |(lo, hi)| n.clamp(lo, hi))
+            .to_string())
+    };
+    match param.kind {
         Kind::Int { min, max } => {
             let n = crate::num::parse_i64(value)
                 .ok_or("argument couldn't be parsed into an integer")?;
-            in_range(n as i128, min, max).map(|n| n.to_string())
-        }
-        Kind::Clamped { min, max, lo, hi } => {
-            let n = crate::num::parse_i64(value)
-                .ok_or("argument couldn't be parsed into an integer")?;
-            in_range(n as i128, min, max).map(|n| n.clamp(lo, hi).to_string())
+            number(n.into(), min, max)
         }
         Kind::Memory { min, max } => {
             let n = parse_memory(value).ok_or("argument must be a memory value")?;
@@ -456,7 +449,7 @@ fn parse_value(kind: &Kind, value: &[u8]) -> Result<String, String> {
             } else {
                 n as i128
             };
-            in_range(n, min, max).map(|n| n.to_string())
+            number(n, min, max)
         }
         Kind::Bool => match value.to_ascii_lowercase().as_slice() {
             b"yes" => Ok("yes".into()),
@@ -518,15 +511,16 @@ pub fn parse_memory(v: &[u8]) -> Option<u64> {
     Some(n.wrapping_mul(mul))
 }
 
-/// Redis's `save` check: the empty string, or an even number of
-/// space-separated integers, seconds >= 1 and changes >= 0. The stored text
-/// is the pairs re-printed (`0100 5` shows as `100 5`).
+/// Redis's `save` check: the value split on single spaces must be an even
+/// number of integers, seconds >= 1 and changes >= 0 (so `3600  1`, with
+/// two spaces, is invalid, and `3600 ` means `3600 0`). The stored text is
+/// the pairs re-printed (`0100 5` shows as `100 5`); `""` clears them.
 fn parse_save(value: &[u8]) -> Result<String, String> {
     const BAD: &str = "Invalid save parameters";
-    let words: Vec<&[u8]> = value
-        .split(|c| c.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let words: Vec<&[u8]> = value.split(|&c| c == b' ').collect();
     if words.len() % 2 == 1 {
         return Err(BAD.into());
     }
@@ -542,11 +536,15 @@ fn parse_save(value: &[u8]) -> Result<String, String> {
 }
 
 /// C's `strtoll(s, &end, 10)` requiring `*end == '\0'`: optional sign,
-/// digits (leading zeros allowed), saturating on overflow.
+/// digits (leading zeros allowed), saturating on overflow. The empty
+/// string reads as 0 (nothing is left unparsed); a lone sign does not.
 fn strtoll_full(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
+    if s.is_empty() {
+        return Some(0);
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
         _ => (false, s),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
@@ -658,6 +656,8 @@ mod tests {
         assert!(parse_save(b"0 1").is_err());
         assert!(parse_save(b"1 -1").is_err());
         assert!(parse_save(b"1 x").is_err());
+        assert!(parse_save(b"3600  1").is_err());
+        assert_eq!(parse_save(b"3600 ").as_deref(), Ok("3600 0"));
     }
 
     #[test]

@@ -612,9 +612,12 @@ fn key_positions(keys: Keys, argv: &[&[u8]]) -> Option<Vec<usize>> {
     }
 }
 
+/// A key and its access flags.
+type KeyAndFlags = (Vec<u8>, &'static [&'static str]);
+
 /// The command COMMAND GETKEYS is asked about and its keys, with Redis's
 /// errors; each key comes with its access flags.
-fn keys_of(argv: &[&[u8]]) -> Result<Vec<(Vec<u8>, &'static [&'static str])>, CmdError> {
+fn keys_of(argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, CmdError> {
     let target = &argv[2..];
     let invalid = || CmdError::err("Invalid command specified");
     let mut cmd = table::lookup(target[0]).ok_or_else(invalid)?;

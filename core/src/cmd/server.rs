@@ -242,7 +242,11 @@ fn db_in_range(n: i32) -> Result<usize, CmdError> {
 }
 
 fn select(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    ctx.session.db = db_in_range(c_int(argv[1]).ok_or(CmdError::NotInt)?)?;
+    let n = crate::num::parse_i64(argv[1]).ok_or(CmdError::NotInt)?;
+    let n = i32::try_from(n).map_err(|_| {
+        CmdError::err("value is out of range, value must between -2147483648 and 2147483647")
+    })?;
+    ctx.session.db = db_in_range(n)?;
     Ok(Reply::ok())
 }
 

@@ -86,7 +86,7 @@ impl Value {
             Value::Hash(h) => h.map.is_empty(),
             Value::List(l) => l.is_empty(),
             Value::Set(s) => s.map.is_empty(),
-            Value::ZSet(z) => z.len() == 0,
+            Value::ZSet(z) => z.is_empty(),
         }
     }
 }

@@ -168,6 +168,8 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             auth = Some((argv[i + 1], argv[i + 2]));
             i += 3;
         } else if is(argv[i], "setname") && more >= 1 {
+            // Redis checks the name as it parses, before authenticating.
+            check_name(argv[i + 1])?;
             name = Some(argv[i + 1]);
             i += 2;
         } else {
@@ -233,13 +235,20 @@ fn valid_attr(v: &[u8]) -> bool {
     v.iter().all(|c| (b'!'..=b'~').contains(c))
 }
 
+/// Redis's client name check.
+fn check_name(name: &[u8]) -> Result<(), CmdError> {
+    if valid_attr(name) {
+        Ok(())
+    } else {
+        Err(CmdError::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ))
+    }
+}
+
 /// Sets (or, when empty, clears) the session's name.
 fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
-    if !valid_attr(name) {
-        return Err(CmdError::err(
-            "Client names cannot contain spaces, newlines or special characters.",
-        ));
-    }
+    check_name(name)?;
     ctx.session.name = (!name.is_empty()).then(|| name.to_vec());
     Ok(())
 }

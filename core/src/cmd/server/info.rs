@@ -133,7 +133,7 @@ fn server(shared: &Shared) -> Lines {
         ("redis_version", crate::REDIS_VERSION.into()),
         ("redis_git_sha1", "00000000".into()),
         ("redis_git_dirty", "0".into()),
-        ("redis_build_id", "0".into()),
+        ("redis_build_id", "kvstore".into()),
         ("redis_mode", "standalone".into()),
         ("os", os_name()),
         ("arch_bits", usize::BITS.to_string()),
@@ -497,7 +497,7 @@ fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
     let shared = ctx.shared();
     let now = ctx.now();
     let mut v = Vec::new();
-    for db in 0..DB_COUNT {
+    for (db, db_name) in DB_NAMES.iter().enumerate() {
         let (mut keys, mut expires) = (0usize, 0usize);
         let (mut ttl_sum, mut ttl_n) = (0u128, 0u64);
         for s in 0..shared.keyspace.shard_count() {
@@ -515,7 +515,7 @@ fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
                 ttl_sum / u128::from(ttl_n)
             };
             let line = format!("keys={keys},expires={expires},avg_ttl={avg}");
-            v.push((DB_NAMES[db], line));
+            v.push((*db_name, line));
         }
     }
     v
