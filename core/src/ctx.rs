@@ -107,6 +107,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The locked shard `idx` of `db`, shared (see [`Ctx::shard_at`]).
+    fn shard_ref(&self, db: usize, idx: usize) -> &Shard {
+        match &self.guards {
+            Guards::One(d, s, g) if *d == db && *s == idx => g,
+            Guards::Many(v) => match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
+                Ok(i) => &v[i].1,
+                Err(_) => panic!("shard {idx} of db {db} is not locked for this command"),
+            },
+            _ => panic!("shard {idx} of db {db} is not locked for this command"),
+        }
+    }
+
+    /// The value of `key` in the selected db through a shared borrow, so a
+    /// handler can hold several at once (ZUNION and friends read all their
+    /// inputs together). It neither counts hits nor evicts: look the key up
+    /// with [`Ctx::get`] first, which deletes it if expired.
+    pub fn peek(&self, key: &[u8]) -> Option<&Value> {
+        let idx = self.shared.keyspace.shard_of(key);
+        let e = self.shard_ref(self.session.db, idx).map.get(key)?;
+        // `now` is set whenever an earlier lookup met a volatile shard.
+        let expired = e.expire != 0 && e.expire <= self.now;
+        (!expired).then_some(&e.value)
+    }
+
     /// Every locked shard of `db` (all of them for `Keys::Db`/`Keys::All` commands).
     pub fn shards_of(&mut self, db: usize) -> impl Iterator<Item = &mut Shard> {
         let v: Vec<&mut Shard> = match &mut self.guards {
@@ -148,6 +172,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The live entry of `key` in `db`; an expired one is deleted first.
+    /// As Redis's `keyIsExpired`, a key lives through its deadline
+    /// millisecond and is expired once `now > deadline`.
     pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = if self.shard_in(db, key).volatile > 0 {
             self.now()
@@ -159,7 +185,7 @@ impl<'a> Ctx<'a> {
         let shard = self.shard_in(db, key);
         match shard
             .map
-            .lookup_evict(key, |e| e.expire != 0 && e.expire <= now)
+            .lookup_evict(key, |e| e.expire != 0 && e.expire < now)
         {
             Lookup::Found(e) => {
                 e.access = access;
@@ -263,6 +289,7 @@ impl<'a> Ctx<'a> {
             Some(e) => {
                 e.value = value;
                 e.raw = false;
+                e.not_int = false;
             }
             None => self.set(key, value),
         }

@@ -9,6 +9,7 @@ use crate::ctx::{Ctx, Guards};
 use crate::error::CmdError;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+use crate::stats::Counter;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -40,17 +41,17 @@ impl Default for Options {
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Commands run.
-    pub commands: AtomicU64,
+    pub commands: Counter,
     /// Lookups that found their key.
-    pub keyspace_hits: AtomicU64,
+    pub keyspace_hits: Counter,
     /// Lookups that missed.
-    pub keyspace_misses: AtomicU64,
+    pub keyspace_misses: Counter,
     /// Keys removed because they expired.
-    pub expired_keys: AtomicU64,
+    pub expired_keys: Counter,
     /// Changes since the last save.
-    pub dirty: AtomicU64,
+    pub dirty: Counter,
     /// Clients ever created.
-    pub connections: AtomicU64,
+    pub connections: Counter,
 }
 
 /// State shared by every handle and session of one engine.
@@ -288,13 +289,10 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
         let msg = format!("'{shown}', with args beginning with: {list}").replace(['\r', '\n'], " ");
         return Err(CmdError::UnknownCommand(msg));
     };
-    let mut full = cmd.name.to_string();
+    let parent = cmd;
     if !cmd.subcommands.is_empty() && args.len() >= 2 {
         match table::lookup_sub(cmd, args[1]) {
-            Some(sub) => {
-                full = format!("{}|{}", cmd.name, sub.name);
-                cmd = sub;
-            }
+            Some(sub) => cmd = sub,
             None => {
                 let sub: String = String::from_utf8_lossy(args[1]).chars().take(128).collect();
                 return Err(CmdError::err(
@@ -309,6 +307,11 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
     }
     let n = args.len() as i32;
     if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+        let full = if std::ptr::eq(parent, cmd) {
+            cmd.name.to_string()
+        } else {
+            format!("{}|{}", parent.name, cmd.name)
+        };
         return Err(CmdError::Arity(full));
     }
     Ok(cmd)

@@ -35,7 +35,7 @@ pub fn active_cycle(shared: &Shared) -> usize {
                     cursor = shard.map.scan(cursor, |k, e| {
                         if e.expire != 0 {
                             sampled += 1;
-                            if e.expire <= now {
+                            if e.expire < now {
                                 expired.push(k.into());
                             }
                         }

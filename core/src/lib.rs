@@ -10,7 +10,8 @@
 //! - [`resp`]: RESP2/RESP3 encoder and incremental decoder.
 //! - [`reply`], [`error`]: replies and Redis's error texts.
 //! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
-//! - [`clock`], [`expire`], [`config`]: time, active expiry, parameters.
+//! - [`clock`], [`expire`], [`config`], [`stats`]: time, active expiry,
+//!   parameters, counters.
 //!
 //! ```
 //! let engine = kvstore_core::Engine::new();
@@ -32,6 +33,7 @@ pub mod keyspace;
 pub mod num;
 pub mod reply;
 pub mod resp;
+pub mod stats;
 pub mod types;
 
 pub use engine::{Engine, Options, Session};

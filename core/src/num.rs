@@ -77,6 +77,22 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(value)
 }
 
+/// Parses a score-range bound as Redis's `zslParseRange` does: plain C
+/// `strtod` over the text up to its first NUL byte, which must consume all
+/// of it. Unlike [`parse_f64`] it accepts leading spaces, the empty string
+/// (0), overflow to ±inf and underflow; only NaN is refused.
+pub fn strtod_loose(s: &[u8]) -> Option<f64> {
+    let text = s.split(|&b| b == 0).next().unwrap_or_default();
+    let mut buf = Vec::with_capacity(text.len() + 1);
+    buf.extend_from_slice(text);
+    buf.push(0);
+    let mut end: *mut c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated and outlives the call.
+    let value = unsafe { libc::strtod(buf.as_ptr().cast(), &mut end) };
+    let consumed = end as usize - buf.as_ptr() as usize;
+    (consumed == text.len() && !value.is_nan()).then_some(value)
+}
+
 /// Formats a double as C's `%.17g` (Redis 7.0's double replies), with
 /// `inf`/`-inf` for infinities.
 pub fn fmt_g17(d: f64) -> String {
@@ -187,6 +203,12 @@ mod tests {
         for bad in [&b"nan"[..], b" 1", b"1 ", b"", b"1e400", b"abc", b"1\x002"] {
             assert_eq!(parse_f64(bad), None);
         }
+        assert_eq!(strtod_loose(b""), Some(0.0));
+        assert_eq!(strtod_loose(b" 1"), Some(1.0));
+        assert_eq!(strtod_loose(b"1\x00junk"), Some(1.0));
+        assert_eq!(strtod_loose(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(strtod_loose(b"nan"), None);
+        assert_eq!(strtod_loose(b"1 "), None);
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn keys(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let mut out = Vec::new();
     for shard in ctx.shards_of(db) {
         for (k, e) in shard.map.iter() {
-            let live = e.expire == 0 || e.expire > now;
+            let live = e.expire == 0 || e.expire >= now;
             if live && (all || crate::glob::matches(pattern, k, false)) {
                 out.push(Reply::bulk(k));
             }

@@ -51,15 +51,29 @@ pub fn parse<'a>(rest: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, Cm
     Ok(o)
 }
 
-/// Parses a cursor as Redis's `parseScanCursorOrReply` does (an unsigned
-/// 64-bit decimal; `ERR invalid cursor` otherwise).
+/// Parses a cursor as Redis's `parseScanCursorOrReply` does: C `strtoul`
+/// in base 10 over the text up to its first NUL (so a sign is accepted, `-n`
+/// wrapping around, and the empty string is 0); a leading space, trailing
+/// junk or overflow is `ERR invalid cursor`.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let s = std::str::from_utf8(arg).map_err(|_| CmdError::err("invalid cursor"))?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CmdError::err("invalid cursor"));
+    let invalid = || CmdError::err("invalid cursor");
+    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
+    if text.is_empty() {
+        return Ok(0);
     }
-    s.parse::<u64>()
-        .map_err(|_| CmdError::err("invalid cursor"))
+    let (neg, digits) = match text[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let v: u64 = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(invalid)?;
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// True when `key` passes the MATCH pattern.

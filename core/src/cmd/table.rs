@@ -181,7 +181,10 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     .flatten()
 }
 
-static TABLE: std::sync::LazyLock<std::collections::HashMap<&'static [u8], &'static Command>> =
+type Index =
+    std::collections::HashMap<&'static [u8], &'static Command, foldhash::fast::RandomState>;
+
+static TABLE: std::sync::LazyLock<Index> =
     std::sync::LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
 
 /// The command named `name`, case-insensitively.

@@ -53,6 +53,10 @@ pub struct Entry {
     /// True once a string was modified in place (APPEND, SETRANGE, SETBIT):
     /// Redis then reports encoding `raw`.
     pub raw: bool,
+    /// True when a string that reads as an integer is nevertheless stored as
+    /// a plain string (INCRBYFLOAT results, which Redis builds without
+    /// `tryObjectEncoding`): OBJECT ENCODING then reports `embstr`, not `int`.
+    pub not_int: bool,
 }
 
 impl Entry {
@@ -63,6 +67,7 @@ impl Entry {
             expire: 0,
             access: 0,
             raw: false,
+            not_int: false,
         }
     }
 }

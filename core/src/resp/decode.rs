@@ -400,4 +400,78 @@ mod tests {
         let buf = b"*1\r\n".repeat(100_000);
         assert!(decode(&buf, &lim()).is_err());
     }
+
+    /// A random reply tree (RESP3 types included), bounded in size.
+    fn random_reply(rng: &mut rand::rngs::SmallRng, depth: u32) -> Reply {
+        use rand::Rng;
+        let leaf = depth > 3 || rng.random_bool(0.6);
+        let bytes = |rng: &mut rand::rngs::SmallRng| {
+            let n = rng.random_range(0..20);
+            (0..n).map(|_| rng.random::<u8>()).collect::<Vec<u8>>()
+        };
+        let text = |rng: &mut rand::rngs::SmallRng| {
+            let n = rng.random_range(0..10);
+            (0..n)
+                .map(|_| rng.random_range(b'a'..=b'z') as char)
+                .collect::<String>()
+        };
+        if leaf {
+            match rng.random_range(0..8) {
+                0 => Reply::Status(text(rng)),
+                1 => Reply::Error(format!("ERR {}", text(rng))),
+                2 => Reply::Int(rng.random()),
+                3 => Reply::Bulk(bytes(rng)),
+                4 => Reply::Nil,
+                5 => Reply::Bool(rng.random()),
+                6 => Reply::Double(rng.random_range(-1e6..1e6)),
+                _ => Reply::Verbatim("txt", bytes(rng)),
+            }
+        } else {
+            let n = rng.random_range(0..5);
+            let items: Vec<Reply> = (0..n).map(|_| random_reply(rng, depth + 1)).collect();
+            match rng.random_range(0..4) {
+                0 => Reply::Array(items),
+                1 => Reply::Set(items),
+                2 => Reply::Push(items),
+                _ => Reply::Map(
+                    items
+                        .into_iter()
+                        .map(|v| (Reply::Bulk(b"k".to_vec()), v))
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn random_frames_round_trip_at_every_split() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
+        for _ in 0..500 {
+            let r = random_reply(&mut rng, 0);
+            let mut buf = Vec::new();
+            crate::resp::encode(&r, 3, &mut buf);
+            let cut = rng.random_range(0..buf.len());
+            assert_eq!(decode(&buf[..cut], &lim()), Ok(None));
+            let (back, used) = decode(&buf, &lim()).unwrap().unwrap();
+            assert_eq!(used, buf.len());
+            // Doubles pass through %.17g and strtod: exact for finite values.
+            assert_eq!(back, r);
+        }
+    }
+
+    #[test]
+    fn random_garbage_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(0xbad);
+        let alphabet = b"*$:+-_#,(=!%~>\r\n0123456789-abc";
+        for _ in 0..20_000 {
+            let n = rng.random_range(0..40);
+            let buf: Vec<u8> = (0..n)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let _ = decode(&buf, &lim());
+            let _ = decode_command(&buf, &lim());
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Data structures behind the value types that need more than a std
-//! container.
+//! Data structures and algorithms behind the value types that need more
+//! than a std container.
 
+pub mod bits;
 pub mod zset;

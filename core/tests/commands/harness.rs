@@ -53,7 +53,12 @@ impl RedisServer {
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return server;
+                    // The port was free when chosen but another process may
+                    // have taken it since: make sure it is our server.
+                    if server.owns_port() {
+                        return server;
+                    }
+                    break;
                 }
                 if server.child.try_wait().unwrap().is_some() {
                     break;
@@ -63,6 +68,18 @@ impl RedisServer {
             let _ = server.child.kill();
         }
         panic!("redis-server did not start");
+    }
+}
+
+impl RedisServer {
+    fn owns_port(&self) -> bool {
+        let mut c = Client::connect(self.port);
+        match c.call(&["INFO", "server"]) {
+            Reply::Bulk(info) => String::from_utf8_lossy(&info)
+                .lines()
+                .any(|l| l.trim() == format!("process_id:{}", self.child.id())),
+            _ => false,
+        }
     }
 }
 

@@ -366,7 +366,7 @@ fn persistence(shared: &Shared) -> Lines {
 
 fn stats(shared: &Shared) -> Lines {
     let s = &shared.stats;
-    let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed).to_string();
+    let n = |a: &crate::stats::Counter| a.load(Ordering::Relaxed).to_string();
     let mut v: Lines = vec![
         ("total_connections_received", n(&s.connections)),
         ("total_commands_processed", n(&s.commands)),

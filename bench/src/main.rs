@@ -1,0 +1,205 @@
+//! Engine benchmark: single-thread GET/SET on 100 k keys (and optionally
+//! 10 M), two threads on disjoint keys, and memory per key at 1 M keys, each
+//! reported beside a floor (a bare `Mutex<HashMap<Vec<u8>, Vec<u8>>>` doing
+//! the same work on the same keys) measured in the same run.
+//!
+//! Run: `cargo run --release -p kvstore-bench -- [--big]`
+
+use kvstore_core::{Engine, Reply};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+/// Counts live heap bytes as the allocator really spends them
+/// (`malloc_usable_size` plus glibc's 8-byte chunk header).
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+fn charge(p: *mut u8) -> isize {
+    // SAFETY: `p` was just returned by (or is about to be given to) malloc.
+    (unsafe { libc::malloc_usable_size(p.cast()) } + 8) as isize
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        // SAFETY: forwarded to the system allocator with the same layout.
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            LIVE.fetch_add(charge(p), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(charge(p), Ordering::Relaxed);
+        // SAFETY: `p` came from `alloc` with layout `l`.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const VALUE: &[u8; 16] = b"0123456789abcdef";
+
+fn keys(n: usize, prefix: &str) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| format!("{prefix}{i}").into_bytes())
+        .collect()
+}
+
+fn shuffled(keys: &[Vec<u8>], ops: usize) -> Vec<usize> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.shuffle(&mut rng);
+    order.iter().cycle().take(ops).copied().collect()
+}
+
+/// Nanoseconds per call of `f` over `order`.
+fn time(order: &[usize], mut f: impl FnMut(usize)) -> f64 {
+    let t = Instant::now();
+    for &i in order {
+        f(i);
+    }
+    t.elapsed().as_nanos() as f64 / order.len() as f64
+}
+
+type Floor = Mutex<HashMap<Vec<u8>, Vec<u8>, foldhash::fast::RandomState>>;
+
+fn floor_fill(keys: &[Vec<u8>]) -> Floor {
+    let m = Mutex::new(HashMap::default());
+    for k in keys {
+        m.lock().unwrap().insert(k.clone(), VALUE.to_vec());
+    }
+    m
+}
+
+fn engine_fill(e: &Engine, keys: &[Vec<u8>]) {
+    let mut s = e.session();
+    for k in keys {
+        e.execute(&mut s, &[&b"SET"[..], k, VALUE]);
+    }
+}
+
+struct Row {
+    name: String,
+    ns: f64,
+    floor: f64,
+}
+
+fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
+    let ks = keys(n, "key:");
+    let order = shuffled(&ks, ops);
+    let floor = floor_fill(&ks);
+    let engine = Engine::new();
+    engine_fill(&engine, &ks);
+    let mut s = engine.session();
+
+    let floor_get = time(&order, |i| {
+        black_box(floor.lock().unwrap().get(&ks[i]).cloned());
+    });
+    let exec_get = time(&order, |i| {
+        let r = engine.execute(&mut s, &[&b"GET"[..], &ks[i]]);
+        debug_assert!(matches!(r, Reply::Bulk(_)));
+        black_box(r);
+    });
+    let floor_set = time(&order, |i| {
+        black_box(floor.lock().unwrap().insert(ks[i].clone(), VALUE.to_vec()));
+    });
+    let exec_set = time(&order, |i| {
+        black_box(engine.execute(&mut s, &[&b"SET"[..], &ks[i], VALUE]));
+    });
+    let label = if n >= 1_000_000 {
+        format!("{} M", n / 1_000_000)
+    } else {
+        format!("{} k", n / 1000)
+    };
+    rows.push(Row {
+        name: format!("GET, execute(argv), {label} keys"),
+        ns: exec_get,
+        floor: floor_get,
+    });
+    rows.push(Row {
+        name: format!("SET overwrite, execute(argv), {label} keys"),
+        ns: exec_set,
+        floor: floor_set,
+    });
+}
+
+fn two_threads(n: usize, ops: usize) -> (f64, f64) {
+    let engine = Engine::new();
+    let sets: Vec<Vec<Vec<u8>>> = (0..2).map(|t| keys(n, &format!("t{t}:key:"))).collect();
+    for ks in &sets {
+        engine_fill(&engine, ks);
+    }
+    let run = |ks: &Vec<Vec<u8>>| {
+        let mut s = engine.session();
+        let order = shuffled(ks, ops);
+        let t = Instant::now();
+        for &i in &order {
+            black_box(engine.execute(&mut s, &[&b"GET"[..], &ks[i]]));
+        }
+        t.elapsed().as_secs_f64()
+    };
+    let one = ops as f64 / run(&sets[0]);
+    let t = Instant::now();
+    std::thread::scope(|sc| {
+        for ks in &sets {
+            sc.spawn(|| run(ks));
+        }
+    });
+    let two = 2.0 * ops as f64 / t.elapsed().as_secs_f64();
+    (one, two)
+}
+
+fn memory(n: usize) -> (f64, f64) {
+    let ks = keys(n, "key:");
+    let payload: usize = ks.iter().map(|k| k.len() + VALUE.len()).sum();
+    let base = LIVE.load(Ordering::Relaxed);
+    let floor = floor_fill(&ks);
+    let floor_bytes = LIVE.load(Ordering::Relaxed) - base;
+    drop(floor);
+    let base = LIVE.load(Ordering::Relaxed);
+    let engine = Engine::new();
+    engine_fill(&engine, &ks);
+    let engine_bytes = LIVE.load(Ordering::Relaxed) - base;
+    let per = |b: isize| (b as f64 - payload as f64) / n as f64;
+    (per(engine_bytes), per(floor_bytes))
+}
+
+fn main() {
+    let big = std::env::args().any(|a| a == "--big");
+    let mut rows = Vec::new();
+    single_thread(100_000, 3_000_000, &mut rows);
+    if big {
+        single_thread(10_000_000, 5_000_000, &mut rows);
+    }
+    println!("| operation | kvstore ns/op | kvstore M ops/s | floor ns/op | ratio to floor |");
+    println!("|---|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.0} | {:.2}× |",
+            r.name,
+            r.ns,
+            1000.0 / r.ns,
+            r.floor,
+            r.ns / r.floor
+        );
+    }
+    let (one, two) = two_threads(100_000, 2_000_000);
+    println!(
+        "\n2 threads on disjoint keys (GET, execute): {:.2} M ops/s vs 1 thread {:.2} M ops/s = {:.2}×",
+        two / 1e6,
+        one / 1e6,
+        two / one
+    );
+    let (ours, floor) = memory(1_000_000);
+    println!(
+        "\nMemory at 1 M keys (`key:N` → 16-byte value), heap bytes per key beyond key+value: kvstore {ours:.1}, floor {floor:.1}"
+    );
+}
