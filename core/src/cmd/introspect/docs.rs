@@ -95,6 +95,7 @@ pub(crate) fn arguments(syntax: &str, key_specs: usize) -> Vec<Arg> {
         } else {
             Node::Group {
                 optional: false,
+                multiple: false,
                 alts,
             }
         });
@@ -146,8 +147,11 @@ fn tokenize(s: &str) -> Vec<String> {
 enum Node {
     Word(String),
     Ellipsis,
+    /// `[...]` (optional) or `<...>`; `multiple` when its last alternative
+    /// ended with a repetition of the whole group.
     Group {
         optional: bool,
+        multiple: bool,
         alts: Vec<Vec<Node>>,
     },
     /// A top-level sequence (flattened before conversion).
@@ -183,13 +187,19 @@ impl Parser<'_> {
                 "[" | "<" => {
                     let (optional, close) = if t == "[" { (true, "]") } else { (false, ">") };
                     self.pos += 1;
-                    let alts = self.alternatives();
+                    let mut alts = self.alternatives();
+                    let multiple = fold_self_repeat(&mut alts);
+                    let group = Node::Group {
+                        optional,
+                        multiple,
+                        alts,
+                    };
                     if self.peek() != Some(close) {
                         // Unbalanced: keep what was read.
-                        out.push(Node::Group { optional, alts });
+                        out.push(group);
                         continue;
                     }
-                    Node::Group { optional, alts }
+                    group
                 }
                 "..." => Node::Ellipsis,
                 w => Node::Word(w.to_string()),
@@ -199,6 +209,74 @@ impl Parser<'_> {
         }
         out
     }
+}
+
+/// `[A | B [A | B ...]]`: when a group's last alternative ends with a
+/// repetition of the whole group, drops it and returns true (the group is
+/// repeatable).
+fn fold_self_repeat(alts: &mut [Vec<Node>]) -> bool {
+    let Some(last) = alts.last() else {
+        return false;
+    };
+    let Some(Node::Group { alts: inner, .. }) = last.last() else {
+        return false;
+    };
+    if !is_repeat(inner) {
+        return false;
+    }
+    let repeated = render_alts(&strip_ellipsis(inner));
+    let n = alts.len();
+    let mut rest: Vec<String> = alts[..n - 1].iter().map(|a| render(a)).collect();
+    rest.push(render(&last[..last.len() - 1]));
+    if rest.join(" | ") != repeated {
+        return false;
+    }
+    alts[n - 1].pop();
+    true
+}
+
+/// A repetition's alternatives without the trailing `...`.
+fn strip_ellipsis(alts: &[Vec<Node>]) -> Vec<&[Node]> {
+    let n = alts.len();
+    alts.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i + 1 == n {
+                &a[..a.len() - 1]
+            } else {
+                &a[..]
+            }
+        })
+        .collect()
+}
+
+/// Canonical text of a sequence (for comparing repetitions).
+fn render(nodes: &[Node]) -> String {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Word(w) => w.clone(),
+            Node::Ellipsis => "...".into(),
+            Node::Group { optional, alts, .. } => {
+                let alts: Vec<&[Node]> = alts.iter().map(Vec::as_slice).collect();
+                let body = render_alts(&alts);
+                if *optional {
+                    format!("[{body}]")
+                } else {
+                    format!("<{body}>")
+                }
+            }
+            Node::Seq(v) => render(v),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn render_alts(alts: &[&[Node]]) -> String {
+    alts.iter()
+        .map(|a| render(a))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// True for `NX`, `LIB-NAME`: some uppercase letter and no lowercase one.
@@ -295,18 +373,27 @@ impl Converter {
                         last.multiple = true;
                     }
                 }
-                Node::Group { optional, alts } if is_repeat(alts) => {
+                Node::Group { optional, alts, .. } if is_repeat(alts) => {
                     out.extend(token.take().map(Arg::pure_token));
-                    let inner = &alts[0][..alts[0].len() - 1];
                     // The repeated part restates arguments already numbered.
-                    let rep = (*self).seq(inner);
+                    let rep = match strip_ellipsis(alts).as_slice() {
+                        [one] => (*self).seq(one),
+                        many => (*self).group_of(many).into_iter().collect(),
+                    };
                     mark_repeated(&mut out, rep, *optional);
                 }
-                Node::Group { optional, alts } => {
+                Node::Group {
+                    optional,
+                    multiple,
+                    alts,
+                } => {
                     let Some(mut a) = self.group(alts) else {
                         continue;
                     };
                     a.optional |= *optional;
+                    a.multiple |= *multiple;
+                    // `[TOKEN x [TOKEN x ...]]`: the token repeats too.
+                    a.multiple_token |= *multiple && a.token.is_some();
                     if a.token.is_none() {
                         a.token = token.take();
                     }
@@ -322,8 +409,13 @@ impl Converter {
 
     /// The argument a group stands for; None when it is empty.
     fn group(&mut self, alts: &[Vec<Node>]) -> Option<Arg> {
+        let alts: Vec<&[Node]> = alts.iter().map(Vec::as_slice).collect();
+        self.group_of(&alts)
+    }
+
+    fn group_of(&mut self, alts: &[&[Node]]) -> Option<Arg> {
         if alts.len() == 1 {
-            let args = self.seq(&alts[0]);
+            let args = self.seq(alts[0]);
             return single(args);
         }
         let args: Vec<Arg> = alts
@@ -336,9 +428,10 @@ impl Converter {
     }
 }
 
-/// `[x ...]`: a group whose only alternative ends with `...`.
+/// `[x ...]` or `[x | y ...]`: a group whose last alternative ends with
+/// `...` (a repetition of what precedes it).
 fn is_repeat(alts: &[Vec<Node>]) -> bool {
-    alts.len() == 1 && matches!(alts[0].last(), Some(Node::Ellipsis))
+    matches!(alts.last().and_then(|a| a.last()), Some(Node::Ellipsis))
 }
 
 fn joined_name(args: &[Arg]) -> String {
@@ -477,6 +570,21 @@ mod tests {
             [
                 r#"normal_pubsub:oneof(TYPE)?["normal:pure-token(NORMAL)", "pubsub:pure-token(PUBSUB)"]"#
             ]
+        );
+    }
+
+    #[test]
+    fn repeated_oneof() {
+        let a = arguments(
+            "key [GET enc offset | [OVERFLOW <WRAP | FAIL>] <SET enc offset value | INCRBY enc offset increment> [GET enc offset | [OVERFLOW <WRAP | FAIL>] <SET enc offset value | INCRBY enc offset increment> ...]]",
+            1,
+        );
+        assert_eq!(a.len(), 2);
+        assert!(a[1].optional && a[1].multiple, "{:?}", names(&a));
+        assert_eq!(a[1].kind, "oneof");
+        assert_eq!(
+            names(&arguments("[A | B [A | B ...]]", 0)),
+            [r#"a_b:oneof?*["a:pure-token(A)", "b:pure-token(B)"]"#]
         );
     }
 

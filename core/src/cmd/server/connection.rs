@@ -326,9 +326,10 @@ fn client_info(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 }
 
 /// CLIENT LIST [TYPE type | ID id [id ...]]: only the calling session is
-/// known to the engine, so it is the whole list.
+/// known to the engine, so it is the whole list (and each ID naming it
+/// lists it again, as Redis does).
 fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let shown = if argv.len() == 4 && is(argv[2], "type") {
+    let times = if argv.len() == 4 && is(argv[2], "type") {
         let t = argv[3];
         if !["normal", "slave", "replica", "pubsub", "master"]
             .iter()
@@ -339,25 +340,20 @@ fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
                 args::text(t)
             )));
         }
-        is(t, "normal")
+        usize::from(is(t, "normal"))
     } else if argv.len() > 3 && is(argv[2], "id") {
-        let mut mine = false;
+        let mut n = 0;
         for id in &argv[3..] {
             let id = crate::num::parse_i64(id).ok_or_else(|| CmdError::err("Invalid client ID"))?;
-            mine |= id == ctx.session.id as i64;
+            n += usize::from(id == ctx.session.id as i64);
         }
-        mine
+        n
     } else if argv.len() != 2 {
         return Err(CmdError::Syntax);
     } else {
-        true
+        1
     };
-    let text = if shown {
-        info_line(ctx, "client|list")
-    } else {
-        String::new()
-    };
-    Ok(verbatim(text))
+    Ok(verbatim(info_line(ctx, "client|list").repeat(times)))
 }
 
 fn client_no_evict(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
