@@ -266,13 +266,22 @@ pub static NAMES: LazyLock<Vec<Name>> = LazyLock::new(|| {
         .collect()
 });
 
-static BY_NAME: LazyLock<HashMap<&'static str, Name>> =
-    LazyLock::new(|| NAMES.iter().map(|n| (n.name, *n)).collect());
+type NameIndex = HashMap<&'static [u8], Name, foldhash::fast::RandomState>;
 
-/// The entry for `name` (any case), if Redis knows it.
+static BY_NAME: LazyLock<NameIndex> =
+    LazyLock::new(|| NAMES.iter().map(|n| (n.name.as_bytes(), *n)).collect());
+
+/// The entry for `name` (any case), if Redis knows it. Lowercase names
+/// (what the engine's own code passes) are found without allocating.
+#[inline]
 pub fn lookup(name: &[u8]) -> Option<Name> {
-    let lower = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
-    BY_NAME.get(lower.as_str()).copied()
+    if let Some(n) = BY_NAME.get(name) {
+        return Some(*n);
+    }
+    if !name.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    BY_NAME.get(name.to_ascii_lowercase().as_slice()).copied()
 }
 
 /// The canonical name of a parameter or alias (case-insensitive).
@@ -334,7 +343,7 @@ impl Config {
         self.text.read().unwrap_or_else(|p| p.into_inner())[idx].clone()
     }
 
-    /// A numeric parameter without locking: integers and memory values as
+    /// A numeric parameter without locking or allocating: integers and memory values as
     /// numbers (`maxmemory` beyond `i64::MAX` saturates), `yes`/`no` as
     /// 1/0, 0 for text or unknown names.
     pub fn get_int(&self, name: &str) -> i64 {

@@ -34,98 +34,85 @@ pub(crate) const COMMANDS: &[Command] = &[Command {
     ..BASE
 }];
 
+/// A COMMAND subcommand row.
+const SUB_ROW: Command = Command {
+    flags: INTROSPECT,
+    acl: ACL,
+    group: "server",
+    ..BASE
+};
+
 const SUBCOMMANDS: &[Command] = &[
     Command {
         name: "count",
         arity: 2,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: count,
         summary: "Get total number of Redis commands",
         since: "2.8.13",
-        group: "server",
         complexity: "O(1)",
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "info",
         arity: -2,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: info,
         summary: "Get array of specific Redis command details, or all when no argument is given.",
         since: "2.8.13",
-        group: "server",
         syntax: "[command-name [command-name ...]]",
         complexity: "O(N) where N is the number of commands to look up",
         tips: &["nondeterministic_output_order"],
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "docs",
         arity: -2,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: docs_cmd,
         summary: "Get array of specific Redis command documentation",
         since: "7.0.0",
-        group: "server",
         syntax: "[command-name [command-name ...]]",
         complexity: "O(N) where N is the number of commands to look up",
         tips: &["nondeterministic_output_order"],
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "list",
         arity: -2,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: list,
         summary: "Get an array of Redis command names",
         since: "7.0.0",
-        group: "server",
         syntax: "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
         complexity: "O(N) where N is the total number of Redis commands",
         tips: &["nondeterministic_output_order"],
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "getkeys",
         arity: -4,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: getkeys,
         summary: "Extract keys given a full Redis command",
         since: "2.8.13",
-        group: "server",
         syntax: "command [arg [arg ...]]",
         complexity: "O(N) where N is the number of arguments to the command",
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "getkeysandflags",
         arity: -4,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: getkeysandflags,
         summary: "Extract keys and access flags given a full Redis command",
         since: "7.0.0",
-        group: "server",
         syntax: "command [arg [arg ...]]",
         complexity: "O(N) where N is the number of arguments to the command",
-        ..BASE
+        ..SUB_ROW
     },
     Command {
         name: "help",
         arity: 2,
-        flags: INTROSPECT,
-        acl: ACL,
         handler: command_help,
         summary: "Show helpful text about the different subcommands",
         since: "5.0.0",
-        group: "server",
         complexity: "O(1)",
-        ..BASE
+        ..SUB_ROW
     },
 ];
 

@@ -10,58 +10,53 @@ use std::sync::atomic::Ordering;
 
 const CONFIG_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 
+/// A CONFIG subcommand row: administrative, group `server`.
+const CONFIG_ROW: Command = Command {
+    flags: CONFIG_FLAGS,
+    acl: &["admin", "slow", "dangerous"],
+    group: "server",
+    complexity: "O(1)",
+    ..BASE
+};
+
 /// The CONFIG subcommands.
 pub(super) const CONFIG: &[Command] = &[
     Command {
         name: "get",
         arity: -3,
-        flags: CONFIG_FLAGS,
-        acl: &["admin", "slow", "dangerous"],
         handler: config_get,
         summary: "Get the values of configuration parameters",
         since: "2.0.0",
-        group: "server",
         syntax: "parameter [parameter ...]",
         complexity: "O(N) when N is the number of configuration parameters provided",
-        ..BASE
+        ..CONFIG_ROW
     },
     Command {
         name: "set",
         arity: -4,
-        flags: CONFIG_FLAGS,
-        acl: &["admin", "slow", "dangerous"],
         handler: config_set,
         summary: "Set configuration parameters to the given values",
         since: "2.0.0",
-        group: "server",
         syntax: "parameter value [parameter value ...]",
         complexity: "O(N) when N is the number of configuration parameters provided",
         tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
-        ..BASE
+        ..CONFIG_ROW
     },
     Command {
         name: "resetstat",
         arity: 2,
-        flags: CONFIG_FLAGS,
-        acl: &["admin", "slow", "dangerous"],
         handler: config_resetstat,
         summary: "Reset the stats returned by INFO",
         since: "2.0.0",
-        group: "server",
-        complexity: "O(1)",
-        ..BASE
+        ..CONFIG_ROW
     },
     Command {
         name: "rewrite",
         arity: 2,
-        flags: CONFIG_FLAGS,
-        acl: &["admin", "slow", "dangerous"],
         handler: config_rewrite,
         summary: "Rewrite the configuration file with the in memory configuration",
         since: "2.8.0",
-        group: "server",
-        complexity: "O(1)",
-        ..BASE
+        ..CONFIG_ROW
     },
     Command {
         name: "help",
@@ -71,9 +66,7 @@ pub(super) const CONFIG: &[Command] = &[
         handler: config_help,
         summary: "Show helpful text about the different subcommands",
         since: "5.0.0",
-        group: "server",
-        complexity: "O(1)",
-        ..BASE
+        ..CONFIG_ROW
     },
 ];
 

@@ -17,71 +17,60 @@ const CLIENT_ADMIN: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 /// ACL categories of CLIENT subcommands (admin ones get @admin implicitly).
 const CLIENT_ACL: &[&str] = &["slow", "connection"];
 
+/// A CLIENT subcommand row: connection-level, O(1) unless stated.
+const CLIENT_ROW: Command = Command {
+    flags: CLIENT_FLAGS,
+    acl: CLIENT_ACL,
+    group: "connection",
+    complexity: "O(1)",
+    ..BASE
+};
+
 /// The CLIENT subcommands we implement.
 pub(super) const CLIENT: &[Command] = &[
     Command {
         name: "id",
         arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_id,
         summary: "Returns the client ID for the current connection",
         since: "5.0.0",
-        group: "connection",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "setname",
         arity: 3,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_setname,
         summary: "Set the current connection name",
         since: "2.6.9",
-        group: "connection",
         syntax: "connection-name",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "getname",
         arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_getname,
         summary: "Get the current connection name",
         since: "2.6.9",
-        group: "connection",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "setinfo",
         arity: 4,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_setinfo,
         summary: "Set client or connection specific info",
         since: "7.2.0",
-        group: "connection",
         syntax: "<LIB-NAME libname | LIB-VER libver>",
-        complexity: "O(1)",
         tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "info",
         arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_info,
         summary: "Returns information about the current client connection.",
         since: "6.2.0",
-        group: "connection",
-        complexity: "O(1)",
         tips: &["nondeterministic_output"],
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "list",
@@ -91,11 +80,10 @@ pub(super) const CLIENT: &[Command] = &[
         handler: client_list,
         summary: "Get the list of client connections",
         since: "2.4.0",
-        group: "connection",
         syntax: "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
         complexity: "O(N) where N is the number of client connections",
         tips: &["nondeterministic_output"],
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "no-evict",
@@ -105,46 +93,33 @@ pub(super) const CLIENT: &[Command] = &[
         handler: client_no_evict,
         summary: "Set client eviction mode for the current connection",
         since: "7.0.0",
-        group: "connection",
         syntax: "<ON | OFF>",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "getredir",
         arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_getredir,
         summary: "Get tracking notifications redirection client ID if any",
         since: "6.0.0",
-        group: "connection",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "trackinginfo",
         arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CLIENT_ACL,
         handler: client_trackinginfo,
         summary: "Return information about server assisted client side caching for the current connection",
         since: "6.2.0",
-        group: "connection",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
     Command {
         name: "help",
         arity: 2,
         flags: LOADING | STALE,
-        acl: CLIENT_ACL,
         handler: client_help,
         summary: "Show helpful text about the different subcommands",
         since: "5.0.0",
-        group: "connection",
-        complexity: "O(1)",
-        ..BASE
+        ..CLIENT_ROW
     },
 ];
 
