@@ -157,12 +157,18 @@ fn command_info_lookups() {
                 "command|list",
             ],
             &["COMMAND", "COUNT", "x"],
+            &["COMMAND", "LIST", "FILTERBY", "PATTERN", "ech*"],
+            &["COMMAND", "LIST", "FILTERBY", "MODULE", "x"],
+            &["COMMAND", "GETKEYS", "del", "a", "b"],
+            &["COMMAND", "GETKEYS", "ping", "a"],
             &["COMMAND", "nosuch"],
             &["COMMAND", "HELP"],
             &["COMMAND", "help", "x"],
         ] {
             p.check(argv);
         }
+        // Order is Redis's dict order there.
+        p.check_unordered(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "config|[gs]et"]);
     }
 }
 
