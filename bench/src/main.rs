@@ -108,27 +108,36 @@ fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
         debug_assert!(matches!(r, Reply::Bulk(_)));
         black_box(r);
     });
+    let typed_get = time(&order, |i| {
+        black_box(
+            engine
+                .get_with(&mut s, &ks[i], |v| v.map(<[u8]>::len))
+                .unwrap(),
+        );
+    });
     let floor_set = time(&order, |i| {
         black_box(floor.lock().unwrap().insert(ks[i].clone(), VALUE.to_vec()));
     });
     let exec_set = time(&order, |i| {
         black_box(engine.execute(&mut s, &[&b"SET"[..], &ks[i], VALUE]));
     });
+    let typed_set = time(&order, |i| engine.set(&mut s, &ks[i], VALUE));
     let label = if n >= 1_000_000 {
         format!("{} M", n / 1_000_000)
     } else {
         format!("{} k", n / 1000)
     };
-    rows.push(Row {
-        name: format!("GET, execute(argv), {label} keys"),
-        ns: exec_get,
-        floor: floor_get,
-    });
-    rows.push(Row {
-        name: format!("SET overwrite, execute(argv), {label} keys"),
-        ns: exec_set,
-        floor: floor_set,
-    });
+    let mut row = |name: &str, ns: f64, floor: f64| {
+        rows.push(Row {
+            name: format!("{name}, {label} keys"),
+            ns,
+            floor,
+        });
+    };
+    row("GET, typed", typed_get, floor_get);
+    row("SET overwrite, typed", typed_set, floor_set);
+    row("GET, execute(argv)", exec_get, floor_get);
+    row("SET overwrite, execute(argv)", exec_set, floor_set);
 }
 
 fn two_threads(n: usize, ops: usize) -> (f64, f64) {

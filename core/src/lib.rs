@@ -1,7 +1,8 @@
 //! kvstore's engine: the Redis data model in-process.
 //!
 //! # Layout
-//! - [`engine`]: the [`Engine`] handle and per-client [`Session`];
+//! - [`engine`]: the [`Engine`] handle and per-client [`Session`] (plus typed
+//!   fast paths such as `Engine::get`, in `typed.rs`);
 //!   `Engine::execute` is the one command path every front uses.
 //! - [`cmd`]: the command table and one module per command family.
 //! - [`ctx`]: what a handler sees: locked shards, lazy expiry, typed access.
@@ -34,6 +35,7 @@ pub mod num;
 pub mod reply;
 pub mod resp;
 pub mod stats;
+mod typed;
 pub mod types;
 
 pub use engine::{Engine, Options, Session};

@@ -2,4 +2,5 @@
 //! than a std container.
 
 pub mod bits;
+pub mod hll;
 pub mod zset;
