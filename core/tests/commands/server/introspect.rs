@@ -355,6 +355,12 @@ fn command_list() {
     }
 }
 
+/// Commands whose keys Redis describes with two key specs where the table
+/// has one range: `PFMERGE dest` alone has an empty second spec, which
+/// Redis's GETKEYS rejects ("Invalid arguments") while the single range
+/// finds `dest`. The commands themselves behave alike.
+const ONE_SPEC_SHORT: &[&str] = &["pfmerge"];
+
 /// Arguments for GETKEYS probes of `c`: its minimal argv made of `fill`.
 fn probe_argv(c: &Command, fill: impl Fn(usize) -> String) -> Vec<String> {
     let n = c.arity.unsigned_abs() as usize;
@@ -390,6 +396,9 @@ fn command_getkeys() {
     // keys and of numbers (valid key counts).
     let mut bad = Vec::new();
     for c in table::all() {
+        if ONE_SPEC_SHORT.contains(&c.name) {
+            continue;
+        }
         for argv in [
             probe_argv(c, |i| format!("k{i}")),
             probe_argv(c, |_| "1".into()),
