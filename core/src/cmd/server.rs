@@ -260,28 +260,51 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::ok())
 }
 
-/// FLUSHDB/FLUSHALL's optional ASYNC | SYNC (both flush at once here).
-fn flush_mode(argv: &[&[u8]]) -> Result<(), CmdError> {
+/// FLUSHDB/FLUSHALL's optional ASYNC | SYNC; without it,
+/// `lazyfree-lazy-user-flush` decides. True for ASYNC.
+fn flush_async(ctx: &Ctx<'_>, argv: &[&[u8]]) -> Result<bool, CmdError> {
     match argv {
-        [_] => Ok(()),
-        [_, m] if is(m, "async") || is(m, "sync") => Ok(()),
+        [_] => Ok(ctx.shared().config.get_bool("lazyfree-lazy-user-flush")),
+        [_, m] if is(m, "async") => Ok(true),
+        [_, m] if is(m, "sync") => Ok(false),
         _ => Err(CmdError::Syntax),
     }
 }
 
-/// Empties every locked shard of `db`; returns the number of keys removed.
-fn empty_db(ctx: &mut Ctx<'_>, db: usize) -> u64 {
+/// Empties every locked shard of `db` into `trash`; returns the number of
+/// keys removed.
+fn empty_db(ctx: &mut Ctx<'_>, db: usize, trash: &mut Vec<Shard>) -> u64 {
     let mut removed = 0;
     for shard in ctx.shards_of(db) {
         removed += shard.map.len() as u64;
-        *shard = Shard::default();
+        trash.push(std::mem::take(shard));
     }
     removed
 }
 
+/// Frees flushed data: in a background thread for ASYNC (as Redis's lazy
+/// free), so the locks are released without waiting for it; inline
+/// otherwise, or when no thread can be started.
+fn dispose(trash: Vec<Shard>, asynchronous: bool) {
+    let big = trash.iter().map(|s| s.map.len()).sum::<usize>() > LAZYFREE_THRESHOLD;
+    if asynchronous && big {
+        let spawned = std::thread::Builder::new()
+            .name("kvstore-lazyfree".into())
+            .spawn(move || drop(trash));
+        drop(spawned);
+    }
+    // Otherwise `trash` is freed here.
+}
+
+/// Below this many keys, freeing inline is cheaper than a thread (Redis's
+/// `LAZYFREE_THRESHOLD` is per object; this is per flush).
+const LAZYFREE_THRESHOLD: usize = 4096;
+
 fn flushdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    flush_mode(argv)?;
-    let removed = empty_db(ctx, ctx.db());
+    let asynchronous = flush_async(ctx, argv)?;
+    let mut trash = Vec::new();
+    let removed = empty_db(ctx, ctx.db(), &mut trash);
+    dispose(trash, asynchronous);
     ctx.shared()
         .stats
         .dirty
@@ -290,8 +313,10 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn flushall(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    flush_mode(argv)?;
-    let removed: u64 = (0..DB_COUNT).map(|db| empty_db(ctx, db)).sum();
+    let asynchronous = flush_async(ctx, argv)?;
+    let mut trash = Vec::new();
+    let removed: u64 = (0..DB_COUNT).map(|db| empty_db(ctx, db, &mut trash)).sum();
+    dispose(trash, asynchronous);
     // Redis counts one more change for FLUSHALL itself.
     ctx.shared()
         .stats

@@ -240,6 +240,38 @@ fn swapdb_keeps_expiry_counts() {
     assert_eq!(engine.execute(&mut s, &["DBSIZE"]), Reply::Int(0));
 }
 
+/// Large flushes, ASYNC (freed by a background thread) or not.
+#[test]
+fn large_flushes() {
+    let engine = Engine::new();
+    let mut s = engine.session();
+    for mode in ["ASYNC", "SYNC", ""] {
+        for db in [0, 5] {
+            for i in 0..10_000 {
+                insert(&engine, db, &format!("key:{i}"), "v", None);
+            }
+        }
+        let mut argv = vec!["FLUSHALL"];
+        if mode.is_empty() {
+            engine.execute(
+                &mut s,
+                &["CONFIG", "SET", "lazyfree-lazy-user-flush", "yes"],
+            );
+        } else {
+            argv.push(mode);
+        }
+        assert_eq!(engine.execute(&mut s, &argv), Reply::ok());
+        for db in ["0", "5"] {
+            engine.execute(&mut s, &["SELECT", db]);
+            assert_eq!(engine.execute(&mut s, &["DBSIZE"]), Reply::Int(0));
+        }
+        insert(&engine, 5, "x", "v", None);
+        assert_eq!(engine.execute(&mut s, &["DBSIZE"]), Reply::Int(1));
+        assert_eq!(engine.execute(&mut s, &["FLUSHDB", "ASYNC"]), Reply::ok());
+        assert_eq!(engine.execute(&mut s, &["DBSIZE"]), Reply::Int(0));
+    }
+}
+
 #[test]
 fn time() {
     for mut p in [Pair::new(), Pair::resp3()] {

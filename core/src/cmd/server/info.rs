@@ -200,7 +200,7 @@ fn clients(shared: &Shared) -> Lines {
 }
 
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`, ...
-pub(crate) fn bytes_to_human(n: u64) -> String {
+fn bytes_to_human(n: u64) -> String {
     const UNITS: &[(f64, &str)] = &[
         (1024.0, "K"),
         (1024.0 * 1024.0, "M"),
