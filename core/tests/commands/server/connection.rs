@@ -35,7 +35,7 @@ fn mask_id(r: Reply) -> Reply {
 
 /// Runs HELLO on both and compares with ids masked; checks that ours
 /// reports the session's id.
-fn check_hello(p: &mut Pair, argv: &[&str]) -> Reply {
+pub(crate) fn check_hello(p: &mut Pair, argv: &[&str]) -> Reply {
     let (theirs, ours) = p.both(argv);
     let our_id = p.session.id as i64;
     if let Reply::Map(m) = &ours {
