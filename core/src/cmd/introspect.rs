@@ -147,7 +147,7 @@ const FLAG_ORDER: &[(u32, &str)] = &[
 const MOVABLE_KEYS: u32 = 1 << 31;
 
 /// ACL categories in Redis's order (`ACLCommandCategories`).
-pub(crate) const ACL_CATEGORIES: &[&str] = &[
+const ACL_CATEGORIES: &[&str] = &[
     "keyspace",
     "read",
     "write",
@@ -214,7 +214,7 @@ fn flag_names(cmd: &Command) -> Vec<&'static str> {
 
 /// The row's categories plus the ones Redis implies from the flags
 /// (`setImplicitACLCategories`), in Redis's order; unknown names last.
-pub(crate) fn acl_categories(cmd: &Command) -> Vec<&'static str> {
+fn acl_categories(cmd: &Command) -> Vec<&'static str> {
     let mut cats: Vec<&'static str> = cmd.acl.to_vec();
     let mut imply = |cond: bool, names: &[&'static str]| {
         if cond {

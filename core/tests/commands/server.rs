@@ -396,6 +396,10 @@ fn random_sequence() {
             p.check(&argv);
         }
     }
-    assert!(p.log.len() >= 2000, "only {} commands compared", p.log.len());
+    assert!(
+        p.log.len() >= 2000,
+        "only {} commands compared",
+        p.log.len()
+    );
     same_keys(&mut p);
 }
