@@ -174,7 +174,7 @@ const ACL_CATEGORIES: &[&str] = &[
 /// The key positions of a `Keys::Custom` command on a minimal argv (the
 /// name then "0"s up to its arity): what COMMAND INFO reports for it.
 fn probe(cmd: &Command) -> Keys {
-    match cmd.keys {
+    match cmd.key_positions() {
         Keys::Custom(f) => {
             let n = cmd.arity.unsigned_abs().max(1) as usize;
             let mut argv: Vec<&[u8]> = vec![b"0"; n];
@@ -190,7 +190,7 @@ fn probe(cmd: &Command) -> Keys {
 
 /// True when the keys cannot be found from fixed positions alone.
 fn movable(cmd: &Command) -> bool {
-    matches!(cmd.keys, Keys::NumKeys { .. } | Keys::Custom(_))
+    matches!(cmd.key_positions(), Keys::NumKeys { .. } | Keys::Custom(_))
 }
 
 /// Redis's legacy (first key, last key, step).
@@ -331,7 +331,7 @@ fn key_specs(cmd: &Command) -> Vec<Spec> {
         }
         _ => Vec::new(),
     };
-    if matches!(cmd.keys, Keys::Custom(_)) {
+    if matches!(cmd.key_positions(), Keys::Custom(_)) {
         // Positions that depend on the arguments (options, patterns).
         specs.push(Spec {
             flags,
@@ -620,11 +620,11 @@ fn keys_of(argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, CmdError> {
             "Invalid number of arguments specified for command",
         ));
     }
-    let positions = key_positions(cmd.keys, target).unwrap_or_default();
+    let positions = key_positions(cmd.key_positions(), target).unwrap_or_default();
     if positions.is_empty() && !cmd.has(NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }
-    let dest = match cmd.keys {
+    let dest = match cmd.key_positions() {
         Keys::NumKeys { dest, .. } => dest,
         _ => None,
     };
@@ -680,4 +680,86 @@ fn command_help(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
             "    Return the keys and the access flags from a full Redis command.",
         ],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY1: Keys = Keys::Range {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
+
+    fn lock_all(_: &[&[u8]]) -> Keys {
+        Keys::All
+    }
+
+    fn sort_like(argv: &[&[u8]]) -> Keys {
+        if argv.len() > 2 { Keys::Db } else { KEY1 }
+    }
+
+    #[test]
+    fn spec_keys_override_locking_keys() {
+        let mv = Command {
+            name: "move",
+            arity: 3,
+            flags: WRITE | FAST,
+            keys: Keys::Custom(lock_all),
+            spec_keys: Some(KEY1),
+            ..BASE
+        };
+        assert_eq!(legacy_range(&mv), (1, 1, 1));
+        assert!(!movable(&mv));
+        assert_eq!(flag_names(&mv), ["write", "fast"]);
+        assert_eq!(key_specs(&mv).len(), 1);
+        // Positions that depend on the arguments: movable, with the
+        // minimal argv's range as the legacy triple.
+        let sort = Command {
+            name: "sort",
+            arity: -2,
+            keys: Keys::Custom(sort_like),
+            spec_keys: None,
+            ..mv
+        };
+        assert_eq!(legacy_range(&sort), (1, 1, 1));
+        assert!(movable(&sort));
+        assert_eq!(flag_names(&sort), ["write", "fast", "movablekeys"]);
+    }
+
+    #[test]
+    fn numkeys_positions() {
+        let k = Keys::NumKeys {
+            count_at: 2,
+            dest: Some(1),
+        };
+        let argv: Vec<&[u8]> = vec![b"zunionstore", b"d", b"2", b"a", b"b"];
+        assert_eq!(key_positions(k, &argv), Some(vec![1, 3, 4]));
+        let argv: Vec<&[u8]> = vec![b"zunionstore", b"d", b"3", b"a", b"b"];
+        assert_eq!(key_positions(k, &argv), None);
+        let argv: Vec<&[u8]> = vec![b"zunionstore", b"d", b"-1", b"a"];
+        assert_eq!(key_positions(k, &argv), None);
+        let argv: Vec<&[u8]> = vec![b"x", b"d", b"9223372036854775807", b"a"];
+        assert_eq!(key_positions(k, &argv), None);
+    }
+
+    #[test]
+    fn implicit_acl_categories() {
+        let c = Command {
+            flags: ADMIN | WRITE,
+            acl: &["keyspace"],
+            ..BASE
+        };
+        assert_eq!(
+            acl_categories(&c),
+            ["keyspace", "write", "admin", "slow", "dangerous"]
+        );
+        let f = Command {
+            flags: READONLY | FAST,
+            acl: &["string", "read", "fast"],
+            ..BASE
+        };
+        assert_eq!(acl_categories(&f), ["read", "string", "fast"]);
+    }
 }

@@ -135,12 +135,23 @@ pub struct Command {
     pub tips: &'static [&'static str],
     /// Time complexity as Redis documents it (COMMAND DOCS); empty when unknown.
     pub complexity: &'static str,
+    /// The key positions Redis's key specs give (COMMAND INFO, COMMAND
+    /// GETKEYS), when `keys` differs from them because it decides locking:
+    /// MOVE locks every db (`Keys::Custom` returning `Keys::All`) but its
+    /// one key is argument 1, so it sets
+    /// `Some(Keys::Range { first: 1, last: 1, step: 1 })`. `None`: `keys`.
+    pub spec_keys: Option<Keys>,
 }
 
 impl Command {
     /// True when it has flag `f`.
     pub fn has(&self, f: u32) -> bool {
         self.flags & f != 0
+    }
+
+    /// Where its keys are for introspection: `spec_keys`, else `keys`.
+    pub fn key_positions(&self) -> Keys {
+        self.spec_keys.unwrap_or(self.keys)
     }
 }
 
@@ -159,6 +170,7 @@ pub const BASE: Command = Command {
     syntax: "",
     tips: &[],
     complexity: "",
+    spec_keys: None,
 };
 
 /// Every command family's rows.
