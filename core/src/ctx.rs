@@ -274,7 +274,7 @@ impl<'a> Ctx<'a> {
             }
             *e = Entry::new(value);
         } else {
-            shard.map.insert_new(key.into(), Entry::new(value));
+            shard.map.insert_new(key, Entry::new(value));
         }
     }
 
@@ -302,7 +302,7 @@ impl<'a> Ctx<'a> {
         if entry.expire != 0 {
             shard.volatile += 1;
         }
-        shard.map.insert_new(key.into(), entry);
+        shard.map.insert_new(key, entry);
     }
 
     /// Removes `key` from `db` and returns its live entry.
