@@ -49,7 +49,7 @@ pub(crate) fn insert(engine: &Engine, db: usize, key: &str, value: &str, expire_
         e.expire = at;
         shard.volatile += 1;
     }
-    let old = shard.map.insert(key.as_bytes().into(), e);
+    let old = shard.map.insert(key.as_bytes(), e);
     if old.is_some_and(|o| o.expire != 0) {
         shard.volatile -= 1;
     }
