@@ -1,5 +1,6 @@
 //! Server and connection commands: PING, ECHO, SELECT, SWAPDB, FLUSHDB,
-//! FLUSHALL, DBSIZE, TIME, INFO, CONFIG, CLIENT, HELLO, AUTH, RESET.
+//! FLUSHALL, DBSIZE, TIME, INFO, ROLE, LASTSAVE, CONFIG, CLIENT, HELLO,
+//! AUTH, RESET.
 
 mod config_cmd;
 mod connection;
@@ -140,6 +141,30 @@ pub(crate) const COMMANDS: &[Command] = &[
             "request_policy:all_shards",
             "response_policy:special",
         ],
+        ..BASE
+    },
+    Command {
+        name: "role",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | FAST,
+        acl: &["admin", "fast", "dangerous"],
+        handler: role,
+        summary: "Return the role of the instance in the context of replication",
+        since: "2.8.12",
+        group: "server",
+        complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "lastsave",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        acl: &["admin", "fast", "dangerous"],
+        handler: lastsave,
+        summary: "Get the UNIX time stamp of the last successful save to disk",
+        group: "server",
+        complexity: "O(1)",
+        tips: &["nondeterministic_output"],
         ..BASE
     },
     Command {
@@ -339,6 +364,22 @@ fn time(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
         Reply::Bulk((us / 1_000_000).to_string().into_bytes()),
         Reply::Bulk((us % 1_000_000).to_string().into_bytes()),
     ]))
+}
+
+/// ROLE: always a master without replicas (offset 0).
+fn role(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Ok(Reply::Array(vec![
+        Reply::bulk(b"master"),
+        Reply::Int(0),
+        Reply::Array(Vec::new()),
+    ]))
+}
+
+/// LASTSAVE: nothing is ever saved, so it is the start time, as a Redis
+/// that has not saved since it started reports (INFO's
+/// `rdb_last_save_time`).
+fn lastsave(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Ok(Reply::Int((ctx.shared().start_ms / 1000) as i64))
 }
 
 fn info(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

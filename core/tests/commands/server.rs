@@ -310,6 +310,21 @@ fn time() {
     );
 }
 
+#[test]
+fn role_and_lastsave() {
+    for mut p in [Pair::new(), Pair::resp3()] {
+        p.check(&["ROLE"]);
+        p.check(&["ROLE", "x"]);
+        p.check(&["LASTSAVE", "x"]);
+        let (theirs, ours) = p.both(&["LASTSAVE"]);
+        let (Reply::Int(t), Reply::Int(o)) = (theirs, ours) else {
+            panic!("LASTSAVE is an integer")
+        };
+        // Both started a moment ago and never saved.
+        assert!(t.abs_diff(o) <= 5, "{t} vs {o}");
+    }
+}
+
 /// A random mix of this family's commands (and the key and string commands
 /// on main), with bad arguments, protocol switches and RESETs, over a few
 /// dbs and keys, compared reply by reply.

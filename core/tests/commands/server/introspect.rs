@@ -9,7 +9,7 @@ use kvstore_core::cmd::table::{self, Command};
 /// This family's commands: their tips and flag order are compared too.
 const FAMILY: &[&str] = &[
     "ping", "echo", "select", "swapdb", "flushdb", "flushall", "dbsize", "time", "info", "config",
-    "client", "hello", "auth", "reset", "command",
+    "client", "hello", "auth", "reset", "command", "role", "lastsave",
 ];
 
 /// Subcommands we have that Redis 7.0 lacks (7.2's CLIENT SETINFO).
