@@ -161,6 +161,26 @@ impl<'a> Ctx<'a> {
         v.into_iter()
     }
 
+    /// Swaps the whole contents of dbs `a` and `b`, shard by shard (SWAPDB).
+    /// Every shard of both must be locked (`Keys::All`); panics otherwise.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let Guards::Many(v) = &mut self.guards else {
+            panic!("SWAPDB needs every db locked");
+        };
+        for s in 0..self.shared.keyspace.shard_count() {
+            let find = |db| {
+                v.binary_search_by_key(&(db, s), |(k, _)| *k)
+                    .unwrap_or_else(|_| panic!("shard {s} of db {db} is not locked"))
+            };
+            let (i, j) = (find(a.min(b)), find(a.max(b)));
+            let (lo, hi) = v.split_at_mut(j);
+            std::mem::swap(&mut *lo[i].1, &mut *hi[0].1);
+        }
+    }
+
     /// The live entry of `key` in `db`; an expired one is deleted first.
     /// As Redis's `keyIsExpired`, a key lives through its deadline
     /// millisecond and is expired once `now > deadline`.
