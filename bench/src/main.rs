@@ -181,6 +181,103 @@ fn memory(n: usize) -> (f64, f64) {
     (per(engine_bytes), per(floor_bytes))
 }
 
+/// A pipelining RESP connection to redis-server.
+struct Conn {
+    stream: std::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    /// Sends `cmds` in one write and reads their replies.
+    fn pipeline(&mut self, cmds: &[Vec<&[u8]>]) -> Vec<Reply> {
+        use kvstore_core::resp::{Limits, decode, encode_command};
+        use std::io::{Read, Write};
+        let mut req = Vec::new();
+        for c in cmds {
+            encode_command(c, &mut req);
+        }
+        self.stream.write_all(&req).expect("write to redis-server");
+        let mut out = Vec::with_capacity(cmds.len());
+        let mut chunk = vec![0u8; 1 << 16];
+        while out.len() < cmds.len() {
+            while let Ok(Some((r, used))) = decode(&self.buf, &Limits::default()) {
+                self.buf.drain(..used);
+                out.push(r);
+            }
+            if out.len() < cmds.len() {
+                let k = self
+                    .stream
+                    .read(&mut chunk)
+                    .expect("read from redis-server");
+                assert!(k > 0, "redis-server closed the connection");
+                self.buf.extend_from_slice(&chunk[..k]);
+            }
+        }
+        out
+    }
+
+    /// INFO memory's `used_memory`.
+    fn used_memory(&mut self) -> f64 {
+        let Reply::Bulk(info) = self.pipeline(&[vec![b"INFO", b"memory"]]).remove(0) else {
+            return 0.0;
+        };
+        String::from_utf8_lossy(&info)
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("used_memory:")
+                    .and_then(|v| v.trim().parse().ok())
+            })
+            .unwrap_or(0.0)
+    }
+}
+
+/// Bytes per key beyond key+value that redis-server spends for the same
+/// `n` keys (its INFO `used_memory` before and after a pipelined fill), or
+/// `None` when redis-server cannot be started.
+fn redis_memory(n: usize) -> Option<f64> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let mut child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let stream = (0..200).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    let result = stream.map(|stream| {
+        let mut conn = Conn {
+            stream,
+            buf: Vec::new(),
+        };
+        let before = conn.used_memory();
+        let ks = keys(n, "key:");
+        for chunk in ks.chunks(10_000) {
+            let cmds: Vec<Vec<&[u8]>> = chunk.iter().map(|k| vec![&b"SET"[..], k, VALUE]).collect();
+            conn.pipeline(&cmds);
+        }
+        let after = conn.used_memory();
+        let payload: usize = ks.iter().map(|k| k.len() + VALUE.len()).sum();
+        (after - before - payload as f64) / n as f64
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
 fn main() {
     let big = std::env::args().any(|a| a == "--big");
     let mut rows = Vec::new();
@@ -208,7 +305,12 @@ fn main() {
         two / one
     );
     let (ours, floor) = memory(1_000_000);
+    let redis = redis_memory(1_000_000).map_or_else(
+        || "not measured (no redis-server)".into(),
+        |b| format!("{b:.1}"),
+    );
     println!(
-        "\nMemory at 1 M keys (`key:N` → 16-byte value), heap bytes per key beyond key+value: kvstore {ours:.1}, floor {floor:.1}"
+        "\nMemory at 1 M keys (`key:N` → 16-byte value), bytes per key beyond key+value: \
+         kvstore {ours:.1}, floor {floor:.1} (heap, as malloc spends it), redis-server {redis} (its used_memory)"
     );
 }

@@ -1,118 +1,687 @@
-//! Configuration parameters for CONFIG GET/SET: the ones the engine honours,
-//! with Redis's names and defaults.
+//! Configuration parameters for CONFIG GET/SET: the ones the engine honours
+//! and the ones Redis users commonly read, with Redis 7.0's names, aliases,
+//! defaults (the compiled-in ones, as a `redis-server` started without a
+//! config file reports them), validation rules and error texts.
+//!
+//! Values are kept as the text CONFIG GET shows; numeric and yes/no values
+//! are also cached in atomics so that hot paths (`get_int`) never lock.
 
-use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{LazyLock, RwLock};
 
 /// How a parameter's value is checked on CONFIG SET.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
-    /// A non-negative integer.
-    Int,
-    /// `yes` or `no`.
+    /// An integer (Redis's `string2ll`) within `min..=max`. Redis stores
+    /// some of these unsigned, so a negative value is reported with the
+    /// range error rather than a parse error; the bounds decide both.
+    Int {
+        /// Smallest accepted value.
+        min: i128,
+        /// Largest accepted value.
+        max: i128,
+    },
+    /// A memory value (`100`, `1k`, `1kb`, `5mb`, `2gb`) within `min..=max`.
+    Memory {
+        /// Smallest accepted value.
+        min: i128,
+        /// Largest accepted value.
+        max: i128,
+    },
+    /// `yes` or `no`, case-insensitive.
     Bool,
+    /// One of the listed words, case-insensitive.
+    Enum(&'static [&'static str]),
     /// Free text.
     Text,
+    /// `save`: pairs of `seconds changes`, or the empty string.
+    Save,
+    /// `notify-keyspace-events`: event class characters.
+    Events,
+    /// Cannot change at runtime.
+    Immutable,
+    /// Refused unless `enable-protected-configs` (which we never allow).
+    Protected,
 }
 
-/// (name, default, kind) of every parameter we honour.
-pub const PARAMS: &[(&str, &str, Kind)] = &[
-    ("hash-max-listpack-entries", "128", Kind::Int),
-    ("hash-max-listpack-value", "64", Kind::Int),
-    ("set-max-intset-entries", "512", Kind::Int),
-    ("zset-max-listpack-entries", "128", Kind::Int),
-    ("zset-max-listpack-value", "64", Kind::Int),
-    ("list-max-listpack-size", "-2", Kind::Text),
-    ("hll-sparse-max-bytes", "3000", Kind::Int),
-    ("databases", "16", Kind::Int),
-    ("maxmemory", "0", Kind::Int),
-    ("notify-keyspace-events", "", Kind::Text),
-    ("proto-max-bulk-len", "536870912", Kind::Int),
-    ("lazyfree-lazy-user-flush", "no", Kind::Bool),
-];
-
-/// Old names Redis still accepts, mapped to the current ones.
-pub const ALIASES: &[(&str, &str)] = &[
-    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
-    ("hash-max-ziplist-value", "hash-max-listpack-value"),
-    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
-    ("zset-max-ziplist-value", "zset-max-listpack-value"),
-    ("list-max-ziplist-size", "list-max-listpack-size"),
-];
-
-/// The live parameter values.
+/// One parameter.
 #[derive(Debug)]
-pub struct Config {
-    values: RwLock<BTreeMap<&'static str, String>>,
+pub struct Param {
+    /// Canonical name.
+    pub name: &'static str,
+    /// The old name Redis still accepts, if any.
+    pub alias: Option<&'static str>,
+    /// Default value (as CONFIG GET shows it); `None` for `dir`, whose
+    /// default is the working directory.
+    pub default: Option<&'static str>,
+    /// Validation rule.
+    pub kind: Kind,
+    /// Bounds an accepted number is then clamped into, as Redis's apply
+    /// step does for `hz` (1..=500) and `repl-backlog-size` (>= 16kb).
+    pub clamp: Option<(i128, i128)>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            values: RwLock::new(PARAMS.iter().map(|(n, d, _)| (*n, d.to_string())).collect()),
-        }
+const INT_MAX: i128 = i32::MAX as i128;
+const UINT_MAX: i128 = u32::MAX as i128;
+const LONG_MAX: i128 = i64::MAX as i128;
+const ULLONG_MAX: i128 = u64::MAX as i128;
+
+const fn int(min: i128, max: i128) -> Kind {
+    Kind::Int { min, max }
+}
+
+const fn mem(min: i128, max: i128) -> Kind {
+    Kind::Memory { min, max }
+}
+
+const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
+    Param {
+        name,
+        alias: None,
+        default: Some(default),
+        kind,
+        clamp: None,
     }
 }
 
-impl Config {
-    /// The value of `name` (canonical name or alias).
-    pub fn get(&self, name: &str) -> Option<String> {
-        let name = canonical(name)?;
-        self.values
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-            .cloned()
+const fn pa(name: &'static str, alias: &'static str, default: &'static str, kind: Kind) -> Param {
+    Param {
+        name,
+        alias: Some(alias),
+        default: Some(default),
+        kind,
+        clamp: None,
     }
+}
 
-    /// An integer parameter (0 when unset or not a number).
-    pub fn get_int(&self, name: &str) -> i64 {
-        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
-    }
+/// The `maxmemory-policy` values, in Redis's order (its error lists them so).
+const EVICTION: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
 
-    /// Every (name, value), sorted by name.
-    pub fn all(&self) -> Vec<(&'static str, String)> {
-        let v = self.values.read().unwrap_or_else(|p| p.into_inner());
-        v.iter().map(|(k, v)| (*k, v.clone())).collect()
-    }
+/// Every parameter, with Redis 7.0's compiled-in defaults.
+pub const PARAMS: &[Param] = &[
+    // Encodings (honoured by the data types).
+    pa(
+        "hash-max-listpack-entries",
+        "hash-max-ziplist-entries",
+        "512",
+        int(0, LONG_MAX),
+    ),
+    pa(
+        "hash-max-listpack-value",
+        "hash-max-ziplist-value",
+        "64",
+        mem(0, LONG_MAX),
+    ),
+    p("set-max-intset-entries", "512", int(0, LONG_MAX)),
+    pa(
+        "zset-max-listpack-entries",
+        "zset-max-ziplist-entries",
+        "128",
+        int(0, LONG_MAX),
+    ),
+    pa(
+        "zset-max-listpack-value",
+        "zset-max-ziplist-value",
+        "64",
+        mem(0, LONG_MAX),
+    ),
+    pa(
+        "list-max-listpack-size",
+        "list-max-ziplist-size",
+        "-2",
+        int(i32::MIN as i128, INT_MAX),
+    ),
+    p("list-compress-depth", "0", int(0, INT_MAX)),
+    p("hll-sparse-max-bytes", "3000", mem(0, LONG_MAX)),
+    p("stream-node-max-bytes", "4096", mem(0, LONG_MAX)),
+    p("stream-node-max-entries", "100", int(0, LONG_MAX)),
+    // Memory and eviction.
+    p("maxmemory", "0", mem(0, ULLONG_MAX)),
+    p("maxmemory-policy", "noeviction", Kind::Enum(EVICTION)),
+    p("maxmemory-samples", "5", int(1, INT_MAX)),
+    p("maxmemory-eviction-tenacity", "10", int(0, 100)),
+    p("lfu-log-factor", "10", int(0, INT_MAX)),
+    p("lfu-decay-time", "1", int(0, INT_MAX)),
+    p("active-expire-effort", "1", int(1, 10)),
+    p("activerehashing", "yes", Kind::Bool),
+    p("lazyfree-lazy-eviction", "no", Kind::Bool),
+    p("lazyfree-lazy-expire", "no", Kind::Bool),
+    p("lazyfree-lazy-server-del", "no", Kind::Bool),
+    p("lazyfree-lazy-user-del", "no", Kind::Bool),
+    p("lazyfree-lazy-user-flush", "no", Kind::Bool),
+    // Protocol and clients.
+    p(
+        "proto-max-bulk-len",
+        "536870912",
+        mem(1024 * 1024, LONG_MAX),
+    ),
+    p("notify-keyspace-events", "", Kind::Events),
+    p("timeout", "0", int(0, INT_MAX)),
+    p("tcp-keepalive", "300", int(0, INT_MAX)),
+    p("maxclients", "10000", int(1, UINT_MAX)),
+    p("port", "6379", int(0, 65535)),
+    p("bind", "* -::*", Kind::Text),
+    p("protected-mode", "yes", Kind::Bool),
+    p("tcp-backlog", "511", Kind::Immutable),
+    p("unixsocket", "", Kind::Immutable),
+    // Persistence.
+    p("save", "3600 1 300 100 60 10000", Kind::Save),
+    p("appendonly", "no", Kind::Bool),
+    p(
+        "appendfsync",
+        "everysec",
+        Kind::Enum(&["everysec", "always", "no"]),
+    ),
+    p("appendfilename", "appendonly.aof", Kind::Immutable),
+    p("appenddirname", "appendonlydir", Kind::Immutable),
+    p("dbfilename", "dump.rdb", Kind::Protected),
+    Param {
+        name: "dir",
+        alias: None,
+        default: None,
+        kind: Kind::Protected,
+        clamp: None,
+    },
+    p("stop-writes-on-bgsave-error", "yes", Kind::Bool),
+    p("rdbcompression", "yes", Kind::Bool),
+    p("rdbchecksum", "yes", Kind::Immutable),
+    // Server.
+    p("databases", "16", Kind::Immutable),
+    Param {
+        clamp: Some((1, 500)),
+        ..p("hz", "10", int(0, INT_MAX))
+    },
+    p(
+        "loglevel",
+        "notice",
+        Kind::Enum(&["debug", "verbose", "notice", "warning"]),
+    ),
+    p("logfile", "", Kind::Immutable),
+    p("daemonize", "no", Kind::Immutable),
+    p("supervised", "no", Kind::Immutable),
+    p("io-threads", "1", Kind::Immutable),
+    p("cluster-enabled", "no", Kind::Immutable),
+    p("slowlog-log-slower-than", "10000", int(-1, LONG_MAX)),
+    p("slowlog-max-len", "128", int(0, LONG_MAX)),
+    p("latency-monitor-threshold", "0", int(0, LONG_MAX)),
+    pa(
+        "busy-reply-threshold",
+        "lua-time-limit",
+        "5000",
+        int(0, LONG_MAX),
+    ),
+    // Replication (we are always a master without replicas).
+    pa("replica-read-only", "slave-read-only", "yes", Kind::Bool),
+    pa(
+        "min-replicas-to-write",
+        "min-slaves-to-write",
+        "0",
+        int(0, INT_MAX),
+    ),
+    pa(
+        "min-replicas-max-lag",
+        "min-slaves-max-lag",
+        "10",
+        int(0, INT_MAX),
+    ),
+    Param {
+        clamp: Some((16 * 1024, LONG_MAX)),
+        ..p("repl-backlog-size", "1048576", mem(1, LONG_MAX))
+    },
+];
 
-    /// Sets `name` to `value` after checking it; the error is Redis's reason text.
-    pub fn set(&self, name: &str, value: &str) -> Result<(), String> {
-        let Some(name) = canonical(name) else {
-            return Err("Unknown option or number of arguments for CONFIG SET".into());
-        };
-        let kind = PARAMS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|p| p.2)
-            .expect("canonical");
-        let ok = match kind {
-            Kind::Int => value.parse::<i64>().is_ok_and(|n| n >= 0),
-            Kind::Bool => value.eq_ignore_ascii_case("yes") || value.eq_ignore_ascii_case("no"),
-            Kind::Text => true,
-        };
-        if !ok {
-            return Err("argument couldn't be parsed into an integer".into());
-        }
-        let value = if matches!(kind, Kind::Bool) {
-            value.to_ascii_lowercase()
-        } else {
-            value.into()
-        };
-        self.values
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(name, value);
-        Ok(())
+/// A name CONFIG GET/SET accepts: a parameter's name or its alias. Redis
+/// 7.0 keeps aliases as entries of their own (CONFIG GET with a pattern
+/// lists both; CONFIG SET of a name and its alias is no duplicate).
+#[derive(Debug, Clone, Copy)]
+pub struct Name {
+    /// The name as Redis spells it (lowercase).
+    pub name: &'static str,
+    /// Index of its parameter in [`PARAMS`].
+    pub param: usize,
+}
+
+/// Every accepted name, names and aliases, in table order.
+pub static NAMES: LazyLock<Vec<Name>> = LazyLock::new(|| {
+    PARAMS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            std::iter::once(Name {
+                name: p.name,
+                param: i,
+            })
+            .chain(p.alias.map(|a| Name { name: a, param: i }))
+        })
+        .collect()
+});
+
+type NameIndex = HashMap<&'static [u8], Name, foldhash::fast::RandomState>;
+
+static BY_NAME: LazyLock<NameIndex> =
+    LazyLock::new(|| NAMES.iter().map(|n| (n.name.as_bytes(), *n)).collect());
+
+/// The entry for `name` (any case), if Redis knows it. Lowercase names
+/// (what the engine's own code passes) are found without allocating.
+#[inline]
+pub fn lookup(name: &[u8]) -> Option<Name> {
+    if let Some(n) = BY_NAME.get(name) {
+        return Some(*n);
     }
+    if !name.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    BY_NAME.get(name.to_ascii_lowercase().as_slice()).copied()
 }
 
 /// The canonical name of a parameter or alias (case-insensitive).
 pub fn canonical(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    PARAMS
-        .iter()
-        .map(|p| p.0)
-        .find(|n| *n == lower)
-        .or_else(|| ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, n)| *n))
+    lookup(name.as_bytes()).map(|n| PARAMS[n.param].name)
+}
+
+/// The live parameter values.
+#[derive(Debug)]
+pub struct Config {
+    /// CONFIG GET text of each parameter, by index in [`PARAMS`].
+    text: RwLock<Vec<String>>,
+    /// The numeric value of each parameter (yes = 1, no = 0; 0 for text).
+    num: Vec<AtomicI64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let text: Vec<String> = PARAMS
+            .iter()
+            .map(|p| match p.default {
+                Some(d) => d.to_string(),
+                None => working_dir(),
+            })
+            .collect();
+        let num = text.iter().map(|t| AtomicI64::new(numeric(t))).collect();
+        Config {
+            text: RwLock::new(text),
+            num,
+        }
+    }
+}
+
+fn working_dir() -> String {
+    std::env::current_dir().map_or_else(|_| "/".into(), |d| d.to_string_lossy().into_owned())
+}
+
+/// The cached number for a value's text: integers as themselves (a value
+/// beyond `i64` saturates), yes/no as 1/0, anything else 0.
+fn numeric(text: &str) -> i64 {
+    match text {
+        "yes" => 1,
+        "no" => 0,
+        _ => text
+            .parse::<i128>()
+            .map_or(0, |n| n.clamp(i64::MIN as i128, i64::MAX as i128) as i64),
+    }
+}
+
+impl Config {
+    /// The value of `name` (canonical name or alias, any case).
+    pub fn get(&self, name: &str) -> Option<String> {
+        let n = lookup(name.as_bytes())?;
+        Some(self.value(n.param))
+    }
+
+    /// The value of parameter `idx` of [`PARAMS`].
+    pub fn value(&self, idx: usize) -> String {
+        self.text.read().unwrap_or_else(|p| p.into_inner())[idx].clone()
+    }
+
+    /// A numeric parameter without locking or allocating: integers and memory values as
+    /// numbers (`maxmemory` beyond `i64::MAX` saturates), `yes`/`no` as
+    /// 1/0, 0 for text or unknown names.
+    pub fn get_int(&self, name: &str) -> i64 {
+        lookup(name.as_bytes()).map_or(0, |n| self.num[n.param].load(Ordering::Relaxed))
+    }
+
+    /// True when a yes/no parameter is `yes`.
+    pub fn get_bool(&self, name: &str) -> bool {
+        self.get_int(name) == 1
+    }
+
+    /// Every (canonical name, value), in table order.
+    pub fn all(&self) -> Vec<(&'static str, String)> {
+        let v = self.text.read().unwrap_or_else(|p| p.into_inner());
+        PARAMS
+            .iter()
+            .zip(v.iter())
+            .map(|(p, t)| (p.name, t.clone()))
+            .collect()
+    }
+
+    /// Sets one parameter (canonical name or alias); the error is Redis's
+    /// full CONFIG SET error text without the `ERR ` code.
+    pub fn set(&self, name: &str, value: &str) -> Result<(), String> {
+        self.set_many(&[(name.as_bytes(), value.as_bytes())])
+    }
+
+    /// Sets several parameters at once, as CONFIG SET does in Redis 7.0:
+    /// unknown, immutable, protected and duplicate names are reported
+    /// first (the first such problem wins), then each value is checked in
+    /// order; nothing changes unless every value is valid. The error is
+    /// Redis's text without the `ERR ` code.
+    pub fn set_many(&self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+        let names = resolve_names(pairs)?;
+        let mut parsed = Vec::with_capacity(pairs.len());
+        for (n, (arg, value)) in names.iter().zip(pairs) {
+            let v = parse_value(&PARAMS[n.param], value).map_err(|e| {
+                format!(
+                    "CONFIG SET failed (possibly related to argument '{}') - {e}",
+                    String::from_utf8_lossy(arg)
+                )
+            })?;
+            parsed.push((n.param, v));
+        }
+        let mut text = self.text.write().unwrap_or_else(|p| p.into_inner());
+        for (idx, v) in parsed {
+            self.num[idx].store(numeric(&v), Ordering::Relaxed);
+            text[idx] = v;
+        }
+        Ok(())
+    }
+}
+
+/// The entries named by CONFIG SET's pairs, or Redis's error for the first
+/// unknown name (which takes precedence over the other name errors when it
+/// comes first), immutable or protected parameter, or repeated name.
+fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
+    let mut out: Vec<Name> = Vec::with_capacity(pairs.len());
+    let mut problem: Option<String> = None;
+    for (arg, _) in pairs {
+        let shown = String::from_utf8_lossy(arg);
+        let Some(n) = lookup(arg) else {
+            if problem.is_none() {
+                return Err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{shown}'"
+                ));
+            }
+            continue;
+        };
+        if problem.is_some() {
+            continue;
+        }
+        let why = match PARAMS[n.param].kind {
+            Kind::Immutable => Some("can't set immutable config"),
+            Kind::Protected => Some("can't set protected config"),
+            _ if out.iter().any(|o| o.name == n.name) => Some("duplicate parameter"),
+            _ => None,
+        };
+        if let Some(why) = why {
+            problem = Some(format!(
+                "CONFIG SET failed (possibly related to argument '{shown}') - {why}"
+            ));
+        }
+        out.push(n);
+    }
+    problem.map_or(Ok(out), Err)
+}
+
+/// Checks `value` for parameter `param`; returns the text CONFIG GET will
+/// show, or Redis's reason.
+fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
+    let text = || String::from_utf8_lossy(value).into_owned();
+    let number = |n: i128, min, max| -> Result<String, String> {
+        let n = in_range(n, min, max)?;
+        Ok(param
+            .clamp
+            .map_or(n, |(lo, hi)| n.clamp(lo, hi))
+            .to_string())
+    };
+    match param.kind {
+        Kind::Int { min, max } => {
+            let n = crate::num::parse_i64(value)
+                .ok_or("argument couldn't be parsed into an integer")?;
+            number(n.into(), min, max)
+        }
+        Kind::Memory { min, max } => {
+            let n = parse_memory(value).ok_or("argument must be a memory value")?;
+            // Redis reads the unsigned result into the parameter's own
+            // type: a signed parameter sees values above i64::MAX as negative.
+            let n = if max <= LONG_MAX {
+                n as i64 as i128
+            } else {
+                n as i128
+            };
+            number(n, min, max)
+        }
+        Kind::Bool => match value.to_ascii_lowercase().as_slice() {
+            b"yes" => Ok("yes".into()),
+            b"no" => Ok("no".into()),
+            _ => Err("argument must be 'yes' or 'no'".into()),
+        },
+        Kind::Enum(words) => words
+            .iter()
+            .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
+            .map(|w| w.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    words.join(", ")
+                )
+            }),
+        Kind::Text => Ok(text()),
+        Kind::Save => parse_save(value),
+        Kind::Events => events_flags(value)
+            .map(events_string)
+            .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+        Kind::Immutable => Err("can't set immutable config".into()),
+        Kind::Protected => Err("can't set protected config".into()),
+    }
+}
+
+/// The range check, with Redis's message. Redis formats unsigned bounds
+/// with `%llu` and signed ones with `%lld`; both print the same digits here.
+fn in_range(n: i128, min: i128, max: i128) -> Result<i128, String> {
+    if n < min || n > max {
+        // Unsigned parameters see a negative value as a huge one: still
+        // out of range, same message.
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+/// Redis's `memtoull`: digits (possibly none) then an optional unit
+/// `b`, `k`, `kb`, `m`, `mb`, `g`, `gb` (any case). Like `strtoull`, a
+/// number too big saturates, and the unit multiplication wraps.
+pub fn parse_memory(v: &[u8]) -> Option<u64> {
+    let digits = v.iter().take_while(|c| c.is_ascii_digit()).count();
+    let unit = v[digits..].to_ascii_lowercase();
+    let mul: u64 = match unit.as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let n = v[..digits].iter().fold(0u64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    Some(n.wrapping_mul(mul))
+}
+
+/// Redis's `save` check: the value split on single spaces must be an even
+/// number of integers, seconds >= 1 and changes >= 0 (so `3600  1`, with
+/// two spaces, is invalid, and `3600 ` means `3600 0`). The stored text is
+/// the pairs re-printed (`0100 5` shows as `100 5`); `""` clears them.
+fn parse_save(value: &[u8]) -> Result<String, String> {
+    const BAD: &str = "Invalid save parameters";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let words: Vec<&[u8]> = value.split(|&c| c == b' ').collect();
+    if words.len() % 2 == 1 {
+        return Err(BAD.into());
+    }
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let n = strtoll_full(w).ok_or(BAD)?;
+        if (i % 2 == 0 && n < 1) || n < 0 {
+            return Err(BAD.into());
+        }
+        out.push(n.to_string());
+    }
+    Ok(out.join(" "))
+}
+
+/// C's `strtoll(s, &end, 10)` requiring `*end == '\0'`: optional sign,
+/// digits (leading zeros allowed), saturating on overflow. The empty
+/// string reads as 0 (nothing is left unparsed); a lone sign does not.
+fn strtoll_full(s: &[u8]) -> Option<i64> {
+    if s.is_empty() {
+        return Some(0);
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mag = digits.iter().fold(0i128, |acc, d| {
+        (acc * 10 + i128::from(d - b'0')).min(i64::MAX as i128 + 1)
+    });
+    let n = if neg { -mag } else { mag };
+    Some(n.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// Keyspace notification classes, in the order Redis prints them.
+const EVENT_CLASSES: &[(u8, u32)] = &[
+    (b'g', 1 << 2),
+    (b'$', 1 << 3),
+    (b'l', 1 << 4),
+    (b's', 1 << 5),
+    (b'h', 1 << 6),
+    (b'z', 1 << 7),
+    (b'x', 1 << 8),
+    (b'e', 1 << 9),
+    (b't', 1 << 10),
+    (b'd', 1 << 13),
+    (b'n', 1 << 14),
+];
+const EV_KEYSPACE: u32 = 1 << 0;
+const EV_KEYEVENT: u32 = 1 << 1;
+const EV_KEY_MISS: u32 = 1 << 11;
+/// `A`: every class except key-miss and new-key events.
+const EV_ALL: u32 = (1 << 2)
+    | (1 << 3)
+    | (1 << 4)
+    | (1 << 5)
+    | (1 << 6)
+    | (1 << 7)
+    | (1 << 8)
+    | (1 << 9)
+    | (1 << 10)
+    | (1 << 13);
+
+/// The flags of a `notify-keyspace-events` string (Redis's
+/// `keyspaceEventsStringToFlags`), or None on an unknown character.
+fn events_flags(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |acc, c| {
+        let bit = match c {
+            b'A' => EV_ALL,
+            b'K' => EV_KEYSPACE,
+            b'E' => EV_KEYEVENT,
+            b'm' => EV_KEY_MISS,
+            _ => EVENT_CLASSES.iter().find(|(ch, _)| ch == c)?.1,
+        };
+        Some(acc | bit)
+    })
+}
+
+/// The canonical text of event flags (Redis's `keyspaceEventsFlagsToString`).
+fn events_string(flags: u32) -> String {
+    let mut out = String::new();
+    if flags & EV_ALL == EV_ALL {
+        out.push('A');
+    } else {
+        for (ch, bit) in EVENT_CLASSES {
+            if flags & bit != 0 {
+                out.push(*ch as char);
+            }
+        }
+    }
+    for (bit, ch) in [(EV_KEYSPACE, 'K'), (EV_KEYEVENT, 'E'), (EV_KEY_MISS, 'm')] {
+        if flags & bit != 0 {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_values() {
+        assert_eq!(parse_memory(b"1k"), Some(1000));
+        assert_eq!(parse_memory(b"1KB"), Some(1024));
+        assert_eq!(parse_memory(b"2gb"), Some(2 << 30));
+        assert_eq!(parse_memory(b""), Some(0));
+        assert_eq!(parse_memory(b"kb"), Some(0));
+        assert_eq!(parse_memory(b"-1"), None);
+        assert_eq!(parse_memory(b"+1"), None);
+        assert_eq!(parse_memory(b"1.5mb"), None);
+        assert_eq!(parse_memory(b"99999999999999999999999"), Some(u64::MAX));
+    }
+
+    #[test]
+    fn events_round_trip() {
+        let canon = |s: &str| events_flags(s.as_bytes()).map(events_string);
+        assert_eq!(canon("KEA").as_deref(), Some("AKE"));
+        assert_eq!(canon("Ex").as_deref(), Some("xE"));
+        assert_eq!(canon("nmK").as_deref(), Some("nKm"));
+        assert_eq!(canon("").as_deref(), Some(""));
+        assert_eq!(canon("Q"), None);
+    }
+
+    #[test]
+    fn save_values() {
+        assert_eq!(parse_save(b"0100 5 60 0").as_deref(), Ok("100 5 60 0"));
+        assert_eq!(parse_save(b"").as_deref(), Ok(""));
+        assert!(parse_save(b"10").is_err());
+        assert!(parse_save(b"0 1").is_err());
+        assert!(parse_save(b"1 -1").is_err());
+        assert!(parse_save(b"1 x").is_err());
+        assert!(parse_save(b"3600  1").is_err());
+        assert_eq!(parse_save(b"3600 ").as_deref(), Ok("3600 0"));
+    }
+
+    #[test]
+    fn set_is_all_or_nothing() {
+        let c = Config::default();
+        let err = c
+            .set_many(&[(b"maxmemory", b"10"), (b"timeout", b"x")])
+            .unwrap_err();
+        assert!(err.contains("'timeout'"), "{err}");
+        assert_eq!(c.get_int("maxmemory"), 0);
+        c.set_many(&[(b"MAXMEMORY", b"1kb"), (b"hz", b"9999")])
+            .unwrap();
+        assert_eq!(c.get_int("maxmemory"), 1024);
+        assert_eq!(c.get("hz").as_deref(), Some("500"));
+        assert!(c.get_bool("activerehashing"));
+        assert_eq!(c.get_int("hash-max-ziplist-entries"), 512);
+    }
 }

@@ -95,27 +95,37 @@ impl<'a> Ctx<'a> {
         self.shard_at(db, idx)
     }
 
+    /// Where the guard of shard `idx` of `db` is: `None` for the single
+    /// guard, `Some(i)` for the i-th of many. Panics when the engine did not
+    /// lock it: that is a key-spec bug, caught and reported as an error reply.
+    fn locate(&self, db: usize, idx: usize) -> Option<usize> {
+        let found = match &self.guards {
+            Guards::One(d, s, _) if *d == db && *s == idx => return None,
+            Guards::Many(v) => v.binary_search_by_key(&(db, idx), |(k, _)| *k).ok(),
+            _ => None,
+        };
+        Some(
+            found
+                .unwrap_or_else(|| panic!("shard {idx} of db {db} is not locked for this command")),
+        )
+    }
+
     /// The locked shard `idx` of `db`.
     pub fn shard_at(&mut self, db: usize, idx: usize) -> &mut Shard {
-        match &mut self.guards {
-            Guards::One(d, s, g) if *d == db && *s == idx => g,
-            Guards::Many(v) => match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
-                Ok(i) => &mut v[i].1,
-                Err(_) => panic!("shard {idx} of db {db} is not locked for this command"),
-            },
-            _ => panic!("shard {idx} of db {db} is not locked for this command"),
+        let at = self.locate(db, idx);
+        match (&mut self.guards, at) {
+            (Guards::One(_, _, g), None) => g,
+            (Guards::Many(v), Some(i)) => &mut v[i].1,
+            _ => unreachable!("locate matched the guard kind"),
         }
     }
 
     /// The locked shard `idx` of `db`, shared (see [`Ctx::shard_at`]).
     fn shard_ref(&self, db: usize, idx: usize) -> &Shard {
-        match &self.guards {
-            Guards::One(d, s, g) if *d == db && *s == idx => g,
-            Guards::Many(v) => match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
-                Ok(i) => &v[i].1,
-                Err(_) => panic!("shard {idx} of db {db} is not locked for this command"),
-            },
-            _ => panic!("shard {idx} of db {db} is not locked for this command"),
+        match (&self.guards, self.locate(db, idx)) {
+            (Guards::One(_, _, g), None) => g,
+            (Guards::Many(v), Some(i)) => &v[i].1,
+            _ => unreachable!("locate matched the guard kind"),
         }
     }
 
@@ -127,7 +137,7 @@ impl<'a> Ctx<'a> {
         let idx = self.shared.keyspace.shard_of(key);
         let e = self.shard_ref(self.session.db, idx).map.get(key)?;
         // `now` is set whenever an earlier lookup met a volatile shard.
-        let expired = e.expire != 0 && e.expire <= self.now;
+        let expired = e.expire != 0 && e.expire < self.now;
         (!expired).then_some(&e.value)
     }
 
@@ -149,6 +159,26 @@ impl<'a> Ctx<'a> {
                 .collect(),
         };
         v.into_iter()
+    }
+
+    /// Swaps the whole contents of dbs `a` and `b`, shard by shard (SWAPDB).
+    /// Every shard of both must be locked (`Keys::All`); panics otherwise.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let Guards::Many(v) = &mut self.guards else {
+            panic!("SWAPDB needs every db locked");
+        };
+        for s in 0..self.shared.keyspace.shard_count() {
+            let find = |db| {
+                v.binary_search_by_key(&(db, s), |(k, _)| *k)
+                    .unwrap_or_else(|_| panic!("shard {s} of db {db} is not locked"))
+            };
+            let (i, j) = (find(a.min(b)), find(a.max(b)));
+            let (lo, hi) = v.split_at_mut(j);
+            std::mem::swap(&mut *lo[i].1, &mut *hi[0].1);
+        }
     }
 
     /// The live entry of `key` in `db`; an expired one is deleted first.
@@ -283,7 +313,7 @@ impl<'a> Ctx<'a> {
             }
             *e = entry;
         } else {
-            shard.map.insert_new(key.into(), entry);
+            shard.map.insert_new(key, entry);
         }
     }
 
@@ -311,7 +341,7 @@ impl<'a> Ctx<'a> {
         if entry.expire != 0 {
             shard.volatile += 1;
         }
-        shard.map.insert_new(key.into(), entry);
+        shard.map.insert_new(key, entry);
     }
 
     /// Removes `key` from `db` and returns its live entry.

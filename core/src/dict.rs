@@ -10,7 +10,9 @@
 
 use foldhash::fast::FixedState;
 use rand::Rng;
+use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::hash::BuildHasher;
+use std::ptr::NonNull;
 use std::sync::LazyLock;
 
 /// One per-process random seed, so hashes resist crafted collisions.
@@ -22,17 +24,90 @@ pub fn hash_key(key: &[u8]) -> u64 {
     FixedState::with_seed(*SEED).hash_one(key)
 }
 
-struct Node<V> {
-    next: Option<Box<Node<V>>>,
-    key: Box<[u8]>,
+/// A node's fixed part. Each node is ONE allocation: this header followed
+/// by the key bytes, so a lookup touches one cache line less than a node
+/// pointing at a separately boxed key, and no allocator header is spent on
+/// the key.
+#[repr(C)]
+struct Head<V> {
+    next: Link<V>,
     val: V,
+    klen: u32,
+}
+
+type Link<V> = Option<NonNull<Head<V>>>;
+
+impl<V> Head<V> {
+    /// The layout of a node whose key has `klen` bytes; keys follow the
+    /// header at offset `size_of::<Head<V>>()`.
+    fn layout(klen: usize) -> Layout {
+        let key = Layout::array::<u8>(klen).expect("key size fits a layout");
+        Layout::new::<Head<V>>()
+            .extend(key)
+            .expect("node size fits a layout")
+            .0
+            .pad_to_align()
+    }
+}
+
+/// Allocates a node holding `key` and `val`.
+fn new_node<V>(key: &[u8], val: V, next: Link<V>) -> NonNull<Head<V>> {
+    let klen = u32::try_from(key.len()).expect("keys are shorter than 4 GiB");
+    let layout = Head::<V>::layout(key.len());
+    // SAFETY: the layout has a non-zero size (the header); the header is
+    // written before use and the key copied into the bytes reserved after it.
+    unsafe {
+        let p = alloc(layout).cast::<Head<V>>();
+        let Some(node) = NonNull::new(p) else {
+            handle_alloc_error(layout)
+        };
+        p.write(Head { next, val, klen });
+        let kp = p.cast::<u8>().add(size_of::<Head<V>>());
+        std::ptr::copy_nonoverlapping(key.as_ptr(), kp, key.len());
+        node
+    }
+}
+
+/// The key bytes of a live node.
+///
+/// # Safety
+/// `n` must point to a live node; the slice must not outlive it.
+#[inline]
+unsafe fn key_of<'a, V>(n: NonNull<Head<V>>) -> &'a [u8] {
+    // SAFETY: per the contract, the node is live and its key follows the header.
+    unsafe {
+        let p = n.as_ptr();
+        let klen = (*p).klen as usize;
+        std::slice::from_raw_parts(p.cast::<u8>().add(size_of::<Head<V>>()), klen)
+    }
+}
+
+/// Frees a node (already unlinked) and returns its value.
+///
+/// # Safety
+/// `n` must be a live node no longer reachable from the table.
+unsafe fn free_node<V>(n: NonNull<Head<V>>) -> V {
+    // SAFETY: per the contract; the value is moved out before the memory goes.
+    unsafe {
+        let p = n.as_ptr();
+        let layout = Head::<V>::layout((*p).klen as usize);
+        let val = std::ptr::read(&(*p).val);
+        dealloc(p.cast(), layout);
+        val
+    }
 }
 
 /// A hash table from byte strings to `V`.
 pub struct Dict<V> {
-    buckets: Vec<Option<Box<Node<V>>>>,
+    buckets: Vec<Link<V>>,
     len: usize,
 }
+
+// SAFETY: a Dict owns its nodes exclusively (no sharing between tables), so
+// it is as thread-safe as the values it holds.
+unsafe impl<V: Send> Send for Dict<V> {}
+// SAFETY: shared access only reads nodes.
+unsafe impl<V: Sync> Sync for Dict<V> {}
 
 impl<V> Default for Dict<V> {
     fn default() -> Self {
@@ -47,7 +122,7 @@ impl<V: Clone> Clone for Dict<V> {
     fn clone(&self) -> Self {
         let mut d = Dict::with_capacity(self.len);
         for (k, v) in self.iter() {
-            d.insert(k.into(), v.clone());
+            d.insert_new(k, v.clone());
         }
         d
     }
@@ -63,11 +138,14 @@ impl<V: std::fmt::Debug> std::fmt::Debug for Dict<V> {
 
 impl<V> Drop for Dict<V> {
     fn drop(&mut self) {
-        // Unlink chains iteratively so a long chain cannot overflow the stack.
         for b in &mut self.buckets {
             let mut cur = b.take();
-            while let Some(mut n) = cur {
-                cur = n.next.take();
+            while let Some(n) = cur {
+                // SAFETY: each node is reachable once; read its link, then free it.
+                unsafe {
+                    cur = (*n.as_ptr()).next;
+                    drop(free_node(n));
+                }
             }
         }
     }
@@ -108,93 +186,68 @@ impl<V> Dict<V> {
         (hash_key(key) as usize) & (self.buckets.len() - 1)
     }
 
-    /// The value of `key`.
+    /// The node holding `key`.
     #[inline]
-    pub fn get(&self, key: &[u8]) -> Option<&V> {
+    fn find(&self, key: &[u8]) -> Link<V> {
         if self.len == 0 {
             return None;
         }
-        let mut cur = self.buckets[self.slot(key)].as_deref();
+        let mut cur = self.buckets[self.slot(key)];
         while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(&n.val);
+            // SAFETY: nodes reachable from the table are live.
+            unsafe {
+                if key_of(n) == key {
+                    return Some(n);
+                }
+                cur = (*n.as_ptr()).next;
             }
-            cur = n.next.as_deref();
         }
         None
+    }
+
+    /// The value of `key`.
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        // SAFETY: the node lives as long as `&self` (removal needs `&mut self`).
+        self.find(key).map(|n| unsafe { &(*n.as_ptr()).val })
     }
 
     /// The value of `key`, mutable.
     #[inline]
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
-        if self.len == 0 {
-            return None;
-        }
-        let slot = self.slot(key);
-        let mut cur = self.buckets[slot].as_deref_mut();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(&mut n.val);
-            }
-            cur = n.next.as_deref_mut();
-        }
-        None
+        // SAFETY: exclusive access through `&mut self`.
+        self.find(key).map(|n| unsafe { &mut (*n.as_ptr()).val })
     }
 
     /// Looks `key` up for writing; when `evict` says the found value is
     /// stale (an expired key), removes it instead and hands it back.
     #[inline]
     pub fn lookup_evict(&mut self, key: &[u8], evict: impl FnOnce(&V) -> bool) -> Lookup<'_, V> {
-        if self.len == 0 {
-            return Lookup::Missing;
-        }
-        let slot = self.slot(key);
-        let mut depth = 0;
-        let mut cur = self.buckets[slot].as_deref();
-        let found = loop {
-            match cur {
-                None => return Lookup::Missing,
-                Some(n) if &*n.key == key => break n,
-                Some(n) => {
-                    depth += 1;
-                    cur = n.next.as_deref();
-                }
+        match self.find(key) {
+            None => Lookup::Missing,
+            // SAFETY: exclusive access through `&mut self`.
+            Some(n) if !evict(unsafe { &(*n.as_ptr()).val }) => {
+                Lookup::Found(unsafe { &mut (*n.as_ptr()).val })
             }
-        };
-        if evict(&found.val) {
-            let (k, v) = self.remove_entry(key).expect("found above");
-            return Lookup::Evicted(k, v);
+            Some(_) => Lookup::Evicted(self.remove(key).expect("found above")),
         }
-        let mut n = self.buckets[slot].as_deref_mut().expect("found above");
-        for _ in 0..depth {
-            n = n.next.as_deref_mut().expect("found above");
-        }
-        Lookup::Found(&mut n.val)
     }
 
     /// The stored key and value of `key`.
     pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
-        if self.len == 0 {
-            return None;
-        }
-        let mut cur = self.buckets[self.slot(key)].as_deref();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some((&n.key, &n.val));
-            }
-            cur = n.next.as_deref();
-        }
-        None
+        // SAFETY: the node lives as long as `&self`.
+        self.find(key)
+            .map(|n| unsafe { (key_of(n), &(*n.as_ptr()).val) })
     }
 
     /// True when `key` is present.
     pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.get(key).is_some()
+        self.find(key).is_some()
     }
 
     /// Inserts or replaces; returns the old value.
-    pub fn insert(&mut self, key: Box<[u8]>, val: V) -> Option<V> {
-        if let Some(v) = self.get_mut(&key) {
+    pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
+        if let Some(v) = self.get_mut(key) {
             return Some(std::mem::replace(v, val));
         }
         self.insert_new(key, val);
@@ -202,50 +255,49 @@ impl<V> Dict<V> {
     }
 
     /// Inserts a key known to be absent; returns a reference to its value.
-    pub fn insert_new(&mut self, key: Box<[u8]>, val: V) -> &mut V {
+    pub fn insert_new(&mut self, key: &[u8], val: V) -> &mut V {
         if self.len >= self.buckets.len() {
             self.resize((self.buckets.len() * 2).max(4));
         }
-        let slot = self.slot(&key);
-        let next = self.buckets[slot].take();
+        let slot = self.slot(key);
+        let node = new_node(key, val, self.buckets[slot]);
+        self.buckets[slot] = Some(node);
         self.len += 1;
-        let node = self.buckets[slot].insert(Box::new(Node { next, key, val }));
-        &mut node.val
+        // SAFETY: just allocated and linked; exclusive through `&mut self`.
+        unsafe { &mut (*node.as_ptr()).val }
     }
 
     /// The value of `key`, inserting `make()` first when absent.
     pub fn entry_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
-        if self.contains_key(key) {
-            return self.get_mut(key).expect("present");
-        }
-        self.insert_new(key.into(), make())
-    }
-
-    /// Removes `key`; returns its stored key and value.
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        if self.len == 0 {
-            return None;
-        }
-        let slot = self.slot(key);
-        let mut link = &mut self.buckets[slot];
-        loop {
-            match link {
-                None => return None,
-                Some(n) if &*n.key == key => {
-                    let mut n = link.take().expect("matched");
-                    *link = n.next.take();
-                    self.len -= 1;
-                    self.maybe_shrink();
-                    return Some((n.key, n.val));
-                }
-                Some(n) => link = &mut n.next,
-            }
+        match self.find(key) {
+            // SAFETY: exclusive access through `&mut self`.
+            Some(n) => unsafe { &mut (*n.as_ptr()).val },
+            None => self.insert_new(key, make()),
         }
     }
 
     /// Removes `key`; returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
-        self.remove_entry(key).map(|(_, v)| v)
+        if self.len == 0 {
+            return None;
+        }
+        let slot = self.slot(key);
+        let mut link: *mut Link<V> = &mut self.buckets[slot];
+        // SAFETY: `link` always points at a live link (a bucket or a live
+        // node's `next`); the matched node is unlinked before it is freed.
+        unsafe {
+            while let Some(n) = *link {
+                if key_of(n) == key {
+                    *link = (*n.as_ptr()).next;
+                    self.len -= 1;
+                    let v = free_node(n);
+                    self.maybe_shrink();
+                    return Some(v);
+                }
+                link = &mut (*n.as_ptr()).next;
+            }
+        }
+        None
     }
 
     /// Removes everything.
@@ -261,14 +313,18 @@ impl<V> Dict<V> {
     }
 
     fn resize(&mut self, size: usize) {
-        let old = std::mem::replace(&mut self.buckets, (0..size).map(|_| None).collect());
+        let old = std::mem::replace(&mut self.buckets, vec![None; size]);
         let mask = size - 1;
         for mut head in old {
-            while let Some(mut n) = head {
-                head = n.next.take();
-                let slot = (hash_key(&n.key) as usize) & mask;
-                n.next = self.buckets[slot].take();
-                self.buckets[slot] = Some(n);
+            while let Some(n) = head {
+                // SAFETY: every node is moved exactly once from the old
+                // chains to a new bucket.
+                unsafe {
+                    head = (*n.as_ptr()).next;
+                    let slot = (hash_key(key_of(n)) as usize) & mask;
+                    (*n.as_ptr()).next = self.buckets[slot];
+                    self.buckets[slot] = Some(n);
+                }
             }
         }
     }
@@ -289,29 +345,37 @@ impl<V> Dict<V> {
 
     /// Every value, mutable.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.buckets.iter_mut().flat_map(|b| {
-            let mut out = Vec::new();
-            let mut cur = b.as_deref_mut();
-            while let Some(n) = cur {
-                out.push(&mut n.val);
-                cur = n.next.as_deref_mut();
+        let mut nodes = self.buckets.iter().copied();
+        let mut cur: Link<V> = None;
+        std::iter::from_fn(move || {
+            loop {
+                if let Some(n) = cur {
+                    // SAFETY: each node is yielded once while `self` is
+                    // mutably borrowed, so the references never alias.
+                    unsafe {
+                        cur = (*n.as_ptr()).next;
+                        return Some(&mut (*n.as_ptr()).val);
+                    }
+                }
+                cur = nodes.next()?;
             }
-            out
         })
     }
 
     /// Keeps only the elements for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &mut V) -> bool) {
-        for b in &mut self.buckets {
-            let mut link = b;
-            while link.is_some() {
-                let n = link.as_mut().expect("some");
-                if keep(&n.key, &mut n.val) {
-                    link = &mut link.as_mut().expect("some").next;
-                } else {
-                    let mut n = link.take().expect("some");
-                    *link = n.next.take();
-                    self.len -= 1;
+        for b in 0..self.buckets.len() {
+            let mut link: *mut Link<V> = &mut self.buckets[b];
+            // SAFETY: as in `remove`: unlink before freeing.
+            unsafe {
+                while let Some(n) = *link {
+                    if keep(key_of(n), &mut (*n.as_ptr()).val) {
+                        link = &mut (*n.as_ptr()).next;
+                    } else {
+                        *link = (*n.as_ptr()).next;
+                        self.len -= 1;
+                        drop(free_node(n));
+                    }
                 }
             }
         }
@@ -327,10 +391,13 @@ impl<V> Dict<V> {
             return 0;
         }
         let mask = (self.buckets.len() - 1) as u64;
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
+        let mut cur = self.buckets[(cursor & mask) as usize];
         while let Some(n) = cur {
-            visit(&n.key, &n.val);
-            cur = n.next.as_deref();
+            // SAFETY: nodes reachable from the table are live.
+            unsafe {
+                visit(key_of(n), &(*n.as_ptr()).val);
+                cur = (*n.as_ptr()).next;
+            }
         }
         let mut v = cursor | !mask;
         v = v.reverse_bits();
@@ -347,22 +414,17 @@ impl<V> Dict<V> {
         let mut rng = rand::rng();
         let mask = self.buckets.len() - 1;
         loop {
-            let b = rng.random::<u64>() as usize & mask;
-            if let Some(head) = self.buckets[b].as_deref() {
-                let mut chain = 0;
-                let mut cur = Some(head);
-                while let Some(n) = cur {
-                    chain += 1;
-                    cur = n.next.as_deref();
-                }
-                let mut pick = rng.random_range(0..chain);
-                let mut n = head;
-                while pick > 0 {
-                    n = n.next.as_deref().expect("within chain");
-                    pick -= 1;
-                }
-                return Some((&n.key, &n.val));
-            }
+            let Some(head) = self.buckets[rng.random::<u64>() as usize & mask] else {
+                continue;
+            };
+            let chain: Vec<NonNull<Head<V>>> = std::iter::successors(Some(head), |n| {
+                // SAFETY: nodes reachable from the table are live.
+                unsafe { (*n.as_ptr()).next }
+            })
+            .collect();
+            let n = chain[rng.random_range(0..chain.len())];
+            // SAFETY: as above; borrowed for the lifetime of `&self`.
+            return Some(unsafe { (key_of(n), &(*n.as_ptr()).val) });
         }
     }
 }
@@ -371,17 +433,17 @@ impl<V> Dict<V> {
 pub enum Lookup<'a, V> {
     /// Present and kept.
     Found(&'a mut V),
-    /// Present but evicted: the removed key and value.
-    Evicted(Box<[u8]>, V),
+    /// Present but evicted: the removed value.
+    Evicted(V),
     /// Absent.
     Missing,
 }
 
 /// Iterator over a [`Dict`].
 pub struct Iter<'a, V> {
-    buckets: &'a [Option<Box<Node<V>>>],
+    buckets: &'a [Link<V>],
     bucket: usize,
-    node: Option<&'a Node<V>>,
+    node: Link<V>,
 }
 
 impl<'a, V> Iterator for Iter<'a, V> {
@@ -390,12 +452,14 @@ impl<'a, V> Iterator for Iter<'a, V> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(n) = self.node {
-                self.node = n.next.as_deref();
-                return Some((&n.key, &n.val));
+                // SAFETY: the table is borrowed for 'a, so its nodes live.
+                unsafe {
+                    self.node = (*n.as_ptr()).next;
+                    return Some((key_of(n), &(*n.as_ptr()).val));
+                }
             }
-            let b = self.buckets.get(self.bucket)?;
+            self.node = *self.buckets.get(self.bucket)?;
             self.bucket += 1;
-            self.node = b.as_deref();
         }
     }
 }
@@ -409,7 +473,7 @@ mod tests {
     fn insert_get_remove() {
         let mut d = Dict::new();
         for i in 0..1000u32 {
-            assert!(d.insert(i.to_string().into_bytes().into(), i).is_none());
+            assert!(d.insert(i.to_string().as_bytes(), i).is_none());
         }
         assert_eq!(d.len(), 1000);
         assert_eq!(d.get(b"500"), Some(&500));
@@ -425,7 +489,7 @@ mod tests {
     fn scan_survives_resizes() {
         let mut d = Dict::new();
         for i in 0..500u32 {
-            d.insert(format!("k{i}").into_bytes().into(), ());
+            d.insert(format!("k{i}").as_bytes(), ());
         }
         let mut seen = HashSet::new();
         let mut cursor = 0;
@@ -438,7 +502,7 @@ mod tests {
             // Grow then shrink the table mid-iteration with keys we do not check.
             if round == 20 {
                 for i in 0..3000u32 {
-                    d.insert(format!("x{i}").into_bytes().into(), ());
+                    d.insert(format!("x{i}").as_bytes(), ());
                 }
             }
             if round == 200 {
@@ -459,7 +523,7 @@ mod tests {
     fn retain_and_random() {
         let mut d = Dict::new();
         for i in 0..100u32 {
-            d.insert(i.to_string().into_bytes().into(), i);
+            d.insert(i.to_string().as_bytes(), i);
         }
         d.retain(|_, v| *v % 2 == 0);
         assert_eq!(d.len(), 50);

@@ -138,6 +138,30 @@ pub fn walk_budget<V>(
     }
 }
 
+/// HSCAN/SSCAN/ZSCAN over one collection's `dict`. A small encoding
+/// (listpack, intset) is returned whole with cursor 0, as Redis does; a big
+/// one is walked from `o.cursor`. Each element counts `per_item` toward
+/// COUNT (2 for field/value pairs: Redis counts reply items). `emit` gets
+/// the elements that pass MATCH; returns the next cursor.
+pub fn collection<V>(
+    dict: &Dict<V>,
+    small: bool,
+    o: &ScanOpts<'_>,
+    per_item: usize,
+    mut emit: impl FnMut(&[u8], &V),
+) -> u64 {
+    let mut keep = |k: &[u8], v: &V| {
+        if matches(o.pattern, k) {
+            emit(k, v);
+        }
+    };
+    if small {
+        dict.iter().for_each(|(k, v)| keep(k, v));
+        return 0;
+    }
+    walk(dict, o.cursor, o.count.div_ceil(per_item.max(1)), keep)
+}
+
 /// The SCAN reply: `[cursor, [items...]]`.
 pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
     Reply::Array(vec![
@@ -151,26 +175,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursor_parses_like_strtoul() {
-        let ok = |s: &[u8]| parse_cursor(s).ok();
-        assert_eq!(ok(b"0"), Some(0));
-        assert_eq!(ok(b""), Some(0));
-        assert_eq!(ok(b"+7"), Some(7));
-        assert_eq!(ok(b"007"), Some(7));
-        assert_eq!(ok(b"-1"), Some(u64::MAX));
-        assert_eq!(ok(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(ok(b"5\0junk"), Some(5));
+    fn cursor_follows_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"+12"), Ok(12));
+        assert_eq!(parse_cursor(b"00012"), Ok(12));
+        assert_eq!(parse_cursor(b"-0"), Ok(0));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Ok(1));
         for bad in [
             &b"18446744073709551616"[..],
-            b" 1",
-            b"1 ",
             b"-",
             b"+",
-            b"x",
-            b"--1",
-            b"\t1",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"-+1",
         ] {
-            assert_eq!(ok(bad), None, "{:?}", String::from_utf8_lossy(bad));
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn small_collections_come_whole() {
+        let mut d = Dict::new();
+        for i in 0..50u32 {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        let o = parse(&[b"7", b"COUNT", b"1", b"MATCH", b"k1*"], false).unwrap();
+        let mut n = 0;
+        assert_eq!(collection(&d, true, &o, 1, |_, _| n += 1), 0);
+        assert_eq!(n, 11);
     }
 }

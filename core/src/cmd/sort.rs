@@ -264,7 +264,7 @@ fn all_elements(v: &mut Value) -> Vec<Vec<u8>> {
         Value::Set(s) => {
             let mut m: Vec<Vec<u8>> = s.map.keys().map(<[u8]>::to_vec).collect();
             if !s.big {
-                m.sort_by_key(|k| crate::num::parse_i64(k));
+                crate::types::set::intset_order(&mut m);
             }
             m
         }

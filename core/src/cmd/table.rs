@@ -42,6 +42,12 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 14;
     /// Allowed while the server is busy with a script.
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    /// May run with no key at all even though it takes keys (EVAL with numkeys 0).
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    /// Refused while a replica loads its dataset asynchronously.
+    pub const NO_ASYNC_LOADING: u32 = 1 << 17;
+    /// Accepted on a cluster node importing the slot (RESTORE-ASKING).
+    pub const ASKING: u32 = 1 << 18;
 
     /// Flag bit → Redis's flag name.
     pub const NAMES: &[(u32, &str)] = &[
@@ -61,6 +67,9 @@ pub mod flags {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        (ASKING, "asking"),
     ];
 }
 
@@ -121,12 +130,28 @@ pub struct Command {
     /// The argument syntax after the name, Redis's documentation style
     /// (`key value [NX | XX]`); COMMAND DOCS derives its arguments from it.
     pub syntax: &'static str,
+    /// Command tips, Redis's words (`nondeterministic_output`,
+    /// `request_policy:all_shards`, ...), shown by COMMAND INFO.
+    pub tips: &'static [&'static str],
+    /// Time complexity as Redis documents it (COMMAND DOCS); empty when unknown.
+    pub complexity: &'static str,
+    /// The key positions Redis's key specs give (COMMAND INFO, COMMAND
+    /// GETKEYS), when `keys` differs from them because it decides locking:
+    /// MOVE locks every db (`Keys::Custom` returning `Keys::All`) but its
+    /// one key is argument 1, so it sets
+    /// `Some(Keys::Range { first: 1, last: 1, step: 1 })`. `None`: `keys`.
+    pub spec_keys: Option<Keys>,
 }
 
 impl Command {
     /// True when it has flag `f`.
     pub fn has(&self, f: u32) -> bool {
         self.flags & f != 0
+    }
+
+    /// Where its keys are for introspection: `spec_keys`, else `keys`.
+    pub fn key_positions(&self) -> Keys {
+        self.spec_keys.unwrap_or(self.keys)
     }
 }
 
@@ -143,6 +168,9 @@ pub const BASE: Command = Command {
     since: "1.0.0",
     group: "generic",
     syntax: "",
+    tips: &[],
+    complexity: "",
+    spec_keys: None,
 };
 
 /// Every command family's rows.

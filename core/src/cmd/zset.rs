@@ -1328,7 +1328,7 @@ fn union<'a>(srcs: &[(Source<'a>, f64)], agg: Aggregate) -> Dict<f64> {
             match acc.get_mut(m) {
                 Some(t) => agg.fold(t, v),
                 None => {
-                    acc.insert_new(m.into(), v);
+                    acc.insert_new(m, v);
                 }
             }
         }

@@ -1,6 +1,9 @@
 //! Data structures and algorithms behind the value types that need more
-//! than a std container.
+//! than a std container, and the encoding rules of the ones that do not.
 
 pub mod bits;
+pub mod hash;
 pub mod hll;
+pub mod sample;
+pub mod set;
 pub mod zset;

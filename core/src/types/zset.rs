@@ -559,7 +559,7 @@ impl ZSet {
                 Some(old)
             }
             None => {
-                self.dict.insert_new(member.into(), score);
+                self.dict.insert_new(member, score);
                 self.list.insert(score, member.into());
                 None
             }

@@ -52,13 +52,11 @@ impl RedisServer {
             let mut server = RedisServer { child, port };
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    // The port was free when chosen but another process may
-                    // have taken it since: make sure it is our server.
-                    if server.owns_port() {
-                        return server;
-                    }
-                    break;
+                // The port was free when chosen but another process may
+                // have taken it since: wait until OUR server answers on it
+                // (if it lost the port, it exits and we try another).
+                if server.owns_port() {
+                    return server;
                 }
                 if server.child.try_wait().unwrap().is_some() {
                     break;
@@ -73,7 +71,9 @@ impl RedisServer {
 
 impl RedisServer {
     fn owns_port(&self) -> bool {
-        let mut c = Client::connect(self.port);
+        let Ok(mut c) = Client::try_connect(self.port) else {
+            return false;
+        };
         match c.call(&["INFO", "server"]) {
             Reply::Bulk(info) => String::from_utf8_lossy(&info)
                 .lines()
@@ -99,15 +99,17 @@ pub struct Client {
 impl Client {
     /// Connects to `port` on loopback.
     pub fn connect(port: u16) -> Client {
-        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Client {
+        Client::try_connect(port).unwrap()
+    }
+
+    fn try_connect(port: u16) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.set_nodelay(true)?;
+        Ok(Client {
             stream,
             buf: Vec::new(),
-        }
+        })
     }
 
     /// Sends one command and reads its reply.
@@ -277,6 +279,79 @@ impl Pair {
         self.check(&["SELECT", "0"]);
     }
 
+    /// The encoding our engine tracks for `key` in the selected db, named as
+    /// Redis's OBJECT ENCODING names it (hashes, sets and sorted sets only;
+    /// None when the key is absent).
+    pub fn our_encoding(&self, key: &[u8]) -> Option<&'static str> {
+        use kvstore_core::keyspace::Value;
+        let ks = &self.engine.shared().keyspace;
+        let shard = ks.lock(self.session.db, ks.shard_of(key));
+        let value = &shard.map.get(key)?.value;
+        Some(match value {
+            Value::Hash(h) if h.big => "hashtable",
+            Value::Hash(_) => "listpack",
+            Value::Set(s) if s.big => "hashtable",
+            Value::Set(_) => "intset",
+            Value::ZSet(z) if z.big => "skiplist",
+            Value::ZSet(_) => "listpack",
+            other => panic!("no tracked encoding for a {}", other.type_name()),
+        })
+    }
+
+    /// Asserts that the encoding we track for `key` is the one the real
+    /// server reports with OBJECT ENCODING.
+    pub fn check_encoding<A: AsRef<[u8]>>(&mut self, key: A) {
+        let key = key.as_ref();
+        let theirs = self.redis.call(&[&b"OBJECT"[..], b"ENCODING", key]);
+        let ours = self
+            .our_encoding(key)
+            .map_or(Reply::Nil, |e| Reply::Bulk(e.as_bytes().to_vec()));
+        if theirs != ours {
+            let what = format!("encoding differs for {:?}", String::from_utf8_lossy(key));
+            self.fail(&what, &theirs, &ours);
+        }
+    }
+
+    /// Sets a configuration parameter on both sides (the engine's config
+    /// directly, so this works whatever CONFIG SET supports).
+    pub fn config_set(&mut self, name: &str, value: &str) {
+        assert_eq!(
+            self.redis.call(&["CONFIG", "SET", name, value]),
+            Reply::ok()
+        );
+        self.engine.shared().config.set(name, value).unwrap();
+    }
+
+    /// Runs a SCAN-family command to the end on both sides (the cursor is
+    /// argument `cursor_at`, replaced on each call); returns every item each
+    /// side returned, in order. Fails when one side does not finish.
+    pub fn scan_all(&mut self, argv: &[&[u8]], cursor_at: usize) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let mut out: [Vec<Vec<u8>>; 2] = Default::default();
+        for (side, items) in out.iter_mut().enumerate() {
+            let mut cursor = b"0".to_vec();
+            for _round in 0..100_000 {
+                let mut call: Vec<&[u8]> = argv.to_vec();
+                call[cursor_at] = &cursor;
+                let reply = if side == 0 {
+                    self.redis.call(&call)
+                } else {
+                    self.engine.execute(&mut self.session, &call)
+                };
+                let Reply::Array(parts) = &reply else {
+                    panic!("{}: {reply:?}", show(&call))
+                };
+                cursor = bulk(&parts[0]);
+                items.extend(bulks(&parts[1]));
+                if cursor == b"0" {
+                    break;
+                }
+            }
+            assert_eq!(cursor, b"0", "scan did not finish: {}", show(argv));
+        }
+        let [theirs, ours] = out;
+        (theirs, ours)
+    }
+
     /// Asserts equal replies where the reply is a flat list of pairs
     /// (HGETALL in RESP2) or a map, compared as a set of pairs.
     pub fn check_pairs<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
@@ -285,6 +360,49 @@ impl Pair {
             self.fail(&format!("pairs differ for {}", show(argv)), &theirs, &ours);
         }
         ours
+    }
+}
+
+/// Checks a random pick (SRANDMEMBER, HRANDFIELD, SPOP, ...) by its
+/// properties: every item is in `universe`; a positive `count` gives
+/// `min(count, |universe|)` distinct items, a negative one exactly `-count`.
+pub fn check_pick(items: &[Vec<u8>], universe: &std::collections::HashSet<Vec<u8>>, count: i64) {
+    let shown = || {
+        format!(
+            "{:?}",
+            items
+                .iter()
+                .map(|i| String::from_utf8_lossy(i))
+                .collect::<Vec<_>>()
+        )
+    };
+    for i in items {
+        assert!(
+            universe.contains(i),
+            "{:?} is not a member: {}",
+            String::from_utf8_lossy(i),
+            shown()
+        );
+    }
+    if count < 0 {
+        assert_eq!(items.len() as u64, count.unsigned_abs(), "{}", shown());
+    } else {
+        let distinct: std::collections::HashSet<&Vec<u8>> = items.iter().collect();
+        assert_eq!(distinct.len(), items.len(), "repeated item: {}", shown());
+        assert_eq!(
+            items.len() as u64,
+            (count as u64).min(universe.len() as u64),
+            "{}",
+            shown()
+        );
+    }
+}
+
+/// The bulk strings of an array or set reply (panics otherwise).
+pub fn bulks(r: &Reply) -> Vec<Vec<u8>> {
+    match r {
+        Reply::Array(v) | Reply::Set(v) => v.iter().map(bulk).collect(),
+        other => panic!("expected an array of bulks, got {other:?}"),
     }
 }
 

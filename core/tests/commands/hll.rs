@@ -35,7 +35,7 @@ fn engine_bytes(engine: &Engine, key: &str) -> Option<Vec<u8>> {
 fn engine_insert(engine: &Engine, key: &str, value: Value) {
     let ks = &engine.shared().keyspace;
     let mut shard = ks.lock(0, ks.shard_of(key.as_bytes()));
-    shard.map.insert(key.as_bytes().into(), Entry::new(value));
+    shard.map.insert(key.as_bytes(), Entry::new(value));
 }
 
 /// Asserts that `GET key` gives the same bytes on both sides.

@@ -22,7 +22,7 @@ fn make_string(p: &mut Pair, key: &str) {
     let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
     let old = shard
         .map
-        .insert(key.as_bytes().into(), Entry::new(Value::Str(b"x".to_vec())));
+        .insert(key.as_bytes(), Entry::new(Value::Str(b"x".to_vec())));
     if old.is_some_and(|e| e.expire != 0) {
         shard.volatile -= 1;
     }

@@ -39,7 +39,7 @@ pub fn put_list(p: &mut Pair, key: &str) {
     let list = Value::List(Box::new(VecDeque::from([b"x".to_vec()])));
     ks.lock(p.session.db, ks.shard_of(key.as_bytes()))
         .map
-        .insert(key.as_bytes().into(), Entry::new(list));
+        .insert(key.as_bytes(), Entry::new(list));
 }
 
 /// The standard setup: `list` is a list on both sides.

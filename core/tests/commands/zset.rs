@@ -31,7 +31,7 @@ fn seed(p: &mut Pair, key: &str, redis_cmd: &[&str], value: Value) {
     p.redis.call(redis_cmd);
     let ks = &p.engine.shared().keyspace;
     let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
-    shard.map.insert(key.as_bytes().into(), Entry::new(value));
+    shard.map.insert(key.as_bytes(), Entry::new(value));
 }
 
 /// A string key on both sides (for WRONGTYPE cases).
@@ -45,7 +45,7 @@ fn seed_set(p: &mut Pair, key: &str, members: &[&str]) {
     cmd.extend_from_slice(members);
     let mut map = Dict::new();
     for m in members {
-        map.insert(m.as_bytes().into(), ());
+        map.insert(m.as_bytes(), ());
     }
     let big = members.iter().any(|m| m.parse::<i64>().is_err());
     seed(p, key, &cmd, Value::Set(Box::new(SetValue { map, big })));
