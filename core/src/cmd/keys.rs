@@ -167,6 +167,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         flags: WRITE | DENYOOM,
         acl: &["keyspace", "write", "slow"],
         keys: Keys::Custom(copy_keys),
+        spec_keys: Some(KEY1_2),
         handler: copy,
         summary: "Copy a key",
         since: "6.2.0",
@@ -178,7 +179,9 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: Keys::Custom(move_keys),
+        // Its one key is argument 1, but it writes another db.
+        keys: Keys::All,
+        spec_keys: Some(KEY1),
         handler: move_,
         summary: "Move a key to another database",
         syntax: "key db",
@@ -405,11 +408,6 @@ fn copy_keys(argv: &[&[u8]]) -> Keys {
     } else {
         KEY1_2
     }
-}
-
-/// MOVE always touches a second db.
-fn move_keys(_: &[&[u8]]) -> Keys {
-    Keys::All
 }
 
 fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

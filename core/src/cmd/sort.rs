@@ -37,6 +37,11 @@ const fn row(name: &'static str, readonly: bool, handler: Handler) -> Command {
             &["write", "set", "sortedset", "list", "slow", "dangerous"]
         },
         keys: Keys::Custom(sort_keys),
+        spec_keys: Some(Keys::Custom(if readonly {
+            sort_ro_spec
+        } else {
+            sort_spec
+        })),
         handler,
         summary: if readonly {
             "Sort the elements in a list, set or sorted set. Read-only variant of SORT."
@@ -63,15 +68,45 @@ fn sort_keys(argv: &[&[u8]]) -> Keys {
         .iter()
         .skip(2)
         .any(|a| args::is(a, "by") || args::is(a, "get") || args::is(a, "store"));
-    if reaches_out {
-        Keys::Db
-    } else {
-        Keys::Range {
-            first: 1,
-            last: 1,
-            step: 1,
+    if reaches_out { Keys::Db } else { KEY1 }
+}
+
+/// The sorted key.
+const KEY1: Keys = Keys::Range {
+    first: 1,
+    last: 1,
+    step: 1,
+};
+
+/// The key positions Redis reports (its `sortGetKeys`): the sorted key and
+/// the destination of the last STORE, skipping the arguments of LIMIT, GET
+/// and BY. Two positions `1` and `i` are the range `1..=i` by step `i - 1`.
+fn sort_spec(argv: &[&[u8]]) -> Keys {
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        if args::is(argv[i], "limit") {
+            i += 2;
+        } else if args::is(argv[i], "get") || args::is(argv[i], "by") {
+            i += 1;
+        } else if args::is(argv[i], "store") && i + 1 < argv.len() {
+            store = Some(i + 1);
         }
+        i += 1;
     }
+    match store {
+        Some(d) => Keys::Range {
+            first: 1,
+            last: d as i32,
+            step: d as i32 - 1,
+        },
+        None => KEY1,
+    }
+}
+
+/// SORT_RO reports only the sorted key (still as movable keys, like Redis).
+fn sort_ro_spec(_: &[&[u8]]) -> Keys {
+    KEY1
 }
 
 fn sort(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

@@ -48,7 +48,7 @@ fn seed(e: &Engine, db: usize, key: &str, val: &str) {
     let mut shard = ks.lock(db, ks.shard_of(key.as_bytes()));
     shard
         .map
-        .insert(key.as_bytes().into(), Entry::new(Value::Str(val.into())));
+        .insert(key.as_bytes(), Entry::new(Value::Str(val.into())));
 }
 
 /// Keys physically present in `db`, expired or not (what memory holds).

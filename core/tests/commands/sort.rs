@@ -437,3 +437,23 @@ fn sort_random_sequences() {
         p.check_same_data();
     }
 }
+
+#[test]
+fn sort_key_positions() {
+    let mut p = Pair::new();
+    for c in [
+        "COMMAND GETKEYS SORT k",
+        "COMMAND GETKEYS SORT k STORE d",
+        "COMMAND GETKEYS SORT k store d STORE e",
+        "COMMAND GETKEYS SORT k GET store STORE x",
+        "COMMAND GETKEYS SORT k BY store LIMIT store 1 STORE x",
+        "COMMAND GETKEYS SORT k LIMIT 0 store x",
+        "COMMAND GETKEYS SORT k STORE",
+        "COMMAND GETKEYS SORT k DESC ALPHA",
+        "COMMAND GETKEYS SORT_RO k GET x",
+        "COMMAND GETKEYS SORT_RO k STORE x",
+    ] {
+        let argv: Vec<&str> = c.split(' ').collect();
+        p.check(&argv);
+    }
+}
