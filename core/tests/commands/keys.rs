@@ -771,6 +771,17 @@ fn object_subcommands() {
                 "OBJECT IDLETIME",
                 "OBJECT NOSUCH",
                 "OBJECT NOSUCH x",
+                // Under an LFU policy IDLETIME errors and FREQ works; a key
+                // not read since it was written has the initial counter 5.
+                "CONFIG SET maxmemory-policy allkeys-lfu",
+                "OBJECT IDLETIME s",
+                "OBJECT IDLETIME nokey",
+                "SET fk v",
+                "OBJECT FREQ fk",
+                "OBJECT FREQ nokey",
+                "CONFIG SET maxmemory-policy volatile-lru",
+                "OBJECT FREQ fk",
+                "CONFIG SET maxmemory-policy noeviction",
             ],
         );
     }
