@@ -4,8 +4,8 @@
 //! [`object`]. All rows of the family are in [`COMMANDS`].
 //!
 //! Lookups follow Redis's flags: commands that only inspect a key (TYPE,
-//! EXISTS, TTL, OBJECT) use [`Ctx::read_notouch`], which does not refresh the key's
-//! access time, so OBJECT IDLETIME reports what Redis would.
+//! EXISTS, TTL, OBJECT) use [`Ctx::read_notouch`], which does not refresh
+//! the key's access time, so OBJECT IDLETIME reports what Redis would.
 
 mod expiry;
 mod object;

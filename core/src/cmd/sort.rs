@@ -257,25 +257,22 @@ fn load(
     }
     let len = value_len(value) as i64;
     let (start, end) = limit_range(o.offset, o.count, len);
-    let ordered = matches!(value, Value::List(_) | Value::ZSet(_));
-    if !(o.dontsort && ordered) {
-        return Ok((
-            all_elements(value).into_iter().map(Item::new).collect(),
-            start,
-            end,
-        ));
-    }
     let n = (end - start + 1).max(0) as usize;
     let skip = start.max(0) as usize;
     let picked: Vec<Vec<u8>> = match value {
-        Value::List(l) if o.desc => l.iter().rev().skip(skip).take(n).cloned().collect(),
-        Value::List(l) => l.iter().skip(skip).take(n).cloned().collect(),
-        Value::ZSet(z) => {
+        Value::List(l) if o.dontsort && o.desc => {
+            l.iter().rev().skip(skip).take(n).cloned().collect()
+        }
+        Value::List(l) if o.dontsort => l.iter().skip(skip).take(n).cloned().collect(),
+        Value::ZSet(z) if o.dontsort => {
             z.big = true;
             let range = z.iter_from_rank(skip, o.desc).take(n);
             range.map(|(m, _)| m.to_vec()).collect()
         }
-        _ => unreachable!("ordered types only"),
+        v => {
+            let all = all_elements(v).into_iter().map(Item::new).collect();
+            return Ok((all, start, end));
+        }
     };
     Ok((picked.into_iter().map(Item::new).collect(), 0, n as i64 - 1))
 }
