@@ -1,13 +1,15 @@
 //! `Reply`: what a command answers, in RESP3's vocabulary. Fronts that speak
-//! RESP2 downgrade it with [`Reply::encode`] (maps become flat arrays, doubles
+//! RESP2 downgrade it with [`crate::resp::encode`] (maps become flat arrays, doubles
 //! become bulk strings, booleans become integers), exactly as Redis does.
+
+use std::borrow::Cow;
 
 /// A command's reply. Errors carry Redis's full text, code word first
 /// (`ERR ...`, `WRONGTYPE ...`), because clients dispatch on that word.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    /// `+OK`-style simple string.
-    Status(String),
+    /// `+OK`-style simple string; static texts need no allocation.
+    Status(Cow<'static, str>),
     /// `-ERR ...` error with its code word.
     Error(String),
     /// `:n` integer.
@@ -37,7 +39,7 @@ pub enum Reply {
 impl Reply {
     /// The `+OK` reply.
     pub fn ok() -> Reply {
-        Reply::Status("OK".into())
+        Reply::Status(Cow::Borrowed("OK"))
     }
 
     /// A bulk reply copied from a byte slice.

@@ -14,6 +14,7 @@ use super::table::{self, BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;
+use std::borrow::Cow;
 
 const INTROSPECT: u32 = LOADING | STALE;
 const ACL: &[&str] = &["slow", "connection"];
@@ -346,7 +347,7 @@ fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
 }
 
-fn status_set<'a>(items: impl IntoIterator<Item = &'a str>) -> Reply {
+fn status_set<S: Into<Cow<'static, str>>>(items: impl IntoIterator<Item = S>) -> Reply {
     Reply::Set(items.into_iter().map(|s| Reply::Status(s.into())).collect())
 }
 
@@ -427,7 +428,7 @@ fn info_row(parent: Option<&Command>, cmd: &Command) -> Reply {
         Reply::Int(first),
         Reply::Int(last),
         Reply::Int(step),
-        status_set(acl.iter().map(String::as_str)),
+        status_set(acl),
         Reply::Set(cmd.tips.iter().map(|t| bulk(t)).collect()),
         Reply::Set(key_specs(cmd).iter().map(spec_reply).collect()),
         subs,

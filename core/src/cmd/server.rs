@@ -230,11 +230,11 @@ pub(crate) const COMMANDS: &[Command] = &[
 
 /// A HELP reply as Redis's `addReplyHelp` builds it: a usage line, the
 /// given lines, then HELP itself, each a status string.
-pub(crate) fn help(name: &str, lines: &[&str]) -> Reply {
+pub(crate) fn help(name: &str, lines: &[&'static str]) -> Reply {
     let mut out = Vec::with_capacity(lines.len() + 3);
-    out.push(Reply::Status(format!(
-        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    )));
+    out.push(Reply::Status(
+        format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").into(),
+    ));
     out.extend(lines.iter().map(|l| Reply::Status((*l).into())));
     out.push(Reply::Status("HELP".into()));
     out.push(Reply::Status("    Prints this help.".into()));

@@ -98,7 +98,7 @@ fn decode_at(buf: &[u8], pos: usize, limits: &Limits, depth: usize) -> Step<Repl
     };
     let text = || String::from_utf8_lossy(line).into_owned();
     let reply = match tag {
-        b'+' => Reply::Status(text()),
+        b'+' => Reply::Status(text().into()),
         b'-' => Reply::Error(text()),
         b':' => Reply::Int(
             crate::num::parse_i64(line).ok_or_else(|| ProtocolError("invalid integer".into()))?,
@@ -417,7 +417,7 @@ mod tests {
         };
         if leaf {
             match rng.random_range(0..8) {
-                0 => Reply::Status(text(rng)),
+                0 => Reply::Status(text(rng).into()),
                 1 => Reply::Error(format!("ERR {}", text(rng))),
                 2 => Reply::Int(rng.random()),
                 3 => Reply::Bulk(bytes(rng)),

@@ -1029,7 +1029,7 @@ fn random_string_commands_resp3() {
 fn text(r: &Reply) -> String {
     match r {
         Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-        Reply::Status(s) => s.clone(),
+        Reply::Status(s) => s.to_string(),
         other => panic!("expected text, got {other:?}"),
     }
 }

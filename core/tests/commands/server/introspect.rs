@@ -25,7 +25,7 @@ fn items(r: &Reply) -> &[Reply] {
 fn text(r: &Reply) -> String {
     match r {
         Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-        Reply::Status(s) => s.clone(),
+        Reply::Status(s) => s.to_string(),
         other => format!("{other:?}"),
     }
 }
