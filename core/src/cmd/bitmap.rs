@@ -12,17 +12,10 @@ use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;
 use crate::types::bits::{self, Overflow};
 
-/// The one key at index 1.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
-
 /// A row of this family (group `bitmap`, one key at index 1 unless overridden).
 const ROW: Command = Command {
     group: "bitmap",
-    keys: KEY1,
+    keys: Keys::FIRST,
     ..BASE
 };
 

@@ -13,20 +13,6 @@ use crate::keyspace::Value;
 use crate::reply::Reply;
 use crate::types::hll::{self, Encoding, HllError, REGISTERS};
 
-/// Key at index 1 only.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
-
-/// Every argument from index 1 on is a key.
-const ALL_KEYS: Keys = Keys::Range {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-
 /// A row of this family (group `hyperloglog`, introduced in 2.8.9).
 const ROW: Command = Command {
     since: "2.8.9",
@@ -41,7 +27,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "hyperloglog", "fast"],
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: pfadd,
         summary: "Adds the specified elements to the specified HyperLogLog.",
         syntax: "key [element [element ...]]",
@@ -52,7 +38,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: READONLY,
         acl: &["read", "hyperloglog", "slow"],
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: pfcount,
         summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
         syntax: "key [key ...]",
@@ -63,7 +49,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | DENYOOM,
         acl: &["write", "hyperloglog", "slow"],
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: pfmerge,
         summary: "Merge N different HyperLogLogs into a single one.",
         syntax: "destkey sourcekey [sourcekey ...]",

@@ -686,19 +686,16 @@ fn command_help(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const KEY1: Keys = Keys::Range {
-        first: 1,
-        last: 1,
-        step: 1,
-    };
-
     fn lock_all(_: &[&[u8]]) -> Keys {
         Keys::All
     }
 
     fn sort_like(argv: &[&[u8]]) -> Keys {
-        if argv.len() > 2 { Keys::Db } else { KEY1 }
+        if argv.len() > 2 {
+            Keys::Db
+        } else {
+            Keys::FIRST
+        }
     }
 
     #[test]
@@ -708,7 +705,7 @@ mod tests {
             arity: 3,
             flags: WRITE | FAST,
             keys: Keys::Custom(lock_all),
-            spec_keys: Some(KEY1),
+            spec_keys: Some(Keys::FIRST),
             ..BASE
         };
         assert_eq!(legacy_range(&mv), (1, 1, 1));

@@ -18,24 +18,6 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::DB_COUNT;
 use crate::reply::Reply;
 
-/// Every key argument from index 1 on.
-const ALL_KEYS: Keys = Keys::Range {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-/// The key at index 1.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
-/// The keys at indexes 1 and 2 (source and destination).
-const KEY1_2: Keys = Keys::Range {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 /// ACL categories of the fast keyspace writes.
 const ACL_WRITE_FAST: &[&str] = &["keyspace", "write", "fast"];
 /// ACL categories of the fast keyspace reads.
@@ -54,7 +36,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE,
         acl: &["keyspace", "write", "slow"],
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: del,
         summary: "Delete a key",
         syntax: "key [key ...]",
@@ -65,7 +47,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: del,
         summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
         since: "4.0.0",
@@ -77,7 +59,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: exists,
         summary: "Determine if a key exists",
         syntax: "key [key ...]",
@@ -88,7 +70,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: type_,
         summary: "Determine the type stored at key",
         syntax: "key",
@@ -132,7 +114,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: ALL_KEYS,
+        keys: Keys::ALL_ARGS,
         handler: touch,
         summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
         since: "3.2.1",
@@ -144,7 +126,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 3,
         flags: WRITE,
         acl: &["keyspace", "write", "slow"],
-        keys: KEY1_2,
+        keys: Keys::FIRST_TWO,
         handler: rename,
         summary: "Rename a key",
         syntax: "key newkey",
@@ -155,7 +137,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1_2,
+        keys: Keys::FIRST_TWO,
         handler: renamenx,
         summary: "Rename a key, only if the new key does not exist",
         syntax: "key newkey",
@@ -167,7 +149,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         flags: WRITE | DENYOOM,
         acl: &["keyspace", "write", "slow"],
         keys: Keys::Custom(copy_keys),
-        spec_keys: Some(KEY1_2),
+        spec_keys: Some(Keys::FIRST_TWO),
         handler: copy,
         summary: "Copy a key",
         since: "6.2.0",
@@ -181,7 +163,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         acl: ACL_WRITE_FAST,
         // Its one key is argument 1, but it writes another db.
         keys: Keys::All,
-        spec_keys: Some(KEY1),
+        spec_keys: Some(Keys::FIRST),
         handler: move_,
         summary: "Move a key to another database",
         syntax: "key db",
@@ -202,7 +184,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::expire,
         summary: "Set a key's time to live in seconds",
         syntax: expire_syntax!("seconds"),
@@ -213,7 +195,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::pexpire,
         summary: "Set a key's time to live in milliseconds",
         since: "2.6.0",
@@ -225,7 +207,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::expireat,
         summary: "Set the expiration for a key as a UNIX timestamp",
         since: "1.2.0",
@@ -237,7 +219,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::pexpireat,
         summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
         since: "2.6.0",
@@ -249,7 +231,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::expiretime,
         summary: "Get the expiration Unix timestamp for a key",
         since: "7.0.0",
@@ -261,7 +243,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::pexpiretime,
         summary: "Get the expiration Unix timestamp for a key in milliseconds",
         since: "7.0.0",
@@ -273,7 +255,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::ttl,
         summary: "Get the time to live for a key in seconds",
         syntax: "key",
@@ -284,7 +266,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: READONLY | FAST,
         acl: ACL_READ_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::pttl,
         summary: "Get the time to live for a key in milliseconds",
         since: "2.6.0",
@@ -296,7 +278,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 2,
         flags: WRITE | FAST,
         acl: ACL_WRITE_FAST,
-        keys: KEY1,
+        keys: Keys::FIRST,
         handler: expiry::persist,
         summary: "Remove the expiration from a key",
         since: "2.2.0",
@@ -406,7 +388,7 @@ fn copy_keys(argv: &[&[u8]]) -> Keys {
     if argv.iter().skip(3).any(|a| args::is(a, "db")) {
         Keys::All
     } else {
-        KEY1_2
+        Keys::FIRST_TWO
     }
 }
 

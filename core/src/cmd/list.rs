@@ -22,19 +22,6 @@ type List = VecDeque<Vec<u8>>;
 /// Popped elements, in pop order.
 pub(crate) type Elements = Vec<Vec<u8>>;
 
-/// Key spec of the single-key commands.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
-/// Key spec of RPOPLPUSH/LMOVE: source and destination.
-const KEY12: Keys = Keys::Range {
-    first: 1,
-    last: 2,
-    step: 1,
-};
-
 /// ACL categories of the fast writes, slow writes and slow reads.
 const ACL_WRITE_FAST: &[&str] = &["write", "list", "fast"];
 const ACL_WRITE: &[&str] = &["write", "list", "slow"];
@@ -43,7 +30,7 @@ const ACL_READ: &[&str] = &["read", "list", "slow"];
 /// A row of this family (group `list`, one key at index 1 unless overridden).
 const ROW: Command = Command {
     group: "list",
-    keys: KEY1,
+    keys: Keys::FIRST,
     ..BASE
 };
 
@@ -198,7 +185,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 3,
         flags: WRITE | DENYOOM,
         acl: ACL_WRITE,
-        keys: KEY12,
+        keys: Keys::FIRST_TWO,
         handler: rpoplpush,
         summary: "Remove the last element in a list, prepend it to another list and return it",
         since: "1.2.0",
@@ -210,7 +197,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 5,
         flags: WRITE | DENYOOM,
         acl: ACL_WRITE,
-        keys: KEY12,
+        keys: Keys::FIRST_TWO,
         handler: lmove,
         summary: "Pop an element from a list, push it to another list and return it",
         since: "6.2.0",

@@ -68,15 +68,8 @@ fn sort_keys(argv: &[&[u8]]) -> Keys {
         .iter()
         .skip(2)
         .any(|a| args::is(a, "by") || args::is(a, "get") || args::is(a, "store"));
-    if reaches_out { Keys::Db } else { KEY1 }
+    if reaches_out { Keys::Db } else { Keys::FIRST }
 }
-
-/// The sorted key.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
 
 /// The key positions Redis reports (its `sortGetKeys`): the sorted key and
 /// the destination of the last STORE, skipping the arguments of LIMIT, GET
@@ -100,13 +93,13 @@ fn sort_spec(argv: &[&[u8]]) -> Keys {
             last: d as i32,
             step: d as i32 - 1,
         },
-        None => KEY1,
+        None => Keys::FIRST,
     }
 }
 
 /// SORT_RO reports only the sorted key (still as movable keys, like Redis).
 fn sort_ro_spec(_: &[&[u8]]) -> Keys {
-    KEY1
+    Keys::FIRST
 }
 
 fn sort(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

@@ -18,13 +18,6 @@ use crate::num;
 use crate::reply::Reply;
 use std::io::Write;
 
-/// The one key at index 1.
-const KEY1: Keys = Keys::Range {
-    first: 1,
-    last: 1,
-    step: 1,
-};
-
 /// ACL categories of the fast and slow reads and writes.
 const READ_FAST: &[&str] = &["read", "string", "fast"];
 const READ_SLOW: &[&str] = &["read", "string", "slow"];
@@ -34,7 +27,7 @@ const WRITE_SLOW: &[&str] = &["write", "string", "slow"];
 /// A row of this family (group `string`, one key at index 1 unless overridden).
 const ROW: Command = Command {
     group: "string",
-    keys: KEY1,
+    keys: Keys::FIRST,
     ..BASE
 };
 

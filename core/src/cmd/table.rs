@@ -48,29 +48,6 @@ pub mod flags {
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
     /// Accepted on a cluster node importing the slot (RESTORE-ASKING).
     pub const ASKING: u32 = 1 << 18;
-
-    /// Flag bit → Redis's flag name.
-    pub const NAMES: &[(u32, &str)] = &[
-        (WRITE, "write"),
-        (READONLY, "readonly"),
-        (DENYOOM, "denyoom"),
-        (ADMIN, "admin"),
-        (PUBSUB, "pubsub"),
-        (NOSCRIPT, "noscript"),
-        (BLOCKING, "blocking"),
-        (LOADING, "loading"),
-        (STALE, "stale"),
-        (SKIP_MONITOR, "skip_monitor"),
-        (SKIP_SLOWLOG, "skip_slowlog"),
-        (FAST, "fast"),
-        (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
-        (NO_MULTI, "no_multi"),
-        (ALLOW_BUSY, "allow_busy"),
-        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
-        (NO_ASYNC_LOADING, "no_async_loading"),
-        (ASKING, "asking"),
-    ];
 }
 
 /// Where a command's keys are, which decides the shards it locks.
@@ -102,6 +79,27 @@ pub enum Keys {
     All,
     /// Computed from the arguments.
     Custom(fn(&[&[u8]]) -> Keys),
+}
+
+impl Keys {
+    /// The key at index 1 (most commands).
+    pub const FIRST: Keys = Keys::Range {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
+    /// The keys at indexes 1 and 2 (RENAME, SMOVE, LMOVE, ...).
+    pub const FIRST_TWO: Keys = Keys::Range {
+        first: 1,
+        last: 2,
+        step: 1,
+    };
+    /// Every argument from index 1 on (DEL, MGET, SINTER, ...).
+    pub const ALL_ARGS: Keys = Keys::Range {
+        first: 1,
+        last: -1,
+        step: 1,
+    };
 }
 
 /// A command (or a subcommand such as `object|encoding`).

@@ -568,16 +568,3 @@ fn random_bitmap_commands_resp2() {
 fn random_bitmap_commands_resp3() {
     random_bitmap_sequence(Pair::resp3(), "random_bitmap_commands_resp3", 1000);
 }
-
-#[test]
-fn command_rows_match_redis() {
-    crate::strings::check_command_rows(&[
-        "setbit",
-        "getbit",
-        "bitcount",
-        "bitpos",
-        "bitop",
-        "bitfield",
-        "bitfield_ro",
-    ]);
-}

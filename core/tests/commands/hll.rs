@@ -811,25 +811,6 @@ fn expired_keys_count_as_missing() {
     check_same_hll_data(&mut p);
 }
 
-#[test]
-fn command_rows_match_redis() {
-    crate::strings::check_command_rows(&["pfadd", "pfcount", "pfmerge", "pfdebug"]);
-    // PFSELFTEST has no keys, which that helper does not cover.
-    let row = table::lookup(b"pfselftest").expect("pfselftest row");
-    assert!(matches!(row.keys, table::Keys::None));
-    let p = Pair::new();
-    let mut redis = crate::harness::Client::connect(p.server.port);
-    let Reply::Array(info) = redis.call(&["COMMAND", "INFO", "pfselftest"]) else {
-        panic!("COMMAND INFO")
-    };
-    let Reply::Array(info) = &info[0] else {
-        panic!("COMMAND INFO pfselftest: {info:?}")
-    };
-    assert_eq!(info[1], Reply::Int(row.arity.into()));
-    assert_eq!(info[3..6], [Reply::Int(0), Reply::Int(0), Reply::Int(0)]);
-    assert_eq!(row.acl, ["hyperloglog", "admin", "slow", "dangerous"]);
-}
-
 /// Asserts that OBJECT ENCODING of the string `key` agrees: through the
 /// command when the engine has it, otherwise from the entry's `raw` flag
 /// (Redis: `raw` when modified in place or longer than 44 bytes).
