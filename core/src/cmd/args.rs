@@ -30,3 +30,14 @@ pub fn is(arg: &[u8], word: &str) -> bool {
 pub fn text(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).into_owned()
 }
+
+/// The bytes of `arg` up to its first NUL: what Redis's `%s` prints of it.
+pub fn cstr(arg: &[u8]) -> &[u8] {
+    arg.split(|&b| b == 0).next().unwrap_or_default()
+}
+
+/// The text of `arg` up to its first NUL byte, for messages Redis formats
+/// with `%s`.
+pub fn cstr_text(arg: &[u8]) -> String {
+    text(cstr(arg))
+}

@@ -8,6 +8,7 @@ mod hash;
 mod hll;
 mod keys;
 mod list;
+mod mixed;
 mod server;
 mod set;
 mod sort;
