@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod bad_input;
 mod bitmap;
 mod hash;
 mod hll;

@@ -150,7 +150,7 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         } else {
             return Err(CmdError::err(format!(
                 "Syntax error in HELLO option '{}'",
-                args::text(argv[i])
+                args::cstr_text(argv[i])
             )));
         }
     }
@@ -305,14 +305,15 @@ fn client_info(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 /// lists it again, as Redis does).
 fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let times = if argv.len() == 4 && is(argv[2], "type") {
-        let t = argv[3];
+        // Redis compares (strcasecmp) and prints (%s) the type as a C string.
+        let t = args::cstr(argv[3]);
         if !["normal", "slave", "replica", "pubsub", "master"]
             .iter()
             .any(|n| is(t, n))
         {
             return Err(CmdError::err(format!(
                 "Unknown client type '{}'",
-                args::text(t)
+                args::cstr_text(t)
             )));
         }
         usize::from(is(t, "normal"))
