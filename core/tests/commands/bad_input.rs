@@ -1063,7 +1063,17 @@ fn run_random(d: &mut Driver, r: &mut SmallRng, per_command: usize) {
                 let w: Vec<u8> = match r.random_range(0..10) {
                     0..=2 => hostile.choose(r).expect("non-empty").clone(),
                     3..=5 => KEYS.choose(r).expect("non-empty").as_bytes().to_vec(),
-                    6 | 7 if !kw.is_empty() => kw.choose(r).expect("non-empty").clone(),
+                    6 | 7 if !kw.is_empty() => {
+                        let mut k = kw.choose(r).expect("non-empty").clone();
+                        match r.random_range(0..6) {
+                            // Redis compares most options with strcasecmp:
+                            // a C string, so "NX\0junk" is NX.
+                            0 => k.extend_from_slice(b"\0x"),
+                            1 => k.make_ascii_lowercase(),
+                            _ => {}
+                        }
+                        k
+                    }
                     _ => r.random_range(-2..4).to_string().into_bytes(),
                 };
                 argv.push(w);
@@ -1136,4 +1146,79 @@ fn random_hostile_argument_lists_resp3() {
     let mut d = Driver::new(Pair::resp3());
     run_random(&mut d, &mut r, 40);
     finish(&d, "bad_input_random_resp3", started);
+}
+
+/// The differences these tests found, each as the exact call (fixed since).
+#[test]
+fn found_differences() {
+    for mut p in [Pair::new(), Pair::resp3()] {
+        for f in FIXTURES {
+            let argv: Vec<&str> = f.split(' ').collect();
+            p.check(&argv);
+        }
+        for argv in [
+            // Options are compared as C strings (strcasecmp): up to a NUL.
+            &["EXPIRE", "str", "100", "XX\0x"][..],
+            &["EXPIRE", "str", "100", "GT\0x", "list"],
+            &["PEXPIRE", "int", "-1", "NX\0x", "NX", "-1"],
+            &["ZADD", "zset", "CH\0", "1", "a"],
+            &["LPOS", "list", "a", "RANK\0x", "2"],
+            &["PFDEBUG", "getreg\0x", "hll"],
+            &["PFDEBUG", "nosuch\0x", "hll"],
+            &["CLIENT", "LIST", "TYPE", "\0"],
+            &["CLIENT", "LIST", "TYPE", "pubsub\0x"],
+            &["HELLO", "2", "x\0y"],
+            &["CONFIG", "SET", "1\0", "+inf", "1.5", "2"],
+            &[
+                "CONFIG",
+                "SET",
+                "zset-max-listpack-value",
+                "\0",
+                "set-max-intset-entries",
+                "512",
+            ],
+            &["CONFIG", "SET", "hash-max-listpack-value", "1\0x"],
+            &["CONFIG", "GET", "hash-max-listpack-value"],
+            &["CONFIG", "SET", "activerehashing", "yes\0x"],
+            &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru\0x"],
+            &["CONFIG", "GET", "maxmemory-policy"],
+            &["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+            &["CONFIG", "SET", "hash-max-listpack-value", "64"],
+            &["CONFIG", "SET", "set-max-intset-entries", "512"],
+            &["CONFIG", "SET", "zset-max-listpack-value", "64"],
+            // A reply is one line: newlines in a quoted argument are
+            // trimmed at the ends and become spaces inside.
+            &["EXPIRE", "str", "100", "\r\n"],
+            &["EXPIRE", "str", "100", "a\r\nb\n"],
+            &["SET", "str", "v", "EX", "1", "\r\nx"],
+            &["CLIENT", "LIST", "TYPE", "\na\r"],
+            // WITHSCORES refuses counts whose doubled length overflows.
+            &["ZRANDMEMBER", "zset", "9223372036854775807", "WITHSCORES"],
+            &["ZRANDMEMBER", "zset", "-4611686018427387904", "WITHSCORES"],
+            &["ZRANDMEMBER", "zset", "4611686018427387903", "WITHSCORES"],
+        ] {
+            p.check(argv);
+        }
+        // A string created by SETRANGE, SETBIT, BITOP, BITFIELD or
+        // INCRBYFLOAT is new: its idle time starts at 0.
+        for argv in [
+            &["SETRANGE", "n1", "0", "x"][..],
+            &["SETBIT", "n2", "1", "1"],
+            &["BITOP", "OR", "n3", "str"],
+            &["BITFIELD", "n4", "SET", "u8", "0", "1"],
+            &["INCRBYFLOAT", "n5", "1.5"],
+        ] {
+            p.check(argv);
+            let (theirs, ours) = p.both(&[
+                "OBJECT",
+                "IDLETIME",
+                argv[if argv[0] == "BITOP" { 2 } else { 1 }],
+            ]);
+            assert!(
+                matches!((&theirs, &ours), (Reply::Int(a), Reply::Int(b)) if *a <= 1 && *b <= 1),
+                "{argv:?}: {theirs:?} {ours:?}"
+            );
+        }
+        p.check_same_data();
+    }
 }
