@@ -35,9 +35,10 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------
 
 /// The largest single allocation kvstore may make for one command here.
-/// No argument is above 100 KB, and the fixtures are a few bytes, so
-/// anything near this is a count or length taken from an argument.
-const MAX_ALLOC: usize = 64 << 20;
+/// No argument is above 100 KB and the fixtures are a few bytes: the big
+/// ones are replies of the most random picks allowed (2^20 with repetition,
+/// twice that many items with HRANDFIELD ... WITHVALUES in RESP2).
+const MAX_ALLOC: usize = 128 << 20;
 
 /// The system allocator, recording the largest request made on a thread
 /// while that thread's watch is on.
@@ -159,6 +160,7 @@ const HOSTILE: &[&str] = &[
     "-9223372036854775807",
     "18446744073709551616",
     "4294967296",
+    "-16777216",
     "inf",
     "-inf",
     "+inf",
@@ -186,9 +188,11 @@ fn hostile() -> Vec<Vec<u8>> {
     v
 }
 
-/// Fixture keys: one of every type (`vol` has a TTL), and one absent.
+/// Fixture keys: one of every type and encoding (`vol` has a TTL; the
+/// big ones hold a member too long for a listpack), and one absent.
 const KEYS: &[&str] = &[
-    "str", "int", "float", "vol", "list", "hash", "set", "intset", "zset", "hll", "missing",
+    "str", "int", "float", "vol", "list", "hash", "bighash", "set", "intset", "zset", "bigzset",
+    "hll", "missing",
 ];
 
 /// The data every case starts from (run on both sides before a case when
@@ -205,6 +209,8 @@ const FIXTURES: &[&str] = &[
     "SADD intset 1 2 3",
     "ZADD zset 1 a 2 b 3 c",
     "PFADD hll a b c",
+    "ZADD bigzset 1 a 2 b 3 c 4 mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm",
+    "HSET bighash f1 v1 f2 2 f3 vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv",
     "SET w_a 3",
     "SELECT 1",
     "SET str db1",
@@ -906,7 +912,7 @@ impl Driver {
             let (reply, _, _) = Self::run_ours(&engine, &mut s, argv);
             if let Reply::Array(a) = &reply {
                 assert!(
-                    a.len() <= 1_000_000,
+                    a.len() <= 2 << 20, // the most random picks, with values in RESP2
                     "{} items for {}",
                     a.len(),
                     shown(argv)
@@ -1220,5 +1226,50 @@ fn found_differences() {
             );
         }
         p.check_same_data();
+    }
+}
+
+/// Random picks with repetition (negative counts) are streamed by Redis
+/// without a bound; we build the reply, so counts beyond 2^20 are refused
+/// (where Redis would allocate gigabytes), and smaller ones answer in full.
+#[test]
+fn random_pick_counts_are_bounded() {
+    let mut p = Pair::new();
+    for f in FIXTURES {
+        let argv: Vec<&str> = f.split(' ').collect();
+        p.check(&argv);
+    }
+    for cmd in ["SRANDMEMBER set", "HRANDFIELD hash", "ZRANDMEMBER zset"] {
+        let base: Vec<&str> = cmd.split(' ').collect();
+        let with = if base[0] == "SRANDMEMBER" {
+            None
+        } else if base[0] == "HRANDFIELD" {
+            Some("WITHVALUES")
+        } else {
+            Some("WITHSCORES")
+        };
+        // Redis answers these too: same shape, the right number of picks.
+        for count in ["-100000", "-3"] {
+            let mut argv = base.clone();
+            argv.push(count);
+            argv.extend(with);
+            let (theirs, ours) = p.check_shape(&argv);
+            let n = |r: &Reply| match r {
+                Reply::Array(a) => a.len(),
+                other => panic!("{argv:?}: {other:?}"),
+            };
+            assert_eq!(n(&theirs), n(&ours), "{argv:?}");
+        }
+        // Beyond the bound: an error, at once (not sent to the server).
+        for count in ["-1048577", "-16777216", "-9223372036854775807"] {
+            let mut argv: Vec<Vec<u8>> = base.iter().map(|w| w.as_bytes().to_vec()).collect();
+            argv.push(count.as_bytes().to_vec());
+            argv.extend(with.map(|w| w.as_bytes().to_vec()));
+            let (reply, _, _) = Driver::run_ours(&p.engine, &mut p.session, &argv);
+            assert!(
+                matches!(&reply, Reply::Error(e) if e.starts_with("ERR value is out of range")),
+                "{argv:?}: {reply:?}"
+            );
+        }
     }
 }
