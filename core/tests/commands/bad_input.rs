@@ -1091,6 +1091,11 @@ fn run_templates(d: &mut Driver, part: usize, parts: usize) {
 /// of a length around the command's arity, drawn from the hostile words,
 /// the fixture keys, small counts and the command's own keywords.
 fn run_random(d: &mut Driver, r: &mut SmallRng, per_command: usize) {
+    // BAD_INPUT_N: more (or fewer) lists per command.
+    let per_command = std::env::var("BAD_INPUT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(per_command);
     let hostile = hostile();
     for (prefix, arity, syntax) in rows() {
         let kw = keywords(syntax);
@@ -1241,6 +1246,11 @@ fn found_differences() {
             &["EXPIRE", "str", "100", "a\r\nb\n"],
             &["SET", "str", "v", "EX", "1", "\r\nx"],
             &["CLIENT", "LIST", "TYPE", "\na\r"],
+            // LMPOP parses its options in order: a bad COUNT value first.
+            &["LMPOP", "1", "list", "RIGHT", "count", "(1", "-1"],
+            &["LMPOP", "1", "list", "RIGHT", "COUNT", "0", "x"],
+            &["LMPOP", "1", "list", "LEFT", "COUNT", "2", "COUNT", "1"],
+            &["LMPOP", "1", "list", "LEFT", "COUNT", "1", "x"],
             // WITHSCORES refuses counts whose doubled length overflows.
             &["ZRANDMEMBER", "zset", "9223372036854775807", "WITHSCORES"],
             &["ZRANDMEMBER", "zset", "-4611686018427387904", "WITHSCORES"],

@@ -1077,6 +1077,23 @@ fn lex_defined(p: &mut Pair, key: &str) -> bool {
     }
 }
 
+/// Compares the whole data, and the encoding of every key. Leaves db 0
+/// selected on both sides.
+fn check_all(p: &mut Pair) {
+    p.check_same_data();
+    for db in 0..16 {
+        p.check(&["SELECT".to_string(), db.to_string()]);
+        let Reply::Array(keys) = p.check_unordered(&["KEYS", "*"]) else {
+            panic!("KEYS")
+        };
+        for k in keys {
+            let Reply::Bulk(k) = k else { continue };
+            p.check(&[&b"OBJECT"[..], b"ENCODING", &k]);
+        }
+    }
+    p.check(&["SELECT", "0"]);
+}
+
 fn random_sequence(mut p: Pair, name: &str, n: usize, small_encodings: bool) {
     let mut g = Gen {
         r: rng(name),
@@ -1132,10 +1149,10 @@ fn random_sequence(mut p: Pair, name: &str, n: usize, small_encodings: bool) {
             }
         }
         if i % 1000 == 999 || debug {
-            p.check_same_data();
+            check_all(&mut p);
         }
     }
-    p.check_same_data();
+    check_all(&mut p);
     eprintln!("{name}: {n} commands, {with_data} with data, {errors} errors");
     assert!(
         with_data > n / 5,
