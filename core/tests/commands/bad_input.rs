@@ -1127,6 +1127,63 @@ fn run_random(d: &mut Driver, r: &mut SmallRng, per_command: usize) {
     }
 }
 
+/// Random edits of every template (1 to 3 of: replace, insert, delete or
+/// repeat an argument, with hostile words, keys, small numbers and the
+/// command's keywords): option grammars get broken in every way.
+fn run_mutations(d: &mut Driver, r: &mut SmallRng, per_template: usize) {
+    let per_template = std::env::var("BAD_INPUT_N")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(per_template, |n| n / 2);
+    let hostile = hostile();
+    let syntax_of = |argv: &[Vec<u8>]| -> &'static str {
+        let Some(c) = table::lookup(&argv[0]) else {
+            return "";
+        };
+        match argv.get(1).and_then(|s| table::lookup_sub(c, s)) {
+            Some(sub) if !c.subcommands.is_empty() => sub.syntax,
+            _ => c.syntax,
+        }
+    };
+    for t in TEMPLATES {
+        let base = words(t);
+        let kw = keywords(syntax_of(&base));
+        let first = match table::lookup(&base[0]) {
+            Some(c) if !c.subcommands.is_empty() => 2,
+            _ => 1,
+        };
+        let mut word = |r: &mut SmallRng| -> Vec<u8> {
+            match r.random_range(0..10) {
+                0..=2 if !kw.is_empty() => kw.choose(r).expect("non-empty").clone(),
+                3 | 4 => hostile.choose(r).expect("non-empty").clone(),
+                5 => KEYS.choose(r).expect("non-empty").as_bytes().to_vec(),
+                _ => r.random_range(-2..5).to_string().into_bytes(),
+            }
+        };
+        for _ in 0..per_template {
+            let mut argv = base.clone();
+            for _ in 0..r.random_range(1..=3) {
+                let n = argv.len();
+                let at = r.random_range(first.min(n)..=n);
+                match r.random_range(0..4) {
+                    0 if at < n => argv[at] = word(r),
+                    1 => argv.insert(at, word(r)),
+                    2 if at < n => {
+                        argv.remove(at);
+                    }
+                    _ if at < n => {
+                        let end = r.random_range(at..n) + 1;
+                        let copy: Vec<Vec<u8>> = argv[at..end].to_vec();
+                        argv.extend(copy);
+                    }
+                    _ => argv.push(word(r)),
+                }
+            }
+            d.case(&argv);
+        }
+    }
+}
+
 /// Every row of the table has a template (so a new command gets one).
 #[test]
 fn every_command_has_a_template() {
@@ -1189,6 +1246,7 @@ fn random_hostile_argument_lists_resp2() {
     let mut r = rng("bad_input_random_resp2");
     let mut d = Driver::new(Pair::new());
     run_random(&mut d, &mut r, 40);
+    run_mutations(&mut d, &mut r, 20);
     finish(&d, "bad_input_random_resp2", started);
 }
 
@@ -1199,6 +1257,7 @@ fn random_hostile_argument_lists_resp3() {
     let mut r = rng("bad_input_random_resp3");
     let mut d = Driver::new(Pair::resp3());
     run_random(&mut d, &mut r, 40);
+    run_mutations(&mut d, &mut r, 20);
     finish(&d, "bad_input_random_resp3", started);
 }
 
@@ -1246,6 +1305,12 @@ fn found_differences() {
             &["EXPIRE", "str", "100", "a\r\nb\n"],
             &["SET", "str", "v", "EX", "1", "\r\nx"],
             &["CLIENT", "LIST", "TYPE", "\na\r"],
+            // HELLO authenticates as it parses its options.
+            &["HELLO", "2", "AUTH", "a", "b", "x"],
+            &["HELLO", "2", "AUTH", "SETNAME", "x", "x"],
+            &["HELLO", "2", "AUTH", "default", "pass", "x"],
+            &["HELLO", "2", "AUTH", "default", "pass", "SETNAME", "a b"],
+            &["HELLO", "2", "SETNAME", "a b", "AUTH", "a", "b"],
             // LMPOP parses its options in order: a bad COUNT value first.
             &["LMPOP", "1", "list", "RIGHT", "count", "(1", "-1"],
             &["LMPOP", "1", "list", "RIGHT", "COUNT", "0", "x"],

@@ -136,14 +136,16 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         proto = v as u8;
         i = 2;
     }
-    let (mut auth, mut name) = (None, None);
+    let mut name = None;
     while i < argv.len() {
         let more = argv.len() - i - 1;
         if is(argv[i], "auth") && more >= 2 {
-            auth = Some((argv[i + 1], argv[i + 2]));
+            // Redis 7.0 authenticates as it parses: a wrong password is
+            // reported before a bad option after it.
+            authenticate(argv[i + 1], argv[i + 2])?;
             i += 3;
         } else if is(argv[i], "setname") && more >= 1 {
-            // Redis checks the name as it parses, before authenticating.
+            // Redis checks the name as it parses too.
             check_name(argv[i + 1])?;
             name = Some(argv[i + 1]);
             i += 2;
@@ -153,9 +155,6 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
                 args::cstr_text(argv[i])
             )));
         }
-    }
-    if let Some((user, pass)) = auth {
-        authenticate(user, pass)?;
     }
     if let Some(name) = name {
         set_name(ctx, name)?;
