@@ -822,7 +822,13 @@ impl Driver {
         let s = &mut self.admin_session;
         let e = Wire(&engine);
         let mut out = Vec::new();
-        for db in 0..16 {
+        // The dbs holding keys, from INFO keyspace's `dbN:keys=...` lines.
+        let info = bytes(&e.execute(s, &["INFO", "keyspace"]));
+        let dbs: Vec<usize> = String::from_utf8_lossy(&info)
+            .lines()
+            .filter_map(|l| l.strip_prefix("db")?.split(':').next()?.parse().ok())
+            .collect();
+        for db in dbs {
             e.execute(s, &["SELECT", &db.to_string()]);
             let keys = match e.execute(s, &["KEYS", "*"]) {
                 Reply::Array(k) => k,
@@ -1152,7 +1158,7 @@ fn run_mutations(d: &mut Driver, r: &mut SmallRng, per_template: usize) {
             Some(c) if !c.subcommands.is_empty() => 2,
             _ => 1,
         };
-        let mut word = |r: &mut SmallRng| -> Vec<u8> {
+        let word = |r: &mut SmallRng| -> Vec<u8> {
             match r.random_range(0..10) {
                 0..=2 if !kw.is_empty() => kw.choose(r).expect("non-empty").clone(),
                 3 | 4 => hostile.choose(r).expect("non-empty").clone(),
