@@ -156,16 +156,30 @@ const HOSTILE: &[&str] = &[
     "1",
     "9223372036854775807",
     "-9223372036854775808",
-    "9223372036854775808",
-    "-9223372036854775807",
     "18446744073709551616",
-    "4294967296",
     "-16777216",
     "inf",
-    "-inf",
-    "+inf",
     "nan",
     "1e400",
+    "0x10",
+    " 1",
+    "1 ",
+    "\0",
+    "1.5",
+    "(1",
+    "[a",
+    "*",
+    "\r\n",
+];
+
+/// More hostile spellings: every one in the random lists, a random third
+/// of them in each template position (the seed decides which).
+const HOSTILE_MORE: &[&str] = &[
+    "9223372036854775808",
+    "-9223372036854775807",
+    "4294967296",
+    "-inf",
+    "+inf",
     "-1e400",
     "1e-400",
     "4.9e-324",
@@ -181,25 +195,28 @@ const HOSTILE: &[&str] = &[
     "-nan",
     "Infinity",
     "INF",
-    "0x10",
-    " 1",
-    "1 ",
-    "\0",
     "1\0",
-    "1.5",
-    "(1",
-    "[a",
     "-",
     "+",
-    "*",
     "\u{e9}",
-    "\r\n",
 ];
+
+/// The 100 KB argument.
+fn big() -> Vec<u8> {
+    vec![b'x'; 100 * 1024]
+}
+
+/// The core hostile words, the 100 KB string included.
+fn hostile_core() -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = HOSTILE.iter().map(|s| s.as_bytes().to_vec()).collect();
+    v.push(big());
+    v
+}
 
 /// Every hostile word, the 100 KB string included.
 fn hostile() -> Vec<Vec<u8>> {
-    let mut v: Vec<Vec<u8>> = HOSTILE.iter().map(|s| s.as_bytes().to_vec()).collect();
-    v.push(vec![b'x'; 100 * 1024]);
+    let mut v = hostile_core();
+    v.extend(HOSTILE_MORE.iter().map(|s| s.as_bytes().to_vec()));
     v
 }
 
@@ -1060,12 +1077,13 @@ fn words(t: &str) -> Vec<Vec<u8>> {
     t.split(' ').map(|w| w.as_bytes().to_vec()).collect()
 }
 
-/// Every template's arguments replaced one at a time by every hostile word
-/// (and by every fixture key where the template has a key); then every
-/// hostile word appended. Templates `part`, `part + parts`, ... only;
+/// Every template's arguments replaced one at a time by every core hostile
+/// word, a random third of the others, and every fixture key where the
+/// template has a key; then every core hostile word appended. Templates `part`, `part + parts`, ... only;
 /// every other one of them in RESP3.
-fn run_templates(d: &mut Driver, part: usize, parts: usize) {
-    let hostile = hostile();
+fn run_templates(d: &mut Driver, r: &mut SmallRng, part: usize, parts: usize) {
+    let hostile = hostile_core();
+    let more: Vec<Vec<u8>> = HOSTILE_MORE.iter().map(|s| s.as_bytes().to_vec()).collect();
     let keys: Vec<Vec<u8>> = KEYS.iter().map(|k| k.as_bytes().to_vec()).collect();
     for (j, t) in TEMPLATES.iter().skip(part).step_by(parts).enumerate() {
         // Every other template in RESP3.
@@ -1084,7 +1102,9 @@ fn run_templates(d: &mut Driver, part: usize, parts: usize) {
                 .chain(KEYS)
                 .any(|k| base[i] == k.as_bytes());
             let extra = if key_at { &keys[..] } else { &[] };
-            for v in hostile.iter().chain(extra) {
+            let some_more: Vec<&Vec<u8>> =
+                more.iter().filter(|_| r.random_bool(1.0 / 3.0)).collect();
+            for v in hostile.iter().chain(extra).chain(some_more) {
                 let mut argv = base.clone();
                 argv[i] = v.clone();
                 d.case(&argv);
@@ -1235,8 +1255,9 @@ fn finish(d: &Driver, name: &str, started: Instant) {
 fn templates_part(part: usize) {
     let started = Instant::now();
     let _dog = Watchdog::start();
+    let mut r = rng(&format!("bad_input_templates_{part}"));
     let mut d = Driver::new(Pair::new());
-    run_templates(&mut d, part, 2);
+    run_templates(&mut d, &mut r, part, 2);
     finish(&d, &format!("bad_input_templates_{part}"), started);
 }
 
