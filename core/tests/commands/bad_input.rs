@@ -4,9 +4,11 @@
 //! vocabulary (empty, signs, overflowing integers, inf/nan, hex, padded
 //! numbers, NUL, a 100 KB string, CRLF, the fixture keys themselves), and
 //! then random argument lists are drawn from that vocabulary plus the
-//! command's own keywords. Replies are compared wherever Redis's reply is
-//! deterministic, and the data after every write (one `EVAL` dump on the
-//! server side). Whatever the reply, kvstore must answer: no panic
+//! command's own keywords (also with a NUL suffix: Redis compares options
+//! as C strings), and templates get random edits (replace, insert, delete,
+//! repeat). Half the templates run in RESP3. Replies are compared wherever
+//! Redis's reply is deterministic, and the data (types, values, encodings,
+//! TTL presence) after every write (one `EVAL` dump on the server side). Whatever the reply, kvstore must answer: no panic
 //! (`ERR internal error`), no newline in an error, bounded time, and no
 //! single allocation of more than [`MAX_ALLOC`] bytes while it runs the
 //! command (a counting global allocator watches the test thread).
@@ -15,6 +17,14 @@
 //! make it allocate gigabytes, CONFIG SET of parameters that change its
 //! ports, files or memory limits) run on a scratch kvstore engine only,
 //! where they must still answer within the same bounds.
+//!
+//! Compared by shape only, by design: replies listing our commands or
+//! subcommands (COMMAND, COMMAND INFO/DOCS of real commands, COMMAND LIST,
+//! CLIENT HELP: we have fewer), per-key flags of COMMAND GETKEYSANDFLAGS
+//! (derived from the command's flags), and nondeterministic replies (TIME,
+//! INFO, CLIENT ID/INFO/LIST, HELLO, RANDOMKEY, SCAN cursors, random picks).
+//! CLIENT SETINFO (Redis 7.2's) is ours only. `KVSTORE_SEED` replays a run;
+//! `BAD_INPUT_N` sets the random lists per command.
 
 use crate::harness::{Client, Pair, rng};
 use kvstore_core::cmd::table::{self, flags};
