@@ -383,7 +383,7 @@ impl Config {
             let v = parse_value(&PARAMS[n.param], value).map_err(|e| {
                 format!(
                     "CONFIG SET failed (possibly related to argument '{}') - {e}",
-                    String::from_utf8_lossy(arg)
+                    crate::cmd::args::cstr_text(arg)
                 )
             })?;
             parsed.push((n.param, v));
@@ -404,7 +404,8 @@ fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
     let mut out: Vec<Name> = Vec::with_capacity(pairs.len());
     let mut problem: Option<String> = None;
     for (arg, _) in pairs {
-        let shown = String::from_utf8_lossy(arg);
+        // Redis prints the name with `%s`: up to a NUL byte.
+        let shown = crate::cmd::args::cstr_text(arg);
         let Some(n) = lookup(arg) else {
             if problem.is_none() {
                 return Err(format!(
@@ -436,6 +437,10 @@ fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
 /// show, or Redis's reason.
 fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
     let text = || String::from_utf8_lossy(value).into_owned();
+    // Memory, yes/no, enum and event values are read as C strings by Redis
+    // (`memtoull`, `strcasecmp`, ...): up to a NUL byte. Integers and text
+    // are read whole.
+    let c_value = crate::cmd::args::cstr(value);
     let number = |n: i128, min, max| -> Result<String, String> {
         let n = in_range(n, min, max)?;
         Ok(param
@@ -450,7 +455,7 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
             number(n.into(), min, max)
         }
         Kind::Memory { min, max } => {
-            let n = parse_memory(value).ok_or("argument must be a memory value")?;
+            let n = parse_memory(c_value).ok_or("argument must be a memory value")?;
             // Redis reads the unsigned result into the parameter's own
             // type: a signed parameter sees values above i64::MAX as negative.
             let n = if max <= LONG_MAX {
@@ -460,14 +465,14 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
             };
             number(n, min, max)
         }
-        Kind::Bool => match value.to_ascii_lowercase().as_slice() {
+        Kind::Bool => match c_value.to_ascii_lowercase().as_slice() {
             b"yes" => Ok("yes".into()),
             b"no" => Ok("no".into()),
             _ => Err("argument must be 'yes' or 'no'".into()),
         },
         Kind::Enum(words) => words
             .iter()
-            .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
+            .find(|w| w.as_bytes().eq_ignore_ascii_case(c_value))
             .map(|w| w.to_string())
             .ok_or_else(|| {
                 format!(
@@ -477,7 +482,7 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
             }),
         Kind::Text => Ok(text()),
         Kind::Save => parse_save(value),
-        Kind::Events => events_flags(value)
+        Kind::Events => events_flags(c_value)
             .map(events_string)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::Immutable => Err("can't set immutable config".into()),

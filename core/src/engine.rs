@@ -277,17 +277,20 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
         ));
     };
     let Some(mut cmd) = table::lookup(name) else {
-        let mut list = String::new();
+        // Redis prints the name and arguments with `%.*s`: bytes, up to a NUL.
+        let mut list = Vec::new();
         for a in &args[1..] {
             if list.len() >= 128 {
                 break;
             }
-            let room = 128 - list.len();
-            let s = String::from_utf8_lossy(a);
-            let s: String = s.chars().take(room).collect();
-            list.push_str(&format!("'{s}' "));
+            let a = crate::cmd::args::cstr(a);
+            list.push(b'\'');
+            list.extend_from_slice(&a[..a.len().min(128 - (list.len() - 1))]);
+            list.extend_from_slice(b"' ");
         }
-        let shown: String = String::from_utf8_lossy(name).chars().take(128).collect();
+        let name = crate::cmd::args::cstr(name);
+        let shown = String::from_utf8_lossy(&name[..name.len().min(128)]);
+        let list = String::from_utf8_lossy(&list);
         let msg = format!("'{shown}', with args beginning with: {list}").replace(['\r', '\n'], " ");
         return Err(CmdError::UnknownCommand(msg));
     };
@@ -296,7 +299,8 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
         match table::lookup_sub(cmd, args[1]) {
             Some(sub) => cmd = sub,
             None => {
-                let sub: String = String::from_utf8_lossy(args[1]).chars().take(128).collect();
+                let sub = crate::cmd::args::cstr(args[1]);
+                let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
                 return Err(CmdError::err(
                     format!(
                         "unknown subcommand '{sub}'. Try {} HELP.",

@@ -65,7 +65,20 @@ impl std::error::Error for CmdError {}
 
 impl From<CmdError> for crate::Reply {
     fn from(e: CmdError) -> Self {
-        crate::Reply::Error(e.to_string())
+        let newline = ['\r', '\n'];
+        let text = match &e {
+            // A reply is one line: as Redis's addReplyErrorFormat, newlines
+            // (from arguments quoted in the message) are trimmed at both
+            // ends of the message and turned into spaces inside it.
+            CmdError::Err(msg) if msg.contains(newline) => {
+                format!("ERR {}", msg.trim_matches(newline).replace(newline, " "))
+            }
+            _ if matches!(e, CmdError::Raw(_) | CmdError::UnknownCommand(_)) => {
+                e.to_string().replace(newline, " ")
+            }
+            _ => e.to_string(),
+        };
+        crate::Reply::Error(text)
     }
 }
 

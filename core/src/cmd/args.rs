@@ -20,13 +20,26 @@ pub fn positive(arg: &[u8]) -> Result<usize, CmdError> {
     usize::try_from(n).map_err(|_| CmdError::err("value is out of range, must be positive"))
 }
 
-/// True when `arg` equals `word`, ignoring ASCII case.
+/// True when `arg` equals `word`, ignoring ASCII case, as Redis's
+/// `strcasecmp` on the argument sees it: a C string, up to a NUL byte (so
+/// `NX\0junk` is `NX`). Redis compares option words that way everywhere.
 #[inline]
 pub fn is(arg: &[u8], word: &str) -> bool {
-    arg.eq_ignore_ascii_case(word.as_bytes())
+    cstr(arg).eq_ignore_ascii_case(word.as_bytes())
 }
 
 /// The argument as lossy UTF-8, for messages.
 pub fn text(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).into_owned()
+}
+
+/// The bytes of `arg` up to its first NUL: what Redis's `%s` prints of it.
+pub fn cstr(arg: &[u8]) -> &[u8] {
+    arg.split(|&b| b == 0).next().unwrap_or_default()
+}
+
+/// The text of `arg` up to its first NUL byte, for messages Redis formats
+/// with `%s`.
+pub fn cstr_text(arg: &[u8]) -> String {
+    text(cstr(arg))
 }

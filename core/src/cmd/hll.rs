@@ -5,6 +5,7 @@
 //! the string they touch into a private `raw` string (`dbUnshareStringValue`),
 //! and single-key PFCOUNT writes the cached cardinality back into the value.
 
+use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
@@ -238,7 +239,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Err(CmdError::err("The specified key does not exist"));
     };
     let sparse = enc == Encoding::Sparse;
-    if sub.eq_ignore_ascii_case(b"getreg") {
+    if args::is(sub, "getreg") {
         if sparse {
             hll::to_dense(s)?;
         }
@@ -249,16 +250,16 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         Ok(Reply::Array(
             regs.into_iter().map(|r| Reply::Int(r.into())).collect(),
         ))
-    } else if sub.eq_ignore_ascii_case(b"decode") {
+    } else if args::is(sub, "decode") {
         if !sparse {
             return Err(CmdError::err("HLL encoding is not sparse"));
         }
         Ok(Reply::Bulk(hll::decode(s).into_bytes()))
-    } else if sub.eq_ignore_ascii_case(b"encoding") {
+    } else if args::is(sub, "encoding") {
         Ok(Reply::Status(
             if sparse { "sparse" } else { "dense" }.into(),
         ))
-    } else if sub.eq_ignore_ascii_case(b"todense") {
+    } else if args::is(sub, "todense") {
         if sparse {
             hll::to_dense(s)?;
             ctx.modified(key);

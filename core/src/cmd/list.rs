@@ -697,11 +697,19 @@ pub(crate) fn parse_mpop<'a>(
         .filter(|&w| w < argv.len())
         .ok_or(CmdError::Syntax)?;
     let left = parse_end(argv[where_at])?;
-    let count = match &argv[where_at + 1..] {
-        [] => 1,
-        [opt, n] if args::is(opt, "count") => at_least(n, 1, "count should be greater than 0")?,
-        _ => return Err(CmdError::Syntax),
-    };
+    // Options are parsed in order, as Redis does: a bad COUNT value is
+    // reported before a surplus argument after it.
+    let mut count = None;
+    let mut j = where_at + 1;
+    while j < argv.len() {
+        if count.is_none() && args::is(argv[j], "count") && j + 1 < argv.len() {
+            count = Some(at_least(argv[j + 1], 1, "count should be greater than 0")?);
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let count = count.unwrap_or(1);
     Ok(MpopArgs {
         keys: &argv[first..where_at],
         left,

@@ -356,6 +356,8 @@ pub(crate) enum Built {
 /// Stores `value` as a new entry at `key` (replacing any value and TTL).
 pub(crate) fn add_string(ctx: &mut Ctx<'_>, key: &[u8], value: Vec<u8>, built: Built) {
     let mut e = Entry::new(Value::Str(value));
+    // A new object carries the LRU clock (OBJECT IDLETIME 0), as createObject.
+    e.access = ctx.shared().lru_clock();
     e.raw = built == Built::InPlace;
     e.not_int = built == Built::Formatted;
     let db = ctx.db();

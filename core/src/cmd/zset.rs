@@ -1112,6 +1112,10 @@ fn zrandmember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         Some(a) if argv.len() == 4 && args::is(a, "withscores") => true,
         Some(_) => return Err(CmdError::Syntax),
     };
+    // Redis refuses counts whose doubled reply length would overflow.
+    if withscores && count.unsigned_abs() > (i64::MAX / 2) as u64 {
+        return Err(CmdError::err("value is out of range"));
+    }
     let nested = ctx.resp3();
     let Some(z) = ctx.get_zset(argv[1])? else {
         return Ok(Reply::Array(Vec::new()));

@@ -3,11 +3,13 @@
 
 mod harness;
 
+mod bad_input;
 mod bitmap;
 mod hash;
 mod hll;
 mod keys;
 mod list;
+mod mixed;
 mod server;
 mod set;
 mod sort;

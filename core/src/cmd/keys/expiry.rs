@@ -96,7 +96,7 @@ impl Cond {
                 _ => {
                     return Err(CmdError::err(format!(
                         "Unsupported option {}",
-                        cstr_text(opt)
+                        args::cstr_text(opt)
                     )));
                 }
             };
@@ -124,11 +124,6 @@ impl Cond {
             || (self.gt && (persistent || when <= current))
             || (self.lt && !persistent && when >= current))
     }
-}
-
-/// The text of `arg` up to its first NUL byte.
-fn cstr_text(arg: &[u8]) -> String {
-    args::text(arg.split(|&b| b == 0).next().unwrap_or_default())
 }
 
 /// The absolute deadline in ms, or Redis's overflow error.

@@ -136,26 +136,25 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         proto = v as u8;
         i = 2;
     }
-    let (mut auth, mut name) = (None, None);
+    let mut name = None;
     while i < argv.len() {
         let more = argv.len() - i - 1;
         if is(argv[i], "auth") && more >= 2 {
-            auth = Some((argv[i + 1], argv[i + 2]));
+            // Redis 7.0 authenticates as it parses: a wrong password is
+            // reported before a bad option after it.
+            authenticate(argv[i + 1], argv[i + 2])?;
             i += 3;
         } else if is(argv[i], "setname") && more >= 1 {
-            // Redis checks the name as it parses, before authenticating.
+            // Redis checks the name as it parses too.
             check_name(argv[i + 1])?;
             name = Some(argv[i + 1]);
             i += 2;
         } else {
             return Err(CmdError::err(format!(
                 "Syntax error in HELLO option '{}'",
-                args::text(argv[i])
+                args::cstr_text(argv[i])
             )));
         }
-    }
-    if let Some((user, pass)) = auth {
-        authenticate(user, pass)?;
     }
     if let Some(name) = name {
         set_name(ctx, name)?;
@@ -305,14 +304,15 @@ fn client_info(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 /// lists it again, as Redis does).
 fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let times = if argv.len() == 4 && is(argv[2], "type") {
-        let t = argv[3];
+        // Redis compares (strcasecmp) and prints (%s) the type as a C string.
+        let t = args::cstr(argv[3]);
         if !["normal", "slave", "replica", "pubsub", "master"]
             .iter()
             .any(|n| is(t, n))
         {
             return Err(CmdError::err(format!(
                 "Unknown client type '{}'",
-                args::text(t)
+                args::cstr_text(t)
             )));
         }
         usize::from(is(t, "normal"))
