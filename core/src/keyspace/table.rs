@@ -1087,3 +1087,468 @@ impl<'a> EntryMut<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    use std::collections::{HashMap, HashSet};
+
+    /// The string at `key` (panics on another type).
+    fn bytes(t: &Table, key: &[u8]) -> Option<Vec<u8>> {
+        t.get(key).map(|e| e.value().as_str().unwrap().to_vec())
+    }
+
+    /// The payload kind of `key`'s node.
+    fn kind(t: &Table, key: &[u8]) -> u8 {
+        // SAFETY: the node is live while `t` is borrowed.
+        unsafe { KeyNode::tag(t.get(key).unwrap().node) & tag::KIND }
+    }
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(Box::new(
+            items.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        ))
+    }
+
+    #[test]
+    fn insert_replace_remove_grow_shrink() {
+        let mut t = Table::default();
+        for i in 0..1000u32 {
+            t.set_str(format!("k{i}").as_bytes(), i.to_string().as_bytes(), i);
+        }
+        assert_eq!(t.len(), 1000);
+        assert_eq!(t.chains.buckets(), 1024);
+        assert_eq!(bytes(&t, b"k500").unwrap(), b"500");
+        assert_eq!(t.get(b"k500").unwrap().access(), 500);
+        // Replacing keeps the count; a new length or type moves the node.
+        t.set_str(b"k1", b"one", 0);
+        t.set_str(b"k2", &[7; 300], 0);
+        t.set(b"k3", list(&["a", "b"]), 0);
+        assert_eq!(t.len(), 1000);
+        assert_eq!(bytes(&t, b"k1").unwrap(), b"one");
+        assert_eq!(bytes(&t, b"k2").unwrap(), vec![7; 300]);
+        assert_eq!(t.get(b"k3").unwrap().value().type_name(), "list");
+        let Some(Entry {
+            value: Value::List(l),
+            ..
+        }) = t.remove(b"k3")
+        else {
+            panic!("k3 is a list")
+        };
+        assert_eq!(l.len(), 2);
+        assert!(t.get(b"k3").is_none());
+        assert!(!t.delete(b"k3"));
+        for i in 0..990u32 {
+            t.delete(format!("k{i}").as_bytes());
+        }
+        assert_eq!(t.len(), 10);
+        assert!(t.chains.buckets() <= 16);
+        assert_eq!(t.iter().count(), 10);
+        let keys: HashSet<Vec<u8>> = t.iter().map(|(k, _)| k.to_vec()).collect();
+        for _ in 0..50 {
+            assert!(keys.contains(t.random_key().unwrap()));
+        }
+    }
+
+    #[test]
+    fn scan_survives_resizes() {
+        let mut t = Table::default();
+        for i in 0..500u32 {
+            t.set_str(format!("k{i}").as_bytes(), b"v", 0);
+        }
+        let mut seen = HashSet::new();
+        let (mut cursor, mut round) = (0, 0);
+        loop {
+            cursor = t.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            round += 1;
+            // Grow then shrink the table mid-iteration with keys we do not
+            // check, moving some checked keys to other layouts meanwhile.
+            if round == 20 {
+                for i in 0..3000u32 {
+                    t.set_str(format!("x{i}").as_bytes(), b"v", 0);
+                }
+                for i in (0..500u32).step_by(7) {
+                    t.get_mut(format!("k{i}").as_bytes())
+                        .unwrap()
+                        .set_expire(u64::MAX);
+                }
+            }
+            if round == 200 {
+                for i in 0..3000u32 {
+                    t.delete(format!("x{i}").as_bytes());
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500u32 {
+            assert!(seen.contains(format!("k{i}").as_bytes()), "k{i} missed");
+        }
+    }
+
+    #[test]
+    fn strings_at_the_inline_limit() {
+        let mut t = Table::default();
+        let at_limit = vec![b'a'; INLINE_MAX];
+        let over = vec![b'b'; INLINE_MAX + 1];
+        t.set_str(b"in", &at_limit, 0);
+        t.set_str(b"out", &over, 0);
+        t.set(b"owned-in", Value::Str(at_limit.clone()), 0);
+        t.set(b"owned-out", Value::Str(over.clone()), 0);
+        assert_eq!(kind(&t, b"in"), tag::INLINE);
+        assert_eq!(kind(&t, b"owned-in"), tag::INLINE);
+        assert_eq!(kind(&t, b"out"), tag::HEAP);
+        assert_eq!(kind(&t, b"owned-out"), tag::HEAP);
+        assert_eq!(bytes(&t, b"in").unwrap(), at_limit);
+        assert_eq!(bytes(&t, b"out").unwrap(), over);
+        // Replacing crosses the limit both ways.
+        t.get_mut(b"in").unwrap().replace_str(&over);
+        t.get_mut(b"out").unwrap().replace_str(&at_limit);
+        assert_eq!(kind(&t, b"in"), tag::HEAP);
+        assert_eq!(kind(&t, b"out"), tag::INLINE);
+        assert_eq!(bytes(&t, b"in").unwrap(), over);
+        assert_eq!(bytes(&t, b"out").unwrap(), at_limit);
+        // Owned copies come back whole from either form.
+        assert!(matches!(t.remove(b"in").unwrap().value, Value::Str(s) if s == over));
+        assert!(matches!(t.remove(b"out").unwrap().value, Value::Str(s) if s == at_limit));
+    }
+
+    #[test]
+    fn padded_strings_grow_inline_then_on_the_heap() {
+        let mut t = Table::default();
+        t.set_str(b"k", b"ab", 0);
+        let s = t.get_mut(b"k").unwrap().into_padded_str(1).unwrap();
+        assert_eq!(s, b"ab");
+        let s = t.get_mut(b"k").unwrap().into_padded_str(5).unwrap();
+        s[4] = b'z';
+        assert_eq!(bytes(&t, b"k").unwrap(), b"ab\0\0z");
+        assert_eq!(kind(&t, b"k"), tag::INLINE);
+        assert!(t.get(b"k").unwrap().raw());
+        t.get_mut(b"k")
+            .unwrap()
+            .into_padded_str(INLINE_MAX)
+            .unwrap();
+        assert_eq!(kind(&t, b"k"), tag::INLINE);
+        // One byte more moves the string to a heap buffer, whose later
+        // growth is amortized (APPEND): capacity at least doubles.
+        let s = t.get_mut(b"k").unwrap().into_padded_str(INLINE_MAX + 1);
+        assert_eq!(s.unwrap().len(), INLINE_MAX + 1);
+        assert_eq!(kind(&t, b"k"), tag::HEAP);
+        let mut reallocs = 0;
+        let mut cap = 0;
+        for len in INLINE_MAX + 2..20_000 {
+            t.get_mut(b"k").unwrap().into_padded_str(len).unwrap();
+            // SAFETY: the node holds a heap string while `t` is borrowed.
+            let now = unsafe {
+                let n = t.get(b"k").unwrap().node;
+                (*KeyNode::heap(n, KeyNode::shape(n))).capacity()
+            };
+            if now != cap {
+                reallocs += 1;
+                cap = now;
+            }
+        }
+        assert!(reallocs < 20, "{reallocs} reallocations");
+        let v = bytes(&t, b"k").unwrap();
+        assert_eq!(&v[..5], b"ab\0\0z");
+        assert_eq!(v.len(), 19_999);
+        // A type other than string is refused, untouched.
+        t.set(b"l", list(&["x"]), 0);
+        let e = t.get_mut(b"l").unwrap();
+        assert_eq!(e.into_padded_str(3).unwrap_err(), CmdError::WrongType);
+        assert!(!t.get(b"l").unwrap().raw());
+    }
+
+    #[test]
+    fn str_vec_moves_inline_strings_to_the_heap() {
+        let mut t = Table::default();
+        t.set_str(b"k", b"abc", 0);
+        t.get_mut(b"k").unwrap().set_not_int(true);
+        let v = t.get_mut(b"k").unwrap().into_str_vec().unwrap();
+        v.extend_from_slice(&[b'x'; 1000]);
+        v.truncate(4);
+        let e = t.get(b"k").unwrap();
+        assert_eq!(kind(&t, b"k"), tag::HEAP);
+        assert!(e.raw() && !e.not_int());
+        assert_eq!(bytes(&t, b"k").unwrap(), b"abcx");
+        // A new value of inline size goes back inline, flags cleared.
+        t.get_mut(b"k").unwrap().replace_str(b"12");
+        assert_eq!(kind(&t, b"k"), tag::INLINE);
+        assert!(!t.get(b"k").unwrap().raw());
+    }
+
+    #[test]
+    fn empty_keys_and_values() {
+        let mut t = Table::default();
+        t.set_str(b"", b"", 0);
+        t.set_str(b"e", b"", 0);
+        assert_eq!(bytes(&t, b"").unwrap(), b"");
+        assert_eq!(bytes(&t, b"e").unwrap(), b"");
+        t.get_mut(b"").unwrap().set_expire(9);
+        assert_eq!(t.get(b"").unwrap().expire(), 9);
+        assert_eq!(t.iter().filter(|(k, _)| k.is_empty()).count(), 1);
+        let s = t.get_mut(b"e").unwrap().into_padded_str(0).unwrap();
+        assert!(s.is_empty());
+        assert!(t.delete(b""));
+        assert_eq!(t.volatile(), 0);
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn long_keys() {
+        let mut t = Table::default();
+        let keys: Vec<Vec<u8>> = [255, 256, 64 * 1024]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i % 251) as u8).collect())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            t.set_str(k, &[i as u8; 3], 7);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let e = t.get(k).unwrap();
+            assert_eq!(e.key(), &k[..]);
+            assert_eq!(e.value().as_str().unwrap(), &[i as u8; 3]);
+            assert_eq!(e.access(), 7);
+        }
+        let big = &keys[2];
+        // A deadline, a heap string, a collection: each layout keeps the key.
+        t.get_mut(big).unwrap().set_expire(1234);
+        t.get_mut(big).unwrap().into_padded_str(1000).unwrap();
+        assert_eq!(t.get(big).unwrap().expire(), 1234);
+        assert_eq!(t.get(big).unwrap().key(), &big[..]);
+        t.insert(
+            big,
+            Entry {
+                expire: 99,
+                ..Entry::new(list(&["x"]))
+            },
+        );
+        assert_eq!(t.get(big).unwrap().expire(), 99);
+        assert_eq!(t.volatile(), 1);
+        assert_eq!(t.len(), 3);
+        let mut found = 0;
+        let mut cursor = 0;
+        loop {
+            cursor = t.scan(cursor, |k, _| found += usize::from(k == &big[..]));
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(found, 1);
+        assert_eq!(t.remove(big).unwrap().expire, 99);
+        assert_eq!(t.volatile(), 0);
+    }
+
+    #[test]
+    fn deadlines_and_the_volatile_count() {
+        let mut t = Table::default();
+        t.set_str(b"s", b"small", 0);
+        t.set_str(b"h", &[1; 500], 0);
+        t.set(b"c", list(&["a"]), 0);
+        for k in [&b"s"[..], b"h", b"c"] {
+            let mut e = t.get_mut(k).unwrap();
+            e.set_expire(100);
+            e.set_expire(200);
+        }
+        assert_eq!(t.volatile(), 3);
+        for k in [&b"s"[..], b"h", b"c"] {
+            assert_eq!(t.get(k).unwrap().expire(), 200, "{k:?}");
+        }
+        assert_eq!(bytes(&t, b"s").unwrap(), b"small");
+        assert_eq!(bytes(&t, b"h").unwrap(), vec![1; 500]);
+        // Changing a value keeps the deadline; SET drops it.
+        t.get_mut(b"s").unwrap().replace_str(&[2; 300]);
+        t.get_mut(b"h").unwrap().replace_str(b"x");
+        assert_eq!(t.get(b"s").unwrap().expire(), 200);
+        assert_eq!(t.get(b"h").unwrap().expire(), 200);
+        t.set_str(b"h", b"y", 0);
+        assert_eq!(t.get(b"h").unwrap().expire(), 0);
+        assert_eq!(t.volatile(), 2);
+        // Clearing, lazy expiry, removal.
+        t.get_mut(b"s").unwrap().set_expire(0);
+        assert_eq!(t.get(b"s").unwrap().expire(), 0);
+        assert_eq!(t.volatile(), 1);
+        assert!(matches!(t.lookup(b"c", 200), Lookup::Found(_)));
+        assert!(matches!(t.lookup(b"c", 0), Lookup::Found(_)));
+        assert!(matches!(t.lookup(b"c", 201), Lookup::Expired));
+        assert!(matches!(t.lookup(b"c", 201), Lookup::Missing));
+        assert_eq!(t.volatile(), 0);
+        t.insert(
+            b"e",
+            Entry {
+                expire: 5,
+                ..Entry::new(Value::Str(b"v".to_vec()))
+            },
+        );
+        assert_eq!(t.volatile(), 1);
+        assert_eq!(t.remove(b"e").unwrap().expire, 5);
+        assert_eq!(t.volatile(), 0);
+    }
+
+    #[test]
+    fn flags_and_access_survive_moves() {
+        let mut t = Table::default();
+        t.insert(
+            b"k",
+            Entry {
+                access: 42,
+                raw: true,
+                not_int: true,
+                ..Entry::new(Value::Str(b"1".to_vec()))
+            },
+        );
+        t.get_mut(b"k").unwrap().set_expire(77);
+        let e = t.get(b"k").unwrap();
+        assert!(e.raw() && e.not_int());
+        assert_eq!((e.access(), e.expire()), (42, 77));
+        let copy = e.to_entry();
+        assert!(copy.raw && copy.not_int);
+        assert_eq!((copy.access, copy.expire), (42, 77));
+        // The clock keeps 24 bits; idle time wraps like Redis's.
+        let mut e = t.get_mut(b"k").unwrap();
+        e.touch(ACCESS_MASK + 5);
+        assert_eq!(e.view().access(), 4);
+        assert_eq!(e.view().idle(ACCESS_MASK + 10), 5);
+        assert_eq!(e.view().idle(3), ACCESS_MASK);
+        assert_eq!(e.expire(), 77);
+    }
+
+    #[test]
+    fn collections_change_in_place() {
+        let mut t = Table::default();
+        t.set(b"h", Value::Hash(Box::default()), 0);
+        t.set(b"z", Value::ZSet(Box::default()), 0);
+        t.set(b"s", Value::Set(Box::default()), 0);
+        let ValueMut::Hash(h) = t.get_mut(b"h").unwrap().into_value() else {
+            panic!("a hash")
+        };
+        h.map.insert(b"f", b"v".to_vec());
+        let ValueMut::Set(s) = t.get_mut(b"s").unwrap().into_value() else {
+            panic!("a set")
+        };
+        s.map.insert(b"m", ());
+        t.get_mut(b"h").unwrap().set_expire(10);
+        let h = t.get(b"h").unwrap().value().as_hash().unwrap();
+        assert_eq!(h.map.get(b"f"), Some(&b"v".to_vec()));
+        assert_eq!(t.get(b"z").unwrap().value().type_name(), "zset");
+        assert!(matches!(t.get(b"s").unwrap().to_entry().value, Value::Set(s) if s.map.len() == 1));
+        assert!(
+            t.get_mut(b"s")
+                .unwrap()
+                .value_mut()
+                .into_ref()
+                .as_set()
+                .is_ok()
+        );
+    }
+
+    /// Random operations against a model: every layout transition, checked
+    /// after each step (keys, values, deadlines, flags, counts).
+    #[test]
+    fn matches_a_model_under_random_operations() {
+        let mut rng = SmallRng::seed_from_u64(11);
+        let mut t = Table::default();
+        let mut model: HashMap<Vec<u8>, (Vec<u8>, u64)> = HashMap::new();
+        let key = |rng: &mut SmallRng| -> Vec<u8> {
+            let n = rng.random_range(0..64u32);
+            let long = rng.random_range(0..10) == 0;
+            let mut k = format!("k{n}").into_bytes();
+            if long {
+                k.resize(300 + n as usize, b'#');
+            }
+            k
+        };
+        let value = |rng: &mut SmallRng| -> Vec<u8> {
+            let len = *[0, 1, 16, 254, 255, 256, 700]
+                .get(rng.random_range(0..7))
+                .unwrap();
+            vec![rng.random::<u8>(); len]
+        };
+        for step in 0..20_000 {
+            let k = key(&mut rng);
+            match rng.random_range(0..8) {
+                0 => {
+                    let v = value(&mut rng);
+                    t.set_str(&k, &v, 0);
+                    model.insert(k, (v, 0));
+                }
+                1 => {
+                    let v = value(&mut rng);
+                    t.set(&k, Value::Str(v.clone()), 0);
+                    model.insert(k, (v, 0));
+                }
+                2 => {
+                    let at = rng.random_range(0..3u64);
+                    if let Some(m) = model.get_mut(&k) {
+                        t.get_mut(&k).unwrap().set_expire(at);
+                        m.1 = at;
+                    }
+                }
+                3 => {
+                    let v = value(&mut rng);
+                    if let Some(m) = model.get_mut(&k) {
+                        t.get_mut(&k).unwrap().replace_str(&v);
+                        m.0 = v;
+                    }
+                }
+                4 => {
+                    let len = rng.random_range(0..600);
+                    if let Some(m) = model.get_mut(&k) {
+                        let s = t.get_mut(&k).unwrap().into_padded_str(len).unwrap();
+                        if m.0.len() < len {
+                            m.0.resize(len, 0);
+                        }
+                        assert_eq!(s, &m.0[..]);
+                    }
+                }
+                5 => {
+                    if let Some(m) = model.get_mut(&k) {
+                        let v = t.get_mut(&k).unwrap().into_str_vec().unwrap();
+                        v.push(b'!');
+                        m.0.push(b'!');
+                    }
+                }
+                6 => {
+                    let gone = model.remove(&k);
+                    let e = t.remove(&k);
+                    assert_eq!(
+                        e.map(|e| match e.value {
+                            Value::Str(s) => (s, e.expire),
+                            _ => unreachable!(),
+                        }),
+                        gone
+                    );
+                }
+                _ => {
+                    let Some(at) = model.get(&k).map(|m| m.1) else {
+                        continue;
+                    };
+                    let fresh = vec![b'i'; rng.random_range(0..300)];
+                    t.insert(
+                        &k,
+                        Entry {
+                            expire: at,
+                            ..Entry::new(Value::Str(fresh.clone()))
+                        },
+                    );
+                    t.get_mut(&k).unwrap().touch(step);
+                    assert_eq!(t.get(&k).unwrap().access(), step);
+                    model.insert(k, (fresh, at));
+                }
+            }
+            assert_eq!(t.len(), model.len(), "step {step}");
+            assert_eq!(t.volatile(), model.values().filter(|m| m.1 != 0).count());
+        }
+        for (k, (v, at)) in &model {
+            let e = t.get(k).unwrap();
+            assert_eq!(e.value().as_str().unwrap(), &v[..]);
+            assert_eq!(e.expire(), *at);
+            assert_eq!(e.key(), &k[..]);
+        }
+    }
+}
