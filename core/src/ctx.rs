@@ -212,14 +212,15 @@ impl<'a> Ctx<'a> {
     }
 
     fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<EntryMut<'_>> {
-        let now = if self.shard_in(db, key).map.volatile() > 0 {
+        let shared = self.shared;
+        let idx = shared.keyspace.shard_of(key);
+        let now = if self.shard_at(db, idx).map.volatile() > 0 {
             self.now()
         } else {
             0
         };
-        let shared = self.shared;
         let access = shared.lru_clock();
-        match self.shard_in(db, key).map.lookup(key, now) {
+        match self.shard_at(db, idx).map.lookup(key, now) {
             Lookup::Found(mut e) => {
                 if touch {
                     e.touch(access);

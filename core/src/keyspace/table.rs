@@ -561,10 +561,16 @@ pub struct Table {
 }
 
 // SAFETY: a Table owns its nodes and their values exclusively; every value
-// type it holds is `Send`.
+// type it holds is `Send` (checked below).
 unsafe impl Send for Table {}
 // SAFETY: shared access only reads nodes; every value type is `Sync`.
 unsafe impl Sync for Table {}
+
+/// Compile-time check behind the two impls above.
+const _: fn() = || {
+    fn thread_safe<T: Send + Sync>() {}
+    thread_safe::<Value>();
+};
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
