@@ -10,7 +10,7 @@
 //! table grows or shrinks between calls. It also gives cheap random sampling
 //! (RANDOMKEY, SPOP, active expiry).
 //!
-//! Each node is one allocation owned by the table; the [`Node`] trait tells
+//! Each node is one allocation owned by the table; the `Node` trait tells
 //! `Chains` where a node's link and key are and how to free it. Resizing is
 //! done at once (not incrementally): tables here are per shard, so each is
 //! small relative to the keyspace.

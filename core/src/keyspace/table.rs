@@ -22,7 +22,7 @@
 //!
 //!  payload, by kind:
 //!    INLINE string  [len: u8][bytes: len]        len <= INLINE_MAX
-//!    HEAP string    [pad to 8][Vec<u8>: 24]      longer strings, raw strings
+//!    HEAP string    [pad to 8][Vec<u8>: 24]      longer strings, HLLs
 //!    HASH/LIST/...  [pad to 8][Box pointer: 8]   collections
 //! ```
 //!
@@ -38,9 +38,10 @@
 //! per key plus the bucket array (8 bytes per bucket, about one per key).
 //!
 //! A node moves (is reallocated and re-linked) when its layout changes: a
-//! TTL set on a persistent key or removed, a string changing length or
-//! outgrowing the inline limit. [`EntryMut`] does that, so it hands out
-//! strings read-only or as short-lived mutable borrows of itself.
+//! TTL set on a persistent key or removed, an inline string changing length
+//! or outgrowing the inline limit, a value changing type. [`EntryMut`] does
+//! that, so it hands out strings read-only, or mutable only by consuming
+//! itself (no later change can move the node under the borrow).
 
 use super::value::{Entry, HashValue, SetValue, Value, ValueMut, ValueRef};
 use crate::chain::{Chains, Link, Node};
@@ -51,9 +52,12 @@ use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-/// Longest string stored inline in its node. Longer strings, and strings
-/// changed in ways that call for amortized growth (APPEND beyond this size,
-/// HyperLogLog updates), live in a heap buffer.
+/// Longest string stored inline in its node: as long as the one-byte length
+/// allows. Inline never costs more memory than a heap buffer (which takes a
+/// 24-byte `Vec` in the node plus a chunk of its own) and a read touches
+/// only the node. Longer strings, and HyperLogLogs once a PF command updates
+/// them (their size changes freely), live in a heap buffer, whose growth
+/// (APPEND) is amortized.
 pub const INLINE_MAX: usize = u8::MAX as usize;
 
 /// The access clock's mask: the node keeps 24 bits of seconds (194 days
