@@ -3,14 +3,17 @@
 //! session, and the time, and gives key access with Redis's semantics: an
 //! expired key is deleted on access (lazy expiry) and never returned.
 //!
-//! Rule for handlers: never write `Entry::expire` directly; use
-//! [`Ctx::set_expire`]/[`Ctx::persist`], which keep the per-shard count of
-//! volatile keys right.
+//! Entries are packed nodes of the shard's [`Table`](crate::keyspace::Table):
+//! lookups hand out [`EntryMut`] (an entry to read or change),
+//! [`ValueMut`] (collections to change, strings to read) or [`ValueRef`].
+//! A string changes through its entry ([`EntryMut::replace_str`],
+//! [`EntryMut::into_padded_str`], ...), which may move the node.
 
-use crate::dict::Lookup;
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
-use crate::keyspace::{Entry, HashValue, SetValue, Shard, Value};
+use crate::keyspace::{
+    Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
+};
 use crate::types::zset::ZSet;
 use std::collections::VecDeque;
 use std::sync::MutexGuard;
@@ -133,12 +136,12 @@ impl<'a> Ctx<'a> {
     /// handler can hold several at once (ZUNION and friends read all their
     /// inputs together). It neither counts hits nor evicts: look the key up
     /// with [`Ctx::get`] first, which deletes it if expired.
-    pub fn peek(&self, key: &[u8]) -> Option<&Value> {
+    pub fn peek(&self, key: &[u8]) -> Option<ValueRef<'_>> {
         let idx = self.shared.keyspace.shard_of(key);
         let e = self.shard_ref(self.session.db, idx).map.get(key)?;
         // `now` is set whenever an earlier lookup met a volatile shard.
-        let expired = e.expire != 0 && e.expire < self.now;
-        (!expired).then_some(&e.value)
+        let expired = e.expire() != 0 && e.expire() < self.now;
+        (!expired).then(|| e.value())
     }
 
     /// Every locked shard of `db` (all of them for `Keys::Db`/`Keys::All` commands).
@@ -184,19 +187,19 @@ impl<'a> Ctx<'a> {
     /// The live entry of `key` in `db`; an expired one is deleted first.
     /// As Redis's `keyIsExpired`, a key lives through its deadline
     /// millisecond and is expired once `now > deadline`.
-    pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn entry_in(&mut self, db: usize, key: &[u8]) -> Option<EntryMut<'_>> {
         self.lookup_in(db, key, true)
     }
 
     /// Like [`Ctx::entry_in`] but leaves the access time alone (Redis's
     /// `LOOKUP_NOTOUCH`): for TYPE, EXISTS, TTL, OBJECT, SCAN, RANDOMKEY.
-    pub fn entry_notouch_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn entry_notouch_in(&mut self, db: usize, key: &[u8]) -> Option<EntryMut<'_>> {
         self.lookup_in(db, key, false)
     }
 
     /// A read that counts keyspace hits/misses but does not update the
     /// access time (Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`).
-    pub fn read_notouch(&mut self, key: &[u8]) -> Option<&mut Entry> {
+    pub fn read_notouch(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
         let stats = &self.shared.stats;
         let found = self.lookup_in(self.session.db, key, false);
         let counter = if found.is_some() {
@@ -208,27 +211,23 @@ impl<'a> Ctx<'a> {
         found
     }
 
-    fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&mut Entry> {
-        let now = if self.shard_in(db, key).volatile > 0 {
+    fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<EntryMut<'_>> {
+        let shared = self.shared;
+        let idx = shared.keyspace.shard_of(key);
+        let now = if self.shard_at(db, idx).map.volatile() > 0 {
             self.now()
         } else {
             0
         };
-        let shared = self.shared;
         let access = shared.lru_clock();
-        let shard = self.shard_in(db, key);
-        match shard
-            .map
-            .lookup_evict(key, |e| e.expire != 0 && e.expire < now)
-        {
-            Lookup::Found(e) => {
+        match self.shard_at(db, idx).map.lookup(key, now) {
+            Lookup::Found(mut e) => {
                 if touch {
-                    e.access = access;
+                    e.touch(access);
                 }
                 Some(e)
             }
-            Lookup::Evicted(..) => {
-                shard.volatile -= 1;
+            Lookup::Expired => {
                 shared
                     .stats
                     .expired_keys
@@ -240,14 +239,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// The live entry of `key` in the selected db.
-    pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
+    pub fn entry(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
         self.entry_in(self.session.db, key)
     }
 
     /// The value of `key` for a read (counts keyspace hits and misses).
-    pub fn get(&mut self, key: &[u8]) -> Option<&mut Value> {
+    pub fn get(&mut self, key: &[u8]) -> Option<ValueMut<'_>> {
         let stats = &self.shared.stats;
-        let found = self.entry(key).map(|e| &mut e.value);
+        let found = self.entry(key).map(EntryMut::into_value);
         let counter = if found.is_some() {
             &stats.keyspace_hits
         } else {
@@ -258,8 +257,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The value of `key` for a write (no hit/miss accounting).
-    pub fn get_for_write(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.entry(key).map(|e| &mut e.value)
+    pub fn get_for_write(&mut self, key: &[u8]) -> Option<ValueMut<'_>> {
+        self.entry(key).map(EntryMut::into_value)
     }
 
     /// True when `key` exists (and is not expired).
@@ -267,7 +266,6 @@ impl<'a> Ctx<'a> {
         self.entry(key).is_some()
     }
 
-    typed_lookup!(get_str, str_or_create, as_str_mut, Str, Vec<u8>, Vec::new());
     typed_lookup!(
         get_hash,
         hash_or_create,
@@ -304,17 +302,8 @@ impl<'a> Ctx<'a> {
     /// Stores `value` at `key` in `db`, dropping any expiry (Redis's `setKey`).
     pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
         // A new object is stamped with the LRU clock, as Redis's createObject.
-        let mut entry = Entry::new(value);
-        entry.access = self.shared.lru_clock();
-        let shard = self.shard_in(db, key);
-        if let Some(e) = shard.map.get_mut(key) {
-            if e.expire != 0 {
-                shard.volatile -= 1;
-            }
-            *e = entry;
-        } else {
-            shard.map.insert_new(key, entry);
-        }
+        let access = self.shared.lru_clock();
+        self.shard_in(db, key).map.set(key, value, access);
     }
 
     /// Stores `value` at `key`, dropping any expiry.
@@ -322,42 +311,37 @@ impl<'a> Ctx<'a> {
         self.set_in(self.session.db, key, value);
     }
 
-    /// Stores `value` at `key`, keeping its expiry if it has one (KEEPTTL).
-    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
+    /// Stores the string `s` at `key`, dropping any expiry (SET's path: the
+    /// bytes go straight into the entry).
+    pub fn set_str(&mut self, key: &[u8], s: &[u8]) {
+        let access = self.shared.lru_clock();
+        let db = self.session.db;
+        self.shard_in(db, key).map.set_str(key, s, access);
+    }
+
+    /// Stores the string `s` at `key`, keeping its expiry if it has one (KEEPTTL).
+    pub fn set_str_keep_ttl(&mut self, key: &[u8], s: &[u8]) {
         match self.entry(key) {
-            Some(e) => {
-                e.value = value;
-                e.raw = false;
-                e.not_int = false;
-            }
-            None => self.set(key, value),
+            Some(mut e) => e.replace_str(s),
+            None => self.set_str(key, s),
         }
     }
 
     /// Inserts a whole entry (value and expiry) at `key` in `db`, replacing any.
     pub fn insert_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
-        self.remove_in(db, key);
-        let shard = self.shard_in(db, key);
-        if entry.expire != 0 {
-            shard.volatile += 1;
-        }
-        shard.map.insert_new(key, entry);
+        self.shard_in(db, key).map.insert(key, entry);
     }
 
     /// Removes `key` from `db` and returns its live entry.
     pub fn remove_in(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
         self.entry_in(db, key)?;
-        let shard = self.shard_in(db, key);
-        let e = shard.map.remove(key)?;
-        if e.expire != 0 {
-            shard.volatile -= 1;
-        }
-        Some(e)
+        self.shard_in(db, key).map.remove(key)
     }
 
     /// Deletes `key`; true when it existed.
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        self.remove_in(self.session.db, key).is_some()
+        let db = self.session.db;
+        self.entry_in(db, key).is_some() && self.shard_in(db, key).map.delete(key)
     }
 
     /// Deletes `key` when it holds an empty collection (after a pop or remove).
@@ -370,12 +354,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The absolute expiry (Unix ms) of `key`: `None` when the key is absent,
-    /// `Some(0)` when it is persistent.
-    pub fn expire_of(&mut self, key: &[u8]) -> Option<u64> {
-        self.entry(key).map(|e| e.expire)
-    }
-
     /// Sets the absolute expiry of an existing `key` in the selected db.
     /// A deadline in the past deletes the key, as Redis does.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
@@ -384,26 +362,16 @@ impl<'a> Ctx<'a> {
             return;
         }
         let db = self.session.db;
-        let shard = self.shard_in(db, key);
-        if let Some(e) = shard.map.get_mut(key) {
-            if e.expire == 0 {
-                shard.volatile += 1;
-            }
-            e.expire = at_ms;
+        if let Some(mut e) = self.shard_in(db, key).map.get_mut(key) {
+            e.set_expire(at_ms);
         }
     }
 
     /// Removes the expiry of `key`; true when it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        if self.entry(key).is_none() {
-            return false;
-        }
-        let db = self.session.db;
-        let shard = self.shard_in(db, key);
-        match shard.map.get_mut(key) {
-            Some(e) if e.expire != 0 => {
-                e.expire = 0;
-                shard.volatile -= 1;
+        match self.entry(key) {
+            Some(mut e) if e.expire() != 0 => {
+                e.set_expire(0);
                 true
             }
             _ => false,

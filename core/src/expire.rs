@@ -25,7 +25,7 @@ pub fn active_cycle(shared: &Shared) -> usize {
         for s in 0..shared.keyspace.shard_count() {
             loop {
                 let mut shard = shared.keyspace.lock(db, s);
-                if shard.volatile == 0 {
+                if shard.map.volatile() == 0 {
                     break;
                 }
                 let (mut sampled, mut buckets) = (0, 0);
@@ -33,9 +33,9 @@ pub fn active_cycle(shared: &Shared) -> usize {
                 let mut cursor = shard.expire_cursor;
                 while sampled < SAMPLE && buckets < MAX_BUCKETS {
                     cursor = shard.map.scan(cursor, |k, e| {
-                        if e.expire != 0 {
+                        if e.expire() != 0 {
                             sampled += 1;
-                            if e.expire < now {
+                            if e.expire() < now {
                                 expired.push(k.into());
                             }
                         }
@@ -47,9 +47,7 @@ pub fn active_cycle(shared: &Shared) -> usize {
                 }
                 shard.expire_cursor = cursor;
                 for k in &expired {
-                    if shard.map.remove(k).is_some() {
-                        shard.volatile -= 1;
-                    }
+                    shard.map.delete(k);
                 }
                 drop(shard);
                 removed += expired.len();

@@ -6,7 +6,9 @@
 //!   `Engine::execute` is the one command path every front uses.
 //! - [`cmd`]: the command table and one module per command family.
 //! - [`ctx`]: what a handler sees: locked shards, lazy expiry, typed access.
-//! - [`keyspace`]: 16 dbs × N shards of [`dict::Dict`]s; values and entries.
+//! - [`keyspace`]: 16 dbs × N shards of packed key tables; values and entries.
+//! - [`dict`], [`chain`]: Redis-style chained hash tables (SCAN cursor,
+//!   sampling) for collections and, generically, for the keyspace.
 //! - [`types`]: data structures behind values (the sorted set).
 //! - [`resp`]: RESP2/RESP3 encoder and incremental decoder.
 //! - [`reply`], [`error`]: replies and Redis's error texts.
@@ -21,6 +23,7 @@
 //! assert_eq!(engine.execute(&mut s, &["GET", "k"]), kvstore_core::Reply::Bulk(b"v".to_vec()));
 //! ```
 
+pub mod chain;
 pub mod clock;
 pub mod cmd;
 pub mod config;

@@ -43,7 +43,7 @@ impl Engine {
 
     /// SET `key` `value` (no options): replaces any value and TTL.
     pub fn set(&self, session: &mut Session, key: &[u8], value: &[u8]) {
-        self.with_key(session, key, |ctx| strings::set(ctx, key, value.to_vec()));
+        self.with_key(session, key, |ctx| strings::set(ctx, key, value));
     }
 }
 

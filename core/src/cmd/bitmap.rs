@@ -144,13 +144,7 @@ fn with_bits<R>(
 ) -> Result<R, CmdError> {
     let len = (max_bit >> 3) as usize + 1;
     if let Some(e) = ctx.entry(key) {
-        let s = e.value.as_str_mut()?;
-        if s.len() < len {
-            s.resize(len, 0);
-        }
-        e.raw = true;
-        e.not_int = false;
-        return Ok(f(s));
+        return Ok(f(e.into_padded_str(len)?));
     }
     let mut s = vec![0u8; len];
     let r = f(&mut s);

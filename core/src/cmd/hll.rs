@@ -10,7 +10,7 @@ use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueRef};
 use crate::reply::Reply;
 use crate::types::hll::{self, Encoding, HllError, REGISTERS};
 
@@ -111,10 +111,9 @@ fn sparse_max_for(shared: &Shared, s: &[u8]) -> usize {
 
 /// Checks that `v` holds an HLL string (WRONGTYPE otherwise) and returns it
 /// with its encoding.
-fn as_hll(v: &mut Value) -> Result<(&mut Vec<u8>, Encoding), CmdError> {
-    let s = v.as_str_mut()?;
-    let enc = hll::encoding(s)?;
-    Ok((s, enc))
+fn as_hll(v: ValueRef<'_>) -> Result<(&[u8], Encoding), CmdError> {
+    let s = v.as_str()?;
+    Ok((s, hll::encoding(s)?))
 }
 
 /// The HLL at `key` for modification, checked and made a private `raw`
@@ -131,9 +130,8 @@ fn hll_for_update<'c>(
     let Some(entry) = ctx.entry(key) else {
         return Ok(None);
     };
-    let checked = as_hll(&mut entry.value)?;
-    entry.raw = true;
-    Ok(Some(checked))
+    let (_, enc) = as_hll(entry.value())?;
+    Ok(Some((entry.into_str_vec()?, enc)))
 }
 
 /// The HLL at `key` for modification, created empty (sparse) when absent.
@@ -201,7 +199,7 @@ fn merge_sources(
     let mut any_dense = false;
     for key in keys {
         let Some(v) = ctx.get(key) else { continue };
-        let (s, enc) = as_hll(v)?;
+        let (s, enc) = as_hll(v.into_ref())?;
         any_dense |= enc == Encoding::Dense;
         hll::merge_into(max, s)?;
     }

@@ -319,7 +319,7 @@ fn touch(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn type_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let name = ctx
         .read_notouch(argv[1])
-        .map_or("none", |e| e.value.type_name());
+        .map_or("none", |e| e.value().type_name());
     Ok(Reply::Status(name.into()))
 }
 
@@ -332,7 +332,7 @@ fn keys(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let mut out = Vec::new();
     for shard in ctx.shards_of(db) {
         for (k, e) in shard.map.iter() {
-            let live = e.expire == 0 || e.expire >= now;
+            let live = e.expire() == 0 || e.expire() >= now;
             if live && (all || crate::glob::matches(pattern, k, false)) {
                 out.push(Reply::bulk(k));
             }
@@ -419,7 +419,7 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
     // The copy keeps everything (encoding flags, deadline) but is a new
     // object for OBJECT IDLETIME.
-    let mut copy = ctx.entry(src).expect("just read").clone();
+    let mut copy = ctx.entry(src).expect("just read").view().to_entry();
     copy.access = ctx.shared().lru_clock();
     ctx.insert_entry_in(db, dst, copy);
     ctx.modified(dst);

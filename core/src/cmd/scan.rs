@@ -113,24 +113,27 @@ impl Budget {
 /// were visited; returns the next cursor. `emit` gets every element of each
 /// visited bucket (filtering by pattern is the caller's job, done after the
 /// walk as Redis does).
-pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, emit: impl FnMut(&[u8], &V)) -> u64 {
-    walk_budget(dict, cursor, &mut Budget::new(count), emit)
+pub fn walk<V>(dict: &Dict<V>, cursor: u64, count: usize, mut emit: impl FnMut(&[u8], &V)) -> u64 {
+    walk_budget(cursor, &mut Budget::new(count), |cursor, found| {
+        dict.scan(cursor, |k, v| {
+            *found += 1;
+            emit(k, v);
+        })
+    })
 }
 
-/// [`walk`] on a shared [`Budget`]: returns the next cursor, 0 when `dict`
-/// was walked to its end (with budget possibly left).
-pub fn walk_budget<V>(
-    dict: &Dict<V>,
+/// [`walk`] on a shared [`Budget`] over any table: `scan(cursor, found)`
+/// visits one bucket (adding the elements it emits to `found`) and returns
+/// the next cursor. Returns the next cursor, 0 when the table was walked to
+/// its end (with budget possibly left).
+pub fn walk_budget(
     cursor: u64,
     budget: &mut Budget,
-    mut emit: impl FnMut(&[u8], &V),
+    mut scan: impl FnMut(u64, &mut usize) -> u64,
 ) -> u64 {
     let mut cursor = cursor;
     loop {
-        cursor = dict.scan(cursor, |k, v| {
-            budget.found += 1;
-            emit(k, v);
-        });
+        cursor = scan(cursor, &mut budget.found);
         budget.buckets = budget.buckets.saturating_sub(1);
         if cursor == 0 || budget.spent() {
             return cursor;

@@ -20,7 +20,7 @@ use super::args;
 use super::table::{BASE, Command, Handler, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueMut};
 use crate::reply::Reply;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
@@ -240,24 +240,24 @@ fn load(
     let Some(value) = ctx.get(key) else {
         return Ok((Vec::new(), -1, -2));
     };
-    if matches!(value, Value::Str(_) | Value::Hash(_)) {
+    if matches!(value, ValueMut::Str(_) | ValueMut::Hash(_)) {
         return Err(CmdError::WrongType);
     }
-    if o.dontsort && matches!(value, Value::Set(_)) && o.store.is_some() {
+    if o.dontsort && matches!(value, ValueMut::Set(_)) && o.store.is_some() {
         o.dontsort = false;
         o.alpha = true;
         o.by = None;
     }
-    let len = value_len(value) as i64;
+    let len = value_len(&value) as i64;
     let (start, end) = limit_range(o.offset, o.count, len);
     let n = (end - start + 1).max(0) as usize;
     let skip = start.max(0) as usize;
     let picked: Vec<Vec<u8>> = match value {
-        Value::List(l) if o.dontsort && o.desc => {
+        ValueMut::List(l) if o.dontsort && o.desc => {
             l.iter().rev().skip(skip).take(n).cloned().collect()
         }
-        Value::List(l) if o.dontsort => l.iter().skip(skip).take(n).cloned().collect(),
-        Value::ZSet(z) if o.dontsort => {
+        ValueMut::List(l) if o.dontsort => l.iter().skip(skip).take(n).cloned().collect(),
+        ValueMut::ZSet(z) if o.dontsort => {
             z.big = true;
             let range = z.iter_from_rank(skip, o.desc).take(n);
             range.map(|(m, _)| m.to_vec()).collect()
@@ -271,33 +271,33 @@ fn load(
 }
 
 /// Number of elements of a list, set or sorted set.
-fn value_len(v: &Value) -> usize {
+fn value_len(v: &ValueMut<'_>) -> usize {
     match v {
-        Value::List(l) => l.len(),
-        Value::Set(s) => s.map.len(),
-        Value::ZSet(z) => z.len(),
-        Value::Str(_) | Value::Hash(_) => 0,
+        ValueMut::List(l) => l.len(),
+        ValueMut::Set(s) => s.map.len(),
+        ValueMut::ZSet(z) => z.len(),
+        ValueMut::Str(_) | ValueMut::Hash(_) => 0,
     }
 }
 
 /// Every element in Redis's iteration order: list order, ascending integers
 /// for an intset, table order for a hashtable set, score order for a
 /// sorted set (which Redis converts to a skiplist here).
-fn all_elements(v: &mut Value) -> Vec<Vec<u8>> {
+fn all_elements(v: ValueMut<'_>) -> Vec<Vec<u8>> {
     match v {
-        Value::List(l) => l.iter().cloned().collect(),
-        Value::Set(s) => {
+        ValueMut::List(l) => l.iter().cloned().collect(),
+        ValueMut::Set(s) => {
             let mut m: Vec<Vec<u8>> = s.map.keys().map(<[u8]>::to_vec).collect();
             if !s.big {
                 crate::types::set::intset_order(&mut m);
             }
             m
         }
-        Value::ZSet(z) => {
+        ValueMut::ZSet(z) => {
             z.big = true;
             z.iter().map(|(m, _)| m.to_vec()).collect()
         }
-        Value::Str(_) | Value::Hash(_) => Vec::new(),
+        ValueMut::Str(_) | ValueMut::Hash(_) => Vec::new(),
     }
 }
 
@@ -411,8 +411,8 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Option<V
     key.extend_from_slice(elem);
     key.extend_from_slice(&pattern[star + 1..key_end]);
     match (ctx.get(&key)?, arrow) {
-        (Value::Hash(h), Some(a)) => h.map.get(&pattern[a + 2..]).cloned(),
-        (Value::Str(s), None) => Some(s.clone()),
+        (ValueMut::Hash(h), Some(a)) => h.map.get(&pattern[a + 2..]).cloned(),
+        (ValueMut::Str(s), None) => Some(s.to_vec()),
         _ => None,
     }
 }

@@ -1,9 +1,11 @@
 //! The string commands: GET, SET and its variants, MGET/MSET, GETEX,
 //! GETDEL, APPEND, ranges, counters, INCRBYFLOAT and LCS.
 //!
-//! Strings are `Value::Str` bytes. Redis also tracks how it stores a string
-//! (`int`, `embstr`, `raw`); [`encoding`] derives that from the bytes and two
-//! entry flags, which the commands here keep up to date (see its doc).
+//! Strings are bytes, stored inline in their keyspace node when short (see
+//! [`Table`](crate::keyspace::Table)), so they change through
+//! [`EntryMut`](crate::keyspace::EntryMut). Redis also tracks how it stores a
+//! string (`int`, `embstr`, `raw`); [`encoding`] derives that from the bytes
+//! and two entry flags, which the commands here keep up to date (see its doc).
 //!
 //! [`get`] and [`set`] are the plain GET/SET paths, shared with typed fast
 //! paths so that both run the same code.
@@ -13,7 +15,7 @@ use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Entry, Value};
+use crate::keyspace::{Entry, Value, ValueMut};
 use crate::num;
 use crate::reply::Reply;
 use std::io::Write;
@@ -307,15 +309,10 @@ const MIN_BULK_LIMIT: u64 = 1024 * 1024;
 /// bytes cannot tell: `raw` once the string was modified in place (APPEND on
 /// an existing key, SETRANGE, SETBIT, BITFIELD writes, BITOP results), and
 /// `not_int` for INCRBYFLOAT results, which Redis never integer-encodes.
-/// Other value types are not strings; for them this reports `raw`.
-#[allow(dead_code, reason = "called by OBJECT ENCODING, in the keys family")]
-pub(crate) fn encoding(entry: &Entry) -> &'static str {
-    let Value::Str(s) = &entry.value else {
-        return "raw";
-    };
-    if entry.raw {
+pub(crate) fn encoding(s: &[u8], raw: bool, not_int: bool) -> &'static str {
+    if raw {
         "raw"
-    } else if !entry.not_int && s.len() <= 20 && num::parse_i64(s).is_some() {
+    } else if !not_int && s.len() <= 20 && num::parse_i64(s).is_some() {
         "int"
     } else if s.len() <= EMBSTR_MAX {
         "embstr"
@@ -330,7 +327,7 @@ pub(crate) fn encoding(entry: &Entry) -> &'static str {
 pub(crate) fn get<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8]>, CmdError> {
     match ctx.get(key) {
         None => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(ValueMut::Str(s)) => Ok(Some(s)),
         Some(_) => Err(CmdError::WrongType),
     }
 }
@@ -338,8 +335,8 @@ pub(crate) fn get<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8
 /// SET without options: stores `value` at `key`, replacing any value and
 /// dropping any TTL.
 #[inline]
-pub(crate) fn set(ctx: &mut Ctx<'_>, key: &[u8], value: Vec<u8>) {
-    ctx.set(key, Value::Str(value));
+pub(crate) fn set(ctx: &mut Ctx<'_>, key: &[u8], value: &[u8]) {
+    ctx.set_str(key, value);
     ctx.modified(key);
 }
 
@@ -388,10 +385,12 @@ pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
     arg.iter().position(|&b| b == 0).map_or(arg, |i| &arg[..i])
 }
 
-/// Replaces `s` with the decimal digits of `v`, reusing its allocation.
-fn write_int(s: &mut Vec<u8>, v: i64) {
-    s.clear();
-    write!(s, "{v}").expect("writing to a Vec cannot fail");
+/// The decimal digits of `v`, formatted on the stack.
+fn int_digits(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut w = &mut buf[..];
+    write!(w, "{v}").expect("an i64 has at most 20 characters");
+    let left = w.len();
+    &buf[..20 - left]
 }
 
 // ---------------------------------------------------------------------------
@@ -519,7 +518,7 @@ impl<'a> ExtOpts<'a> {
 
 fn set_cmd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() == 3 {
-        set(ctx, argv[1], argv[2].to_vec());
+        set(ctx, argv[1], argv[2]);
         return Ok(Reply::ok());
     }
     let opts = ExtOpts::parse(&argv[3..], true)?;
@@ -578,11 +577,10 @@ fn set_generic(
     if (opts.has(opt::NX) && found) || (opts.has(opt::XX) && !found) {
         return Ok(old.unwrap_or(replies.1));
     }
-    let v = Value::Str(value.to_vec());
     if opts.has(opt::KEEPTTL) {
-        ctx.set_keep_ttl(key, v);
+        ctx.set_str_keep_ttl(key, value);
     } else {
-        ctx.set(key, v);
+        ctx.set_str(key, value);
     }
     ctx.modified(key);
     if let Some(at) = deadline {
@@ -630,13 +628,12 @@ fn getdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn getset(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
-    // The old bytes move into the reply: the entry is replaced right after.
     let old = match ctx.get(key) {
         None => Reply::Nil,
-        Some(Value::Str(s)) => Reply::Bulk(std::mem::take(s)),
+        Some(ValueMut::Str(s)) => Reply::bulk(s),
         Some(_) => return Err(CmdError::WrongType),
     };
-    set(ctx, key, argv[2].to_vec());
+    set(ctx, key, argv[2]);
     Ok(old)
 }
 
@@ -644,7 +641,7 @@ fn mget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let values = argv[1..]
         .iter()
         .map(|k| match ctx.get(k) {
-            Some(Value::Str(s)) => Reply::bulk(s),
+            Some(ValueMut::Str(s)) => Reply::bulk(s),
             _ => Reply::Nil,
         })
         .collect();
@@ -661,7 +658,7 @@ fn check_pairs(argv: &[&[u8]], cmd: &str) -> Result<(), CmdError> {
 
 fn mset_pairs(ctx: &mut Ctx<'_>, argv: &[&[u8]]) {
     for pair in argv[1..].chunks_exact(2) {
-        set(ctx, pair[0], pair[1].to_vec());
+        set(ctx, pair[0], pair[1]);
     }
 }
 
@@ -689,15 +686,14 @@ fn append(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     let len = match ctx.entry(key) {
         Some(e) => {
-            let s = e.value.as_str_mut()?;
-            check_size(shared, (s.len() + tail.len()) as u64)?;
-            s.extend_from_slice(tail);
-            e.raw = true;
-            e.not_int = false;
+            let cur = e.value().as_str()?.len();
+            check_size(shared, (cur + tail.len()) as u64)?;
+            let s = e.into_padded_str(cur + tail.len())?;
+            s[cur..].copy_from_slice(tail);
             s.len()
         }
         None => {
-            ctx.set(key, Value::Str(tail.to_vec()));
+            ctx.set_str(key, tail);
             tail.len()
         }
     };
@@ -744,16 +740,16 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     // Checked before any allocation: offset + len cannot overflow a u64.
     let fits = || check_size(shared, offset + value.len() as u64);
+    let (offset, end) = (offset as usize, offset as usize + value.len());
     let len = match ctx.entry(key) {
         Some(e) => {
-            let s = e.value.as_str_mut()?;
+            let cur = e.value().as_str()?.len();
             if value.is_empty() {
-                return Ok(Reply::Int(s.len() as i64));
+                return Ok(Reply::Int(cur as i64));
             }
             fits()?;
-            write_at(s, offset as usize, value);
-            e.raw = true;
-            e.not_int = false;
+            let s = e.into_padded_str(end)?;
+            s[offset..end].copy_from_slice(value);
             s.len()
         }
         None => {
@@ -761,24 +757,14 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
                 return Ok(Reply::Int(0));
             }
             fits()?;
-            let mut s = Vec::new();
-            write_at(&mut s, offset as usize, value);
-            let len = s.len();
+            let mut s = vec![0; end];
+            s[offset..].copy_from_slice(value);
             add_string(ctx, key, s, Built::InPlace);
-            len
+            end
         }
     };
     ctx.modified(key);
     Ok(Reply::Int(len as i64))
-}
-
-/// Copies `value` into `s` at `offset`, zero-padding `s` as needed.
-fn write_at(s: &mut Vec<u8>, offset: usize, value: &[u8]) {
-    let end = offset + value.len();
-    if s.len() < end {
-        s.resize(end, 0);
-    }
-    s[offset..end].copy_from_slice(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -810,20 +796,17 @@ fn decrby(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// TTL; the result is integer-encoded.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     let add = |cur: i64| cur.checked_add(delta).ok_or(CmdError::Overflow);
+    let mut buf = [0; 20];
     let v = match ctx.entry(key) {
-        Some(e) => {
-            let s = e.value.as_str_mut()?;
+        Some(mut e) => {
+            let s = e.value().as_str()?;
             let v = add(num::parse_i64(s).ok_or(CmdError::NotInt)?)?;
-            write_int(s, v);
-            e.raw = false;
-            e.not_int = false;
+            e.replace_str(int_digits(v, &mut buf));
             v
         }
         None => {
             let v = add(0)?;
-            let mut s = Vec::new();
-            write_int(&mut s, v);
-            ctx.set(key, Value::Str(s));
+            ctx.set_str(key, int_digits(v, &mut buf));
             v
         }
     };
@@ -840,13 +823,12 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         })
     };
     let v = match ctx.entry(key) {
-        Some(e) => {
-            let s = e.value.as_str_mut()?;
-            *s = sum(Some(s.as_slice()))?;
+        Some(mut e) => {
+            let v = sum(Some(e.value().as_str()?))?;
             // Redis stores the formatted result as a plain string (TTL kept).
-            e.raw = false;
-            e.not_int = true;
-            s.clone()
+            e.replace_str(&v);
+            e.set_not_int(true);
+            v
         }
         None => {
             let v = sum(None)?;
@@ -905,7 +887,7 @@ impl LcsOpts {
 fn lcs_operand(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Vec<u8>, ()> {
     match ctx.get(key) {
         None => Ok(Vec::new()),
-        Some(Value::Str(s)) => Ok(s.clone()),
+        Some(ValueMut::Str(s)) => Ok(s.to_vec()),
         Some(_) => Err(()),
     }
 }
@@ -1038,25 +1020,30 @@ fn match_reply(sa: usize, ea: usize, sb: usize, eb: usize, with_len: bool) -> Re
 mod tests {
     use super::*;
 
-    fn entry(s: &str) -> Entry {
-        Entry::new(Value::Str(s.as_bytes().to_vec()))
+    fn plain(s: &str) -> &'static str {
+        encoding(s.as_bytes(), false, false)
     }
 
     #[test]
     fn encodings_follow_redis_rules() {
-        assert_eq!(encoding(&entry("123")), "int");
-        assert_eq!(encoding(&entry("-9223372036854775808")), "int");
-        assert_eq!(encoding(&entry("12345678901234567890")), "embstr");
-        assert_eq!(encoding(&entry("0123")), "embstr");
-        assert_eq!(encoding(&entry("")), "embstr");
-        assert_eq!(encoding(&entry(&"x".repeat(44))), "embstr");
-        assert_eq!(encoding(&entry(&"x".repeat(45))), "raw");
-        let mut e = entry("5");
-        e.raw = true;
-        assert_eq!(encoding(&e), "raw");
-        let mut e = entry("124");
-        e.not_int = true;
-        assert_eq!(encoding(&e), "embstr");
+        assert_eq!(plain("123"), "int");
+        assert_eq!(plain("-9223372036854775808"), "int");
+        assert_eq!(plain("12345678901234567890"), "embstr");
+        assert_eq!(plain("0123"), "embstr");
+        assert_eq!(plain(""), "embstr");
+        assert_eq!(plain(&"x".repeat(44)), "embstr");
+        assert_eq!(plain(&"x".repeat(45)), "raw");
+        assert_eq!(encoding(b"5", true, false), "raw");
+        assert_eq!(encoding(b"124", false, true), "embstr");
+    }
+
+    #[test]
+    fn int_digits_cover_the_range() {
+        let mut buf = [0; 20];
+        assert_eq!(int_digits(0, &mut buf), b"0");
+        assert_eq!(int_digits(-42, &mut buf), b"-42");
+        assert_eq!(int_digits(i64::MIN, &mut buf), b"-9223372036854775808");
+        assert_eq!(int_digits(i64::MAX, &mut buf), b"9223372036854775807");
     }
 
     /// Encodings after real commands, as redis-server 7.0.15 reports them.
@@ -1114,7 +1101,8 @@ mod tests {
         for (key, enc) in expected {
             let shard = ks.lock(0, ks.shard_of(key.as_bytes()));
             let e = shard.map.get(key.as_bytes()).expect(key);
-            assert_eq!(encoding(e), enc, "{key}");
+            let s = e.value().as_str().expect(key);
+            assert_eq!(encoding(s, e.raw(), e.not_int()), enc, "{key}");
         }
     }
 

@@ -15,7 +15,7 @@ use crate::ctx::Ctx;
 use crate::dict::Dict;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{SetValue, Value};
+use crate::keyspace::{SetValue, Value, ValueMut, ValueRef};
 use crate::num;
 use crate::reply::Reply;
 use crate::types::zset::{Iter, LexRange, ScoreRange, ZSet};
@@ -1190,10 +1190,10 @@ enum Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn of(v: Option<&'a Value>) -> Source<'a> {
+    fn of(v: Option<ValueRef<'a>>) -> Source<'a> {
         match v {
-            Some(Value::ZSet(z)) => Source::ZSet(z),
-            Some(Value::Set(s)) => Source::Set(s),
+            Some(ValueRef::ZSet(z)) => Source::ZSet(z),
+            Some(ValueRef::Set(s)) => Source::Set(s),
             _ => Source::Missing,
         }
     }
@@ -1263,7 +1263,7 @@ fn parse_setop<'a>(
     }
     let keys = &argv[first..first + n as usize];
     for key in keys {
-        if matches!(ctx.get(key), Some(v) if !matches!(v, Value::ZSet(_) | Value::Set(_))) {
+        if matches!(ctx.get(key), Some(v) if !matches!(v, ValueMut::ZSet(_) | ValueMut::Set(_))) {
             return Err(CmdError::WrongType);
         }
     }

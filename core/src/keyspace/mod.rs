@@ -1,16 +1,19 @@
 //! The keyspace: 16 logical databases, each split into `N` shards (hash
 //! buckets) behind their own mutex. A key lives in shard `hash >> (64 - bits)`:
 //! the top hash bits pick the shard and the low bits pick the bucket inside
-//! the shard's [`Dict`], so the two never correlate.
+//! the shard's [`Table`], so the two never correlate. A table packs each key
+//! with its value (short strings inline) and its deadline in one node.
 //!
 //! Locking order is the invariant that keeps multi-key commands deadlock
 //! free: shards are always locked in ascending (db, shard) order.
 
+mod table;
 mod value;
 
-pub use value::{Entry, HashValue, SetValue, Value};
+pub use table::{ACCESS_MASK, EntryMut, EntryRef, INLINE_MAX, Lookup, Table};
+pub use value::{Entry, HashValue, SetValue, Value, ValueMut, ValueRef};
 
-use crate::dict::{Dict, hash_key};
+use crate::chain::hash_key;
 use std::sync::{Mutex, MutexGuard};
 
 /// Number of logical databases.
@@ -19,10 +22,9 @@ pub const DB_COUNT: usize = 16;
 /// One shard: a slice of one db's keys.
 #[derive(Debug, Default)]
 pub struct Shard {
-    /// Key → entry.
-    pub map: Dict<Entry>,
-    /// Number of keys with an expiry set (for INFO keyspace `expires=`).
-    pub volatile: usize,
+    /// Key → entry; it also counts the keys with an expiry
+    /// ([`Table::volatile`], INFO keyspace `expires=`).
+    pub map: Table,
     /// Cursor of the active expiry cycle inside this shard's table.
     pub expire_cursor: u64,
 }

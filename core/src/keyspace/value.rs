@@ -1,4 +1,5 @@
-//! Stored values. The encodings Redis would use (listpack, intset, ...) are
+//! Stored values: [`Value`] owned, [`ValueRef`]/[`ValueMut`] borrowed from
+//! the keyspace. The encodings Redis would use (listpack, intset, ...) are
 //! tracked as one-way flags, as Redis converts small encodings to big ones
 //! but never back; OBJECT ENCODING and the one-shot SCAN of small
 //! collections follow them.
@@ -41,14 +42,18 @@ pub struct SetValue {
     pub big: bool,
 }
 
-/// A key's entry: its value, expiry and access time.
+/// A key's entry taken out of (or on its way into) the keyspace: value,
+/// expiry, access time and string-encoding flags. In the keyspace itself an
+/// entry is a packed node (see [`Table`](super::Table)), read and changed
+/// through [`EntryRef`](super::EntryRef) and [`EntryMut`](super::EntryMut).
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The value.
     pub value: Value,
     /// Absolute expiry in Unix ms; 0 when the key is persistent.
     pub expire: u64,
-    /// Last access, in seconds of the engine clock (OBJECT IDLETIME).
+    /// Last access, in seconds of the engine clock (OBJECT IDLETIME); the
+    /// keyspace keeps its low 24 bits, as Redis's LRU clock.
     pub access: u32,
     /// True once a string was modified in place (APPEND, SETRANGE, SETBIT):
     /// Redis then reports encoding `raw`.
@@ -72,44 +77,104 @@ impl Entry {
     }
 }
 
-impl Value {
+/// A stored value, borrowed: strings as bytes, collections by reference.
+#[derive(Debug, Clone, Copy)]
+pub enum ValueRef<'a> {
+    /// A string.
+    Str(&'a [u8]),
+    /// A hash.
+    Hash(&'a HashValue),
+    /// A list.
+    List(&'a VecDeque<Vec<u8>>),
+    /// A set.
+    Set(&'a SetValue),
+    /// A sorted set.
+    ZSet(&'a ZSet),
+}
+
+/// A stored value, borrowed for changing a collection. Strings stay
+/// read-only here: they may live inside the keyspace node, so changing one
+/// goes through [`EntryMut`](super::EntryMut), which can move the node.
+#[derive(Debug)]
+pub enum ValueMut<'a> {
+    /// A string.
+    Str(&'a [u8]),
+    /// A hash.
+    Hash(&'a mut HashValue),
+    /// A list.
+    List(&'a mut VecDeque<Vec<u8>>),
+    /// A set.
+    Set(&'a mut SetValue),
+    /// A sorted set.
+    ZSet(&'a mut ZSet),
+}
+
+impl<'a> ValueRef<'a> {
     /// The TYPE name.
-    pub fn type_name(&self) -> &'static str {
+    pub fn type_name(self) -> &'static str {
         match self {
-            Value::Str(_) => "string",
-            Value::Hash(_) => "hash",
-            Value::List(_) => "list",
-            Value::Set(_) => "set",
-            Value::ZSet(_) => "zset",
+            ValueRef::Str(_) => "string",
+            ValueRef::Hash(_) => "hash",
+            ValueRef::List(_) => "list",
+            ValueRef::Set(_) => "set",
+            ValueRef::ZSet(_) => "zset",
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Str(s) => Value::Str(s.to_vec()),
+            ValueRef::Hash(h) => Value::Hash(Box::new(h.clone())),
+            ValueRef::List(l) => Value::List(Box::new(l.clone())),
+            ValueRef::Set(s) => Value::Set(Box::new(s.clone())),
+            ValueRef::ZSet(z) => Value::ZSet(Box::new(z.clone())),
+        }
+    }
+}
+
+impl<'a> ValueMut<'a> {
+    /// The same value, read-only.
+    pub fn into_ref(self) -> ValueRef<'a> {
+        match self {
+            ValueMut::Str(s) => ValueRef::Str(s),
+            ValueMut::Hash(h) => ValueRef::Hash(h),
+            ValueMut::List(l) => ValueRef::List(l),
+            ValueMut::Set(s) => ValueRef::Set(s),
+            ValueMut::ZSet(z) => ValueRef::ZSet(z),
         }
     }
 
     /// True for an empty collection (such keys must not exist).
     pub fn is_empty_collection(&self) -> bool {
         match self {
-            Value::Str(_) => false,
-            Value::Hash(h) => h.map.is_empty(),
-            Value::List(l) => l.is_empty(),
-            Value::Set(s) => s.map.is_empty(),
-            Value::ZSet(z) => z.is_empty(),
+            ValueMut::Str(_) => false,
+            ValueMut::Hash(h) => h.map.is_empty(),
+            ValueMut::List(l) => l.is_empty(),
+            ValueMut::Set(s) => s.map.is_empty(),
+            ValueMut::ZSet(z) => z.is_empty(),
         }
     }
 }
 
+/// Typed accessors: the value as one type, or WRONGTYPE.
 macro_rules! typed_access {
-    ($as_ref:ident, $as_mut:ident, $variant:ident, $ty:ty) => {
-        impl Value {
+    ($variant:ident, $ty:ty, $as_ref:ident, $as_mut:ident) => {
+        impl<'a> ValueRef<'a> {
             #[doc = concat!("The value as `", stringify!($variant), "`, or WRONGTYPE.")]
-            pub fn $as_ref(&self) -> Result<&$ty, CmdError> {
+            pub fn $as_ref(self) -> Result<&'a $ty, CmdError> {
                 match self {
-                    Value::$variant(v) => Ok(v),
+                    ValueRef::$variant(v) => Ok(v),
                     _ => Err(CmdError::WrongType),
                 }
             }
+        }
+
+        impl<'a> ValueMut<'a> {
             #[doc = concat!("The value as mutable `", stringify!($variant), "`, or WRONGTYPE.")]
-            pub fn $as_mut(&mut self) -> Result<&mut $ty, CmdError> {
+            pub fn $as_mut(self) -> Result<&'a mut $ty, CmdError> {
                 match self {
-                    Value::$variant(v) => Ok(v),
+                    ValueMut::$variant(v) => Ok(v),
                     _ => Err(CmdError::WrongType),
                 }
             }
@@ -117,8 +182,17 @@ macro_rules! typed_access {
     };
 }
 
-typed_access!(as_str, as_str_mut, Str, Vec<u8>);
-typed_access!(as_hash, as_hash_mut, Hash, HashValue);
-typed_access!(as_list, as_list_mut, List, VecDeque<Vec<u8>>);
-typed_access!(as_set, as_set_mut, Set, SetValue);
-typed_access!(as_zset, as_zset_mut, ZSet, ZSet);
+typed_access!(Hash, HashValue, as_hash, as_hash_mut);
+typed_access!(List, VecDeque<Vec<u8>>, as_list, as_list_mut);
+typed_access!(Set, SetValue, as_set, as_set_mut);
+typed_access!(ZSet, ZSet, as_zset, as_zset_mut);
+
+impl<'a> ValueRef<'a> {
+    /// The value as a string, or WRONGTYPE.
+    pub fn as_str(self) -> Result<&'a [u8], CmdError> {
+        match self {
+            ValueRef::Str(s) => Ok(s),
+            _ => Err(CmdError::WrongType),
+        }
+    }
+}

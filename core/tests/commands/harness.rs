@@ -283,17 +283,17 @@ impl Pair {
     /// Redis's OBJECT ENCODING names it (hashes, sets and sorted sets only;
     /// None when the key is absent).
     pub fn our_encoding(&self, key: &[u8]) -> Option<&'static str> {
-        use kvstore_core::keyspace::Value;
+        use kvstore_core::keyspace::ValueRef;
         let ks = &self.engine.shared().keyspace;
         let shard = ks.lock(self.session.db, ks.shard_of(key));
-        let value = &shard.map.get(key)?.value;
+        let value = shard.map.get(key)?.value();
         Some(match value {
-            Value::Hash(h) if h.big => "hashtable",
-            Value::Hash(_) => "listpack",
-            Value::Set(s) if s.big => "hashtable",
-            Value::Set(_) => "intset",
-            Value::ZSet(z) if z.big => "skiplist",
-            Value::ZSet(_) => "listpack",
+            ValueRef::Hash(h) if h.big => "hashtable",
+            ValueRef::Hash(_) => "listpack",
+            ValueRef::Set(s) if s.big => "hashtable",
+            ValueRef::Set(_) => "intset",
+            ValueRef::ZSet(z) if z.big => "skiplist",
+            ValueRef::ZSet(_) => "listpack",
             other => panic!("no tracked encoding for a {}", other.type_name()),
         })
     }

@@ -9,7 +9,7 @@
 
 use crate::harness::{Pair, rng};
 use kvstore_core::cmd::table;
-use kvstore_core::keyspace::{Entry, Value};
+use kvstore_core::keyspace::{Entry, Value, ValueRef};
 use kvstore_core::{Engine, Reply};
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -25,8 +25,8 @@ fn engine_has(name: &str) -> bool {
 fn engine_bytes(engine: &Engine, key: &str) -> Option<Vec<u8>> {
     let ks = &engine.shared().keyspace;
     let shard = ks.lock(0, ks.shard_of(key.as_bytes()));
-    shard.map.get(key.as_bytes()).map(|e| match &e.value {
-        Value::Str(s) => s.clone(),
+    shard.map.get(key.as_bytes()).map(|e| match e.value() {
+        ValueRef::Str(s) => s.to_vec(),
         other => panic!("{key} is a {}", other.type_name()),
     })
 }
@@ -781,12 +781,8 @@ fn pexpire_both(p: &mut Pair, key: &str, ms: u64) {
         .as_millis() as u64;
     let ks = &p.engine.shared().keyspace;
     let mut shard = ks.lock(0, ks.shard_of(key.as_bytes()));
-    let e = shard.map.get_mut(key.as_bytes()).expect("key to expire");
-    let was_persistent = e.expire == 0;
-    e.expire = now + ms;
-    if was_persistent {
-        shard.volatile += 1;
-    }
+    let mut e = shard.map.get_mut(key.as_bytes()).expect("key to expire");
+    e.set_expire(now + ms);
 }
 
 #[test]
@@ -823,10 +819,10 @@ fn check_encoding(p: &mut Pair, key: &str) {
     let ks = &p.engine.shared().keyspace;
     let shard = ks.lock(0, ks.shard_of(key.as_bytes()));
     let e = shard.map.get(key.as_bytes()).expect("key");
-    let Value::Str(s) = &e.value else {
+    let ValueRef::Str(s) = e.value() else {
         panic!("{key} is not a string")
     };
-    let ours = if e.raw || s.len() > 44 {
+    let ours = if e.raw() || s.len() > 44 {
         "raw"
     } else {
         "embstr"

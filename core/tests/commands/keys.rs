@@ -62,7 +62,9 @@ fn stored(e: &Engine, db: usize) -> usize {
 /// Keys with a deadline in `db`, from the per-shard counters.
 fn volatile(e: &Engine, db: usize) -> usize {
     let ks = &e.shared().keyspace;
-    (0..ks.shard_count()).map(|s| ks.lock(db, s).volatile).sum()
+    (0..ks.shard_count())
+        .map(|s| ks.lock(db, s).map.volatile())
+        .sum()
 }
 
 #[test]

@@ -20,12 +20,9 @@ fn make_string(p: &mut Pair, key: &str) {
     }
     let ks = &p.engine.shared().keyspace;
     let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
-    let old = shard
+    shard
         .map
         .insert(key.as_bytes(), Entry::new(Value::Str(b"x".to_vec())));
-    if old.is_some_and(|e| e.expire != 0) {
-        shard.volatile -= 1;
-    }
 }
 
 /// Gives `key` a TTL on both sides (PEXPIRE on the server; on the engine
@@ -41,10 +38,9 @@ fn expire(p: &mut Pair, key: &str, ms: u64) {
     let at = shared.clock.now_ms() + ms;
     let ks = &shared.keyspace;
     let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
-    let e = shard.map.get_mut(key.as_bytes()).expect("key exists");
-    assert_eq!(e.expire, 0);
-    e.expire = at;
-    shard.volatile += 1;
+    let mut e = shard.map.get_mut(key.as_bytes()).expect("key exists");
+    assert_eq!(e.expire(), 0);
+    e.set_expire(at);
 }
 
 /// Asserts that `key` has a TTL on both sides, or on neither.
@@ -52,7 +48,10 @@ fn check_ttl(p: &mut Pair, key: &str, expected: bool) {
     let theirs = matches!(p.redis.call(&["PTTL", key]), Reply::Int(n) if n >= 0);
     let ks = &p.engine.shared().keyspace;
     let shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
-    let ours = shard.map.get(key.as_bytes()).is_some_and(|e| e.expire != 0);
+    let ours = shard
+        .map
+        .get(key.as_bytes())
+        .is_some_and(|e| e.expire() != 0);
     assert_eq!((theirs, ours), (expected, expected), "TTL of {key}");
 }
 

@@ -45,14 +45,8 @@ pub(crate) fn insert(engine: &Engine, db: usize, key: &str, value: &str, expire_
     let ks = &engine.shared().keyspace;
     let mut shard = ks.lock(db, ks.shard_of(key.as_bytes()));
     let mut e = Entry::new(Value::Str(value.as_bytes().to_vec()));
-    if let Some(at) = expire_at {
-        e.expire = at;
-        shard.volatile += 1;
-    }
-    let old = shard.map.insert(key.as_bytes(), e);
-    if old.is_some_and(|o| o.expire != 0) {
-        shard.volatile -= 1;
-    }
+    e.expire = expire_at.unwrap_or(0);
+    shard.map.insert(key.as_bytes(), e);
 }
 
 /// Compares the keys (names and types) of every db, and the data itself

@@ -5,7 +5,7 @@
 
 use crate::harness::{self, Pair, bulks, check_pick};
 use kvstore_core::Reply;
-use kvstore_core::keyspace::Value;
+use kvstore_core::keyspace::ValueMut;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use std::collections::HashSet;
@@ -353,8 +353,8 @@ fn adopt_redis_set(p: &mut Pair, key: &str) {
     let ks = &p.engine.shared().keyspace;
     let mut shard = ks.lock(p.session.db, ks.shard_of(key.as_bytes()));
     match shard.map.get_mut(key.as_bytes()) {
-        Some(entry) => {
-            let Value::Set(s) = &mut entry.value else {
+        Some(mut entry) => {
+            let ValueMut::Set(s) = entry.value_mut() else {
                 panic!("{key} is not a set")
             };
             s.map.clear();

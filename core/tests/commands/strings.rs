@@ -63,9 +63,9 @@ pub fn our_pttl(p: &Pair, key: &[u8]) -> i64 {
     let shard = ks.lock(p.session.db, ks.shard_of(key));
     match shard.map.get(key) {
         None => -2,
-        Some(e) if e.expire == 0 => -1,
-        Some(e) if (e.expire as i64) <= now_ms() => -2,
-        Some(e) => e.expire as i64 - now_ms(),
+        Some(e) if e.expire() == 0 => -1,
+        Some(e) if (e.expire() as i64) <= now_ms() => -2,
+        Some(e) => e.expire() as i64 - now_ms(),
     }
 }
 

@@ -147,7 +147,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], spec: &Spec) -> CmdResult {
     let Some(e) = ctx.entry(key) else {
         return Ok(Reply::Int(0));
     };
-    let current = if e.expire == 0 { -1 } else { e.expire as i64 };
+    let current = match e.expire() {
+        0 => -1,
+        at => at as i64,
+    };
     if !cond.allows(when, current) {
         return Ok(Reply::Int(0));
     }
@@ -175,10 +178,10 @@ fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], millis: bool, report: Report) -> C
     let Some(e) = ctx.read_notouch(key) else {
         return Ok(Reply::Int(-2));
     };
-    if e.expire == 0 {
-        return Ok(Reply::Int(-1));
-    }
-    let at = e.expire as i64;
+    let at = match e.expire() {
+        0 => return Ok(Reply::Int(-1)),
+        at => at as i64,
+    };
     let ms = match report {
         Report::Left => at.saturating_sub(ctx.now() as i64).max(0),
         Report::At => at,

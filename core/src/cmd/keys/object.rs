@@ -8,7 +8,7 @@
 use crate::cmd::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Entry, Value};
+use crate::keyspace::{EntryRef, ValueRef};
 use crate::reply::Reply;
 
 /// The key argument of the subcommands.
@@ -85,36 +85,36 @@ const SHARED_INTEGERS: i64 = 10_000;
 fn with_entry(
     ctx: &mut Ctx<'_>,
     argv: &[&[u8]],
-    f: impl FnOnce(&Entry, u32) -> CmdResult,
+    f: impl FnOnce(EntryRef<'_>, u32) -> CmdResult,
 ) -> CmdResult {
     let lru = ctx.shared().lru_clock();
     match ctx.read_notouch(argv[2]) {
-        Some(e) => f(e, lru),
+        Some(e) => f(e.view(), lru),
         None => Ok(Reply::Nil),
     }
 }
 
 /// The encoding name Redis 7.0 reports for `e` (strings: the strings
 /// family's rules, which know the history `raw`/`not_int` record).
-fn encoding_of(e: &Entry) -> &'static str {
-    match &e.value {
-        Value::Str(_) => crate::cmd::strings::encoding(e),
-        Value::Hash(h) => {
+fn encoding_of(e: EntryRef<'_>) -> &'static str {
+    match e.value() {
+        ValueRef::Str(s) => crate::cmd::strings::encoding(s, e.raw(), e.not_int()),
+        ValueRef::Hash(h) => {
             if h.big {
                 "hashtable"
             } else {
                 "listpack"
             }
         }
-        Value::List(_) => "quicklist",
-        Value::Set(s) => {
+        ValueRef::List(_) => "quicklist",
+        ValueRef::Set(s) => {
             if s.big {
                 "hashtable"
             } else {
                 "intset"
             }
         }
-        Value::ZSet(z) => {
+        ValueRef::ZSet(z) => {
             if z.big {
                 "skiplist"
             } else {
@@ -132,8 +132,8 @@ fn encoding(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// INT_MAX); every other value has its own object.
 fn refcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     with_entry(ctx, argv, |e, _| {
-        let shared = match &e.value {
-            Value::Str(s) if encoding_of(e) == "int" => {
+        let shared = match e.value() {
+            ValueRef::Str(s) if encoding_of(e) == "int" => {
                 crate::num::parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n))
             }
             _ => false,
@@ -169,7 +169,7 @@ fn idletime(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         if lfu {
             return Err(policy_error("selected"));
         }
-        Ok(Reply::Int(lru.saturating_sub(e.access).into()))
+        Ok(Reply::Int(e.idle(lru).into()))
     })
 }
 
@@ -191,7 +191,7 @@ fn freq(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         if !lfu {
             return Err(policy_error("not selected"));
         }
-        let idle_minutes = i64::from(lru.saturating_sub(e.access)) / 60;
+        let idle_minutes = i64::from(e.idle(lru)) / 60;
         let periods = if decay > 0 { idle_minutes / decay } else { 0 };
         Ok(Reply::Int((LFU_INIT_VAL - periods).max(0)))
     })

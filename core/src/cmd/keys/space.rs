@@ -1,7 +1,7 @@
 //! Whole-keyspace commands over a sharded db: SCAN and RANDOMKEY.
 //!
 //! # SCAN cursor layout
-//! A db is `2^b` shards, each its own [`Dict`](crate::dict::Dict). A SCAN
+//! A db is `2^b` shards, each its own [`Table`](crate::keyspace::Table). A SCAN
 //! cursor packs the shard being walked in its low `b` bits and that shard's
 //! own dict cursor above them:
 //!
@@ -38,7 +38,9 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             // As Redis: the type lookup deletes an expired key and calls it
             // "none"; the expiry check after it then finds nothing to
             // expire, so `TYPE none` lists keys that just expired.
-            let ty = ctx.read_notouch(&k).map_or("none", |e| e.value.type_name());
+            let ty = ctx
+                .read_notouch(&k)
+                .map_or("none", |e| e.value().type_name());
             if !cstr(wanted).eq_ignore_ascii_case(ty.as_bytes()) {
                 continue;
             }
@@ -67,7 +69,12 @@ fn walk(ctx: &mut Ctx<'_>, cursor: u64, count: usize) -> (Vec<Vec<u8>>, u64) {
     let mut keys = Vec::new();
     loop {
         let map = &ctx.shard_at(db, shard).map;
-        inner = scan::walk_budget(map, inner, &mut budget, |k, _| keys.push(k.to_vec()));
+        inner = scan::walk_budget(inner, &mut budget, |cursor, found| {
+            map.scan(cursor, |k, _| {
+                *found += 1;
+                keys.push(k.to_vec());
+            })
+        });
         if inner == 0 {
             shard += 1;
             if shard == shards {
@@ -102,12 +109,12 @@ pub(super) fn randomkey(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
                 here
             })
             .expect("pick < total");
-        let (key, _) = ctx
+        let key = ctx
             .shard_at(db, shard)
             .map
-            .random()
-            .expect("non-empty shard");
-        let key = key.to_vec();
+            .random_key()
+            .expect("non-empty shard")
+            .to_vec();
         if ctx.entry_notouch_in(db, &key).is_some() {
             return Ok(Reply::Bulk(key));
         }

@@ -503,8 +503,8 @@ fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
         for s in 0..shared.keyspace.shard_count() {
             let shard = shared.keyspace.lock(db, s);
             keys += shard.map.len();
-            expires += shard.volatile;
-            if shard.volatile > 0 {
+            expires += shard.map.volatile();
+            if shard.map.volatile() > 0 {
                 sample_ttls(&shard.map, now, &mut ttl_sum, &mut ttl_n);
             }
         }
@@ -522,17 +522,12 @@ fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
 }
 
 /// Adds the remaining TTL (ms) of up to [`TTL_SAMPLE`] keys with a deadline.
-fn sample_ttls(
-    map: &crate::dict::Dict<crate::keyspace::Entry>,
-    now: u64,
-    sum: &mut u128,
-    n: &mut u64,
-) {
+fn sample_ttls(map: &crate::keyspace::Table, now: u64, sum: &mut u128, n: &mut u64) {
     let (mut cursor, mut seen) = (0u64, 0usize);
     for _ in 0..TTL_BUCKETS {
         cursor = map.scan(cursor, |_, e| {
-            if e.expire > now && seen < TTL_SAMPLE {
-                *sum += u128::from(e.expire - now);
+            if e.expire() > now && seen < TTL_SAMPLE {
+                *sum += u128::from(e.expire() - now);
                 *n += 1;
                 seen += 1;
             }
