@@ -35,6 +35,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     pub(crate) guards: Guards<'a>,
     now: u64,
+    /// Address and length of the key slice the engine hashed to pick the
+    /// single locked shard: lookups of that very slice skip re-hashing.
+    hint: (usize, usize),
 }
 
 macro_rules! typed_lookup {
@@ -64,6 +67,7 @@ impl<'a> Ctx<'a> {
             session,
             guards,
             now: 0,
+            hint: (0, 0),
         }
     }
 
@@ -93,9 +97,28 @@ impl<'a> Ctx<'a> {
 
     /// The locked shard holding `key` in `db`. Panics when the engine did not
     /// lock it: that is a key-spec bug, caught and reported as an error reply.
+    #[inline]
     pub fn shard_in(&mut self, db: usize, key: &[u8]) -> &mut Shard {
-        let idx = self.shared.keyspace.shard_of(key);
-        self.shard_at(db, idx)
+        let hinted = (key.as_ptr() as usize, key.len()) == self.hint;
+        let ks = &self.shared.keyspace;
+        match &mut self.guards {
+            // The single-key fast path: no hashing when the engine already did.
+            Guards::One(d, s, g) if *d == db && (hinted || *s == ks.shard_of(key)) => g,
+            Guards::Many(v) => {
+                let idx = ks.shard_of(key);
+                match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
+                    Ok(i) => &mut v[i].1,
+                    Err(_) => not_locked(db, idx),
+                }
+            }
+            _ => not_locked(db, ks.shard_of(key)),
+        }
+    }
+
+    /// Records that `key` (this very slice) is the key whose shard the
+    /// engine locked as the single guard.
+    pub(crate) fn hint(&mut self, key: &[u8]) {
+        self.hint = (key.as_ptr() as usize, key.len());
     }
 
     /// Where the guard of shard `idx` of `db` is: `None` for the single
@@ -107,10 +130,7 @@ impl<'a> Ctx<'a> {
             Guards::Many(v) => v.binary_search_by_key(&(db, idx), |(k, _)| *k).ok(),
             _ => None,
         };
-        Some(
-            found
-                .unwrap_or_else(|| panic!("shard {idx} of db {db} is not locked for this command")),
-        )
+        Some(found.unwrap_or_else(|| not_locked(db, idx)))
     }
 
     /// The locked shard `idx` of `db`.
@@ -213,14 +233,13 @@ impl<'a> Ctx<'a> {
 
     fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<EntryMut<'_>> {
         let shared = self.shared;
-        let idx = shared.keyspace.shard_of(key);
-        let now = if self.shard_at(db, idx).map.volatile() > 0 {
+        let now = if self.shard_in(db, key).map.volatile() > 0 {
             self.now()
         } else {
             0
         };
         let access = shared.lru_clock();
-        match self.shard_at(db, idx).map.lookup(key, now) {
+        match self.shard_in(db, key).map.lookup(key, now) {
             Lookup::Found(mut e) => {
                 if touch {
                     e.touch(access);
@@ -386,4 +405,11 @@ impl<'a> Ctx<'a> {
             .dirty
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// A handler touched a shard its key spec did not lock: a bug in the row,
+/// reported (through the engine's panic boundary) as an error reply.
+#[cold]
+fn not_locked(db: usize, idx: usize) -> ! {
+    panic!("shard {idx} of db {db} is not locked for this command")
 }

@@ -106,6 +106,9 @@ pub struct Session {
     pub lib_name: Option<Vec<u8>>,
     /// CLIENT SETINFO lib-ver.
     pub lib_ver: Option<Vec<u8>>,
+    /// The last command this client ran: clients repeat commands, and a
+    /// case-insensitive compare with it is cheaper than the table lookup.
+    last_cmd: Option<&'static Command>,
 }
 
 impl Default for Engine {
@@ -157,6 +160,7 @@ impl Engine {
             name: None,
             lib_name: None,
             lib_ver: None,
+            last_cmd: None,
         }
     }
 
@@ -180,10 +184,17 @@ impl Engine {
     }
 
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
-        let cmd = resolve(args)?;
+        let cmd = resolve(args, &mut session.last_cmd)?;
         self.shared.stats.commands.fetch_add(1, Ordering::Relaxed);
         let guards = self.lock_for(cmd.keys, session.db, args);
         let mut ctx = Ctx::new(&self.shared, session, guards);
+        if let Keys::Range { first, last, .. } = cmd.keys {
+            if first == last {
+                if let Some(key) = args.get(first as usize) {
+                    ctx.hint(key);
+                }
+            }
+        }
         match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(&mut ctx, args))) {
             Ok(r) => r,
             Err(p) => {
@@ -270,13 +281,18 @@ impl Drop for Shared {
 
 /// Resolves argv to its command row (a subcommand for containers) and
 /// checks arity, with Redis's error texts.
-pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
+/// `last` caches the top-level row of the client's previous command.
+pub(crate) fn resolve(
+    args: &[&[u8]],
+    last: &mut Option<&'static Command>,
+) -> Result<&'static Command, CmdError> {
     let Some(name) = args.first() else {
         return Err(CmdError::UnknownCommand(
             "'', with args beginning with: ".into(),
         ));
     };
-    let Some(mut cmd) = table::lookup(name) else {
+    let cached = last.filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name));
+    let Some(mut cmd) = cached.or_else(|| table::lookup(name)) else {
         // Redis prints the name and arguments with `%.*s`: bytes, up to a NUL.
         let mut list = Vec::new();
         for a in &args[1..] {
@@ -294,6 +310,7 @@ pub(crate) fn resolve(args: &[&[u8]]) -> Result<&'static Command, CmdError> {
         let msg = format!("'{shown}', with args beginning with: {list}").replace(['\r', '\n'], " ");
         return Err(CmdError::UnknownCommand(msg));
     };
+    *last = Some(cmd);
     let parent = cmd;
     if !cmd.subcommands.is_empty() && args.len() >= 2 {
         match table::lookup_sub(cmd, args[1]) {

@@ -23,6 +23,7 @@ impl Engine {
         let ks = &shared.keyspace;
         let (db, s) = (session.db, ks.shard_of(key));
         let mut ctx = Ctx::new(shared, session, Guards::One(db, s, ks.lock(db, s)));
+        ctx.hint(key);
         f(&mut ctx)
     }
 
