@@ -1024,7 +1024,7 @@ impl Gen {
         // such a sort is never stored and compared without order. Without
         // STORE, ALPHA compares C strings: "" and "\0" tie, and a set feeds
         // them in its own hash order, so that order is undefined too.
-        let store = !ro && !(alpha && by_pattern) && self.chance(0.3);
+        let store = !(ro || (alpha && by_pattern)) && self.chance(0.3);
         let ties = alpha && (by_pattern || !store);
         if store {
             v.extend(["STORE".into(), self.key()]);
