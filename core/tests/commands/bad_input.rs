@@ -751,7 +751,8 @@ fn canonical(ty: &str, mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 impl Driver {
-    fn new(p: Pair) -> Driver {
+    fn new(mut p: Pair) -> Driver {
+        p.settle_ttls = true;
         let admin = Client::connect(p.server.port);
         let admin_session = p.engine.session();
         let proto = p.session.proto;
@@ -984,6 +985,7 @@ impl Driver {
         }
         let theirs = self.p.redis.call(argv);
         let (ours, largest, _) = Self::run_ours(&self.p.engine, &mut self.p.session, argv);
+        self.p.settle_short_ttl(argv);
         self.largest = self.largest.max(largest);
         let same = match mode {
             Mode::Exact => theirs == ours,

@@ -142,6 +142,9 @@ pub struct Pair {
     pub session: Session,
     /// Commands sent so far (printed on a mismatch).
     pub log: Vec<String>,
+    /// Play out short TTLs at once (for generated sequences; see
+    /// `settle_short_ttl`).
+    pub settle_ttls: bool,
 }
 
 /// Renders argv for messages.
@@ -165,6 +168,7 @@ impl Pair {
             engine,
             session,
             log: Vec::new(),
+            settle_ttls: false,
         }
     }
 
@@ -186,7 +190,47 @@ impl Pair {
         encode(&ours, self.session.proto, &mut wire);
         let (ours, used) = decode(&wire, &Limits::default()).unwrap().unwrap();
         assert_eq!(used, wire.len());
+        self.settle_short_ttl(argv);
         (theirs, ours)
+    }
+
+    /// With [`Pair::settle_ttls`] on: after a command that may have set a
+    /// TTL on `argv[1]`, a deadline closer than 10 s is played out at once by
+    /// deleting the key on both sides. The two servers run on their own
+    /// clocks a moment apart, so when a key expires during a generated
+    /// sequence the next command could see it alive on one side and gone on
+    /// the other; fast-forwarding keeps the sequences deterministic.
+    pub fn settle_short_ttl<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        const SETTERS: &[&str] = &[
+            "expire",
+            "pexpire",
+            "expireat",
+            "pexpireat",
+            "set",
+            "setex",
+            "psetex",
+            "getex",
+        ];
+        let (true, Some(name), Some(key)) = (self.settle_ttls, argv.first(), argv.get(1)) else {
+            return;
+        };
+        let name = String::from_utf8_lossy(name.as_ref()).to_ascii_lowercase();
+        if !SETTERS.contains(&name.as_str()) {
+            return;
+        }
+        let pttl = [&b"PTTL"[..], key.as_ref()];
+        let replies = [
+            self.redis.call(&pttl),
+            self.engine.execute(&mut self.session, &pttl),
+        ];
+        if replies
+            .iter()
+            .any(|r| matches!(r, Reply::Int(ms) if (0..10_000).contains(ms)))
+        {
+            let del = [&b"DEL"[..], key.as_ref()];
+            self.redis.call(&del);
+            self.engine.execute(&mut self.session, &del);
+        }
     }
 
     fn fail(&self, what: &str, theirs: &Reply, ours: &Reply) -> ! {

@@ -1174,6 +1174,7 @@ fn check_all(p: &mut Pair) {
 }
 
 fn random_sequence(mut p: Pair, name: &str, n: usize, small_encodings: bool) {
+    p.settle_ttls = true;
     let mut g = Gen {
         r: rng(name),
         now_s: std::time::SystemTime::now()
