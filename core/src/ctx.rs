@@ -220,14 +220,9 @@ impl<'a> Ctx<'a> {
     /// A read that counts keyspace hits/misses but does not update the
     /// access time (Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`).
     pub fn read_notouch(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
-        let stats = &self.shared.stats;
+        let shared = self.shared;
         let found = self.lookup_in(self.session.db, key, false);
-        let counter = if found.is_some() {
-            &stats.keyspace_hits
-        } else {
-            &stats.keyspace_misses
-        };
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        count_read(shared, found.is_some());
         found
     }
 
@@ -264,14 +259,9 @@ impl<'a> Ctx<'a> {
 
     /// The value of `key` for a read (counts keyspace hits and misses).
     pub fn get(&mut self, key: &[u8]) -> Option<ValueMut<'_>> {
-        let stats = &self.shared.stats;
+        let shared = self.shared;
         let found = self.entry(key).map(EntryMut::into_value);
-        let counter = if found.is_some() {
-            &stats.keyspace_hits
-        } else {
-            &stats.keyspace_misses
-        };
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        count_read(shared, found.is_some());
         found
     }
 
@@ -405,6 +395,17 @@ impl<'a> Ctx<'a> {
             .dirty
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// Counts a read lookup in INFO's keyspace_hits / keyspace_misses.
+fn count_read(shared: &Shared, hit: bool) {
+    let stats = &shared.stats;
+    let counter = if hit {
+        &stats.keyspace_hits
+    } else {
+        &stats.keyspace_misses
+    };
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A handler touched a shard its key spec did not lock: a bug in the row,
