@@ -70,7 +70,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 4,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        handler: setex,
+        handler: |c, a| set_with_time(c, a, opt::EX, "setex"),
         summary: "Set the value and expiration of a key",
         since: "2.0.0",
         syntax: "key seconds value",
@@ -81,7 +81,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: 4,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        handler: psetex,
+        handler: |c, a| set_with_time(c, a, opt::PX, "psetex"),
         summary: "Set the value and expiration in milliseconds of a key",
         since: "2.6.0",
         syntax: "key milliseconds value",
@@ -533,26 +533,12 @@ fn setnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     set_generic(ctx, argv, opts, "setnx", (Reply::Int(1), Reply::Int(0)))
 }
 
-fn setex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let opts = ExtOpts::with(opt::EX, argv[2]);
-    set_generic(
-        ctx,
-        &[argv[0], argv[1], argv[3]],
-        opts,
-        "setex",
-        (Reply::ok(), Reply::Nil),
-    )
-}
-
-fn psetex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let opts = ExtOpts::with(opt::PX, argv[2]);
-    set_generic(
-        ctx,
-        &[argv[0], argv[1], argv[3]],
-        opts,
-        "psetex",
-        (Reply::ok(), Reply::Nil),
-    )
+/// SETEX and PSETEX: `name key time value` with the time's unit given by
+/// `unit` (EX or PX).
+fn set_with_time(ctx: &mut Ctx<'_>, argv: &[&[u8]], unit: u16, name: &str) -> CmdResult {
+    let opts = ExtOpts::with(unit, argv[2]);
+    let argv = [argv[0], argv[1], argv[3]];
+    set_generic(ctx, &argv, opts, name, (Reply::ok(), Reply::Nil))
 }
 
 /// Redis's `setGenericCommand` for `argv` = [name, key, value]: validates
