@@ -33,6 +33,13 @@ const ROW: Command = Command {
     ..BASE
 };
 
+/// MSET/MSETNX: keys at 1, 3, 5, ... (each followed by its value).
+const KEY_VALUE_PAIRS: Keys = Keys::Range {
+    first: 1,
+    last: -1,
+    step: 2,
+};
+
 /// The rows of this family.
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
@@ -107,11 +114,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        keys: Keys::Range {
-            first: 1,
-            last: -1,
-            step: 2,
-        },
+        keys: KEY_VALUE_PAIRS,
         handler: mset,
         summary: "Set multiple keys to multiple values",
         since: "1.0.1",
@@ -123,11 +126,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         arity: -3,
         flags: WRITE | DENYOOM,
         acl: WRITE_SLOW,
-        keys: Keys::Range {
-            first: 1,
-            last: -1,
-            step: 2,
-        },
+        keys: KEY_VALUE_PAIRS,
         handler: msetnx,
         summary: "Set multiple keys to multiple values, only if none of the keys exist",
         since: "1.0.1",

@@ -329,7 +329,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         READONLY,
         READ_SLOW,
         NUMKEYS,
-        zunion,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Union, false)),
         "Add multiple sorted sets",
         "6.2.0",
         UNION_SYNTAX,
@@ -340,7 +340,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         READONLY,
         READ_SLOW,
         NUMKEYS,
-        zinter,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Inter, false)),
         "Intersect multiple sorted sets",
         "6.2.0",
         UNION_SYNTAX,
@@ -351,7 +351,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         READONLY,
         READ_SLOW,
         NUMKEYS,
-        zdiff,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Diff, false)),
         "Subtract multiple sorted sets",
         "6.2.0",
         "numkeys key [key ...] [WITHSCORES]",
@@ -362,7 +362,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         WRITE | DENYOOM,
         WRITE_SLOW,
         STORE_NUMKEYS,
-        zunionstore,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Union, true)),
         "Add multiple sorted sets and store the resulting sorted set in a new key",
         "2.0.0",
         STORE_SYNTAX,
@@ -373,7 +373,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         WRITE | DENYOOM,
         WRITE_SLOW,
         STORE_NUMKEYS,
-        zinterstore,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Inter, true)),
         "Intersect multiple sorted sets and store the resulting sorted set in a new key",
         "2.0.0",
         STORE_SYNTAX,
@@ -384,7 +384,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         WRITE | DENYOOM,
         WRITE_SLOW,
         STORE_NUMKEYS,
-        zdiffstore,
+        |c, a| setop_generic(c, a, SetOpKind::of(SetOp::Diff, true)),
         "Subtract multiple sorted sets and store the resulting sorted set in a new key",
         "6.2.0",
         "destination numkeys key [key ...]",
@@ -395,7 +395,13 @@ pub(crate) const COMMANDS: &[Command] = &[
         READONLY,
         READ_SLOW,
         NUMKEYS,
-        zintercard,
+        |c, a| {
+            let kind = SetOpKind {
+                card_only: true,
+                ..SetOpKind::of(SetOp::Inter, false)
+            };
+            setop_generic(c, a, kind)
+        },
         "Intersect multiple sorted sets and return the cardinality of the result",
         "7.0.0",
         "numkeys key [key ...] [LIMIT limit]",
@@ -1242,6 +1248,19 @@ struct SetOpKind {
     card_only: bool,
 }
 
+impl SetOpKind {
+    /// ZUNION/ZINTER/ZDIFF (`store` false: numkeys at 1) or their STORE
+    /// variants (`store` true: destination at 1, numkeys at 2).
+    const fn of(op: SetOp, store: bool) -> SetOpKind {
+        SetOpKind {
+            op,
+            numkeys_at: if store { 2 } else { 1 },
+            store,
+            card_only: false,
+        }
+    }
+}
+
 /// Parses `numkeys key... [options]` as Redis's
 /// `zunionInterDiffGenericCommand`, type-checking the keys before the
 /// options.
@@ -1380,97 +1399,6 @@ fn sort_scored(items: &mut [(&[u8], f64)]) {
             .expect("no NaN")
             .then_with(|| a.0.cmp(b.0))
     });
-}
-
-fn zunion(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Union,
-            numkeys_at: 1,
-            store: false,
-            card_only: false,
-        },
-    )
-}
-
-fn zinter(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Inter,
-            numkeys_at: 1,
-            store: false,
-            card_only: false,
-        },
-    )
-}
-
-fn zdiff(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Diff,
-            numkeys_at: 1,
-            store: false,
-            card_only: false,
-        },
-    )
-}
-
-fn zunionstore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Union,
-            numkeys_at: 2,
-            store: true,
-            card_only: false,
-        },
-    )
-}
-
-fn zinterstore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Inter,
-            numkeys_at: 2,
-            store: true,
-            card_only: false,
-        },
-    )
-}
-
-fn zdiffstore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Diff,
-            numkeys_at: 2,
-            store: true,
-            card_only: false,
-        },
-    )
-}
-
-fn zintercard(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    setop_generic(
-        ctx,
-        argv,
-        SetOpKind {
-            op: SetOp::Inter,
-            numkeys_at: 1,
-            store: false,
-            card_only: true,
-        },
-    )
 }
 
 /// The whole family: parse, read every input at once, compute, then reply
