@@ -11,7 +11,7 @@ use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::stats::Counter;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -69,7 +69,6 @@ pub struct Shared {
     pub start_ms: u64,
     lru: AtomicU32,
     next_client_id: AtomicU64,
-    stopping: AtomicBool,
 }
 
 impl Shared {
@@ -133,7 +132,6 @@ impl Engine {
             config: crate::config::Config::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
-            stopping: AtomicBool::new(false),
         });
         shared.tick();
         if opts.background {
@@ -186,14 +184,10 @@ impl Engine {
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = resolve(args, &mut session.last_cmd)?;
         self.shared.stats.commands.fetch_add(1, Ordering::Relaxed);
-        let guards = self.lock_for(cmd.keys, session.db, args);
+        let (guards, single) = self.lock_for(cmd.keys, session.db, args);
         let mut ctx = Ctx::new(&self.shared, session, guards);
-        if let Keys::Range { first, last, .. } = cmd.keys {
-            if first == last {
-                if let Some(key) = args.get(first as usize) {
-                    ctx.hint(key);
-                }
-            }
+        if let Some(key) = single {
+            ctx.hint(key);
         }
         match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(&mut ctx, args))) {
             Ok(r) => r,
@@ -209,7 +203,14 @@ impl Engine {
     }
 
     /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
-    fn lock_for(&self, keys: Keys, db: usize, args: &[&[u8]]) -> Guards<'_> {
+    /// For a single-key command it also hands back that key, whose shard
+    /// the one guard holds (so lookups of it need not hash it again).
+    fn lock_for<'k>(
+        &self,
+        keys: Keys,
+        db: usize,
+        args: &[&'k [u8]],
+    ) -> (Guards<'_>, Option<&'k [u8]>) {
         let ks = &self.shared.keyspace;
         let whole = |dbs: std::ops::Range<usize>| {
             let mut v = Vec::with_capacity(dbs.len() * ks.shard_count());
@@ -218,10 +219,10 @@ impl Engine {
                     v.push(((d, s), ks.lock(d, s)));
                 }
             }
-            Guards::Many(v)
+            (Guards::Many(v), None)
         };
         let mut idx: Vec<usize> = match keys {
-            Keys::None => return Guards::None,
+            Keys::None => return (Guards::None, None),
             Keys::Db => return whole(db..db + 1),
             Keys::All => return whole(0..crate::keyspace::DB_COUNT),
             Keys::Custom(f) => return self.lock_for(f(args), db, args),
@@ -229,8 +230,9 @@ impl Engine {
                 let n = args.len() as i32;
                 let last = if last < 0 { n + last } else { last.min(n - 1) };
                 if first == last && (first as usize) < args.len() {
-                    let s = ks.shard_of(args[first as usize]);
-                    return Guards::One(db, s, ks.lock(db, s));
+                    let key = args[first as usize];
+                    let s = ks.shard_of(key);
+                    return (Guards::One(db, s, ks.lock(db, s)), Some(key));
                 }
                 (first..=last)
                     .step_by(step.max(1) as usize)
@@ -259,9 +261,10 @@ impl Engine {
         idx.sort_unstable();
         idx.dedup();
         if let [s] = idx[..] {
-            return Guards::One(db, s, ks.lock(db, s));
+            return (Guards::One(db, s, ks.lock(db, s)), None);
         }
-        Guards::Many(idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect())
+        let many = idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect();
+        (Guards::Many(many), None)
     }
 
     /// Runs one cron step now (the background cron does this every 100 ms):
@@ -270,12 +273,6 @@ impl Engine {
     pub fn active_expire_cycle(&self) -> usize {
         self.shared.tick();
         crate::expire::active_cycle(&self.shared)
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        self.stopping.store(true, Ordering::Relaxed);
     }
 }
 
@@ -346,10 +343,8 @@ fn spawn_cron(shared: Weak<Shared>) {
         .spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(100));
+                // The last engine handle gone, the upgrade fails: stop.
                 let Some(s) = shared.upgrade() else { return };
-                if s.stopping.load(Ordering::Relaxed) {
-                    return;
-                }
                 s.tick();
                 crate::expire::active_cycle(&s);
             }
