@@ -65,9 +65,3 @@ int kvstore_ld_incr(const char *cur, size_t curlen, const char *incr, size_t inc
     n = kv_ld2string(out, outlen, r);
     return n > 0 ? n : -1;
 }
-
-/* kvstore_ld_valid: 1 when the bytes parse as a long double as Redis accepts. */
-int kvstore_ld_valid(const char *s, size_t len) {
-    long double v;
-    return kv_string2ld(s, len, &v);
-}

@@ -198,12 +198,6 @@ impl<V> Dict<V> {
         self.chains.find(key).map(|n| unsafe { Head::val_mut(n) })
     }
 
-    /// The stored key and value of `key`.
-    pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
-        // SAFETY: the node lives as long as `&self`.
-        self.chains.find(key).map(|n| unsafe { pair(n) })
-    }
-
     /// True when `key` is present.
     pub fn contains_key(&self, key: &[u8]) -> bool {
         self.chains.find(key).is_some()
@@ -224,15 +218,6 @@ impl<V> Dict<V> {
         self.chains.push(node);
         // SAFETY: just linked; exclusive through `&mut self`.
         unsafe { Head::val_mut(node) }
-    }
-
-    /// The value of `key`, inserting `make()` first when absent.
-    pub fn entry_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
-        match self.chains.find(key) {
-            // SAFETY: exclusive access through `&mut self`.
-            Some(n) => unsafe { Head::val_mut(n) },
-            None => self.insert_new(key, make()),
-        }
     }
 
     /// Removes `key`; returns its value.
@@ -258,13 +243,6 @@ impl<V> Dict<V> {
     /// Every key, in table order.
     pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
         self.iter().map(|(k, _)| k)
-    }
-
-    /// Every value, mutable.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        // SAFETY: each node is yielded once while `self` is mutably borrowed,
-        // so the references never alias.
-        self.chains.iter().map(|n| unsafe { Head::val_mut(n) })
     }
 
     /// Keeps only the elements for which `keep` is true.

@@ -13,7 +13,6 @@ unsafe extern "C" {
         out: *mut c_char,
         outlen: usize,
     ) -> c_int;
-    fn kvstore_ld_valid(s: *const c_char, len: usize) -> c_int;
 }
 
 /// Parses a signed 64-bit integer with Redis's `string2ll` rules: optional
@@ -162,12 +161,6 @@ pub fn ld_incr(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, LdError> {
         n if n <= 0 => Err(LdError::NotFloat),
         n => Ok(out[..n as usize].to_vec()),
     }
-}
-
-/// True when `s` parses as a long double under Redis's `string2ld` rules.
-pub fn ld_valid(s: &[u8]) -> bool {
-    // SAFETY: pointer and length describe a live slice.
-    unsafe { kvstore_ld_valid(s.as_ptr().cast(), s.len()) == 1 }
 }
 
 #[cfg(test)]
