@@ -105,9 +105,8 @@ pub fn fmt_g17(d: f64) -> String {
     String::from_utf8_lossy(&buf[..n.max(0) as usize]).into_owned()
 }
 
-/// Formats a double the way Redis stores it in a string (`%.17g`, and
-/// integral values inside ±2^52 printed as integers), as `createStringObjectFromLongDouble`
-/// would not; used where Redis calls `d2string`.
+/// Formats a double as Redis's `d2string`: integral values inside ±2^52 as
+/// integers, `-0`/`0`, `inf`/`-inf`/`nan`, anything else as `%.17g`.
 pub fn d2string(d: f64) -> String {
     if d.is_nan() {
         return "nan".into();

@@ -297,7 +297,6 @@ fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
                             return None;
                         }
-                        inq = false;
                         i += 1;
                         break;
                     }
@@ -314,7 +313,6 @@ fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
                             return None;
                         }
-                        insq = false;
                         i += 1;
                         break;
                     }
@@ -331,7 +329,6 @@ fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
             }
             i += 1;
         }
-        let _ = (inq, insq);
         out.push(word);
     }
 }
