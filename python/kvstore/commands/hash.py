@@ -1,0 +1,5 @@
+"""redis-py's methods for hashes."""
+
+
+class HashCommands:
+    """Methods for hashes."""

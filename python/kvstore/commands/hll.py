@@ -1,0 +1,5 @@
+"""redis-py's methods for HyperLogLog."""
+
+
+class HyperLogLogCommands:
+    """Methods for HyperLogLog."""

@@ -1,0 +1,5 @@
+"""redis-py's methods for lists."""
+
+
+class ListCommands:
+    """Methods for lists."""

@@ -1,0 +1,5 @@
+"""redis-py's methods for server and connection."""
+
+
+class ServerCommands:
+    """Methods for server and connection."""

@@ -1,0 +1,5 @@
+"""redis-py's methods for sets."""
+
+
+class SetCommands:
+    """Methods for sets."""

@@ -1,0 +1,5 @@
+"""redis-py's methods for sorted sets."""
+
+
+class SortedSetCommands:
+    """Methods for sorted sets."""

@@ -1,0 +1,385 @@
+//! `Store` (one engine) and `Client`, the native base class of
+//! `kvstore.Redis`: `execute_command` (any command, with redis-py's response
+//! callbacks) and the hot command methods, which run no Python bytecode.
+//!
+//! A client owns one engine session (its selected db, its MULTI/WATCH
+//! state), as a redis-py client with a single connection does. Threads may
+//! share a client: the GIL serialises short commands; a long command runs
+//! with the GIL released, and a thread that finds the session busy then
+//! uses a fresh session on the same db instead of waiting.
+
+use crate::encode::{self, Encoding};
+use crate::errors;
+use crate::reply::Decoder;
+use kvstore_core::{Engine, Reply, Session};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, TryLockError};
+
+/// One in-process data store: every client of it sees the same data.
+#[pyclass(frozen, module = "kvstore._kvstore")]
+pub struct Store {
+    pub(crate) engine: Engine,
+}
+
+#[pymethods]
+impl Store {
+    /// A new, empty in-memory store.
+    #[new]
+    fn new() -> Store {
+        Store {
+            engine: Engine::new(),
+        }
+    }
+}
+
+/// What a bound client holds.
+struct Core {
+    engine: Engine,
+    session: Mutex<Session>,
+    /// The session's db, for the fresh sessions of busy moments.
+    db: AtomicUsize,
+    dec: Decoder,
+    /// Upper-case command name → response callback (the Python class's
+    /// `response_callbacks`, shared with it).
+    callbacks: Py<PyDict>,
+}
+
+/// The native base class of `kvstore.Redis`.
+#[pyclass(subclass, frozen, module = "kvstore._kvstore")]
+pub struct Client {
+    core: OnceLock<Core>,
+}
+
+/// Commands that may run long: the GIL is released while they run.
+fn is_long(name: &[u8]) -> bool {
+    const LONG: [&str; 16] = [
+        "keys",
+        "flushall",
+        "flushdb",
+        "save",
+        "sort",
+        "sort_ro",
+        "sunion",
+        "sunionstore",
+        "sinter",
+        "sinterstore",
+        "sdiff",
+        "sdiffstore",
+        "zunionstore",
+        "zinterstore",
+        "debug",
+        "swapdb",
+    ];
+    LONG.iter().any(|l| l.as_bytes().eq_ignore_ascii_case(name))
+}
+
+impl Core {
+    /// Runs `f` on the client's session (or on a fresh one on the same db
+    /// when another thread is using it).
+    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> T {
+        let mut guard = match self.session.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                let mut s = self.engine.session();
+                s.db = self.db.load(Ordering::Relaxed);
+                s.proto = if self.dec.resp3 { 3 } else { 2 };
+                return f(&mut s);
+            }
+        };
+        let out = f(&mut guard);
+        self.db.store(guard.db, Ordering::Relaxed);
+        out
+    }
+
+    /// Runs `argv` through the engine's command table.
+    fn run(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> Reply {
+        if argv.first().is_some_and(|n| is_long(n)) {
+            py.detach(|| self.with_session(|s| self.engine.execute(s, argv)))
+        } else {
+            self.with_session(|s| self.engine.execute(s, argv))
+        }
+    }
+}
+
+/// The Python implementation of a method, for the calls a native method
+/// leaves to it (options the fast path does not take).
+fn python_method<'py>(
+    py: Python<'py>,
+    cell: &PyOnceLock<Py<PyAny>>,
+    path: (&str, &str, &str),
+) -> PyResult<Bound<'py, PyAny>> {
+    let f = cell.get_or_try_init(py, || {
+        py.import(path.0)?
+            .getattr(path.1)?
+            .getattr(path.2)
+            .map(Bound::unbind)
+    })?;
+    Ok(f.bind(py).clone())
+}
+
+/// The argv of `execute_command(*args)`: a command name with spaces
+/// ("CONFIG GET") is split into words, as redis-py does.
+fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<Vec<Cow<'a, [u8]>>> {
+    let mut argv = encode::args(items, enc)?;
+    if argv.first().is_some_and(|n| n.contains(&b' ')) {
+        let first = argv.remove(0);
+        let words: Vec<Cow<'a, [u8]>> = first
+            .split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| Cow::Owned(w.to_vec()))
+            .collect();
+        argv.splice(0..0, words);
+    }
+    Ok(argv)
+}
+
+impl Client {
+    fn core(&self, py: Python<'_>) -> PyResult<&Core> {
+        self.core.get().ok_or_else(|| {
+            errors::internal(py, "client is not initialised: call Redis.__init__ first")
+        })
+    }
+
+    /// Runs `argv` and converts the reply (no response callback).
+    fn call<'py>(&self, py: Python<'py>, argv: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core(py)?;
+        core.dec.reply(py, core.run(py, argv))
+    }
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Client {
+        Client {
+            core: OnceLock::new(),
+        }
+    }
+
+    /// Binds the client to `store`'s db `db` (once, from `__init__`).
+    fn _bind(
+        &self,
+        py: Python<'_>,
+        store: &Store,
+        db: usize,
+        decode_responses: bool,
+        protocol: u8,
+        encoding: &str,
+        encoding_errors: &str,
+        callbacks: Bound<'_, PyDict>,
+    ) -> PyResult<()> {
+        let engine = store.engine.clone();
+        let mut session = engine.session();
+        session.proto = protocol;
+        let reply = engine.execute(
+            &mut session,
+            &[b"SELECT".as_slice(), db.to_string().as_bytes()],
+        );
+        if let Reply::Error(e) = reply {
+            return Err(PyErr::from_value(errors::reply_error(py, &e)?));
+        }
+        let core = Core {
+            engine,
+            session: Mutex::new(session),
+            db: AtomicUsize::new(db),
+            dec: Decoder {
+                decode: decode_responses,
+                enc: Encoding::new(py, encoding, encoding_errors),
+                resp3: protocol >= 3,
+            },
+            callbacks: callbacks.unbind(),
+        };
+        self.core
+            .set(core)
+            .map_err(|_| errors::internal(py, "client is already initialised"))
+    }
+
+    /// A client of the same store, db and options with a session of its own
+    /// (what a pipeline runs on, like a pooled connection).
+    fn _connection(&self, py: Python<'_>) -> PyResult<Client> {
+        let core = self.core(py)?;
+        let db = core.db.load(Ordering::Relaxed);
+        let mut session = core.engine.session();
+        session.db = db;
+        session.proto = if core.dec.resp3 { 3 } else { 2 };
+        let out = Client {
+            core: OnceLock::new(),
+        };
+        let _ = out.core.set(Core {
+            engine: core.engine.clone(),
+            session: Mutex::new(session),
+            db: AtomicUsize::new(db),
+            dec: Decoder {
+                decode: core.dec.decode,
+                enc: Encoding {
+                    utf8_strict: core.dec.enc.utf8_strict,
+                    name: core.dec.enc.name.clone_ref(py),
+                    errors: core.dec.enc.errors.clone_ref(py),
+                },
+                resp3: core.dec.resp3,
+            },
+            callbacks: core.callbacks.clone_ref(py),
+        });
+        Ok(out)
+    }
+
+    /// Runs any command: `execute_command("SET", "k", "v")`. The reply goes
+    /// through the response callback registered for the command name, with
+    /// `options` as keyword arguments, as in redis-py.
+    #[pyo3(signature = (*args, **options))]
+    fn execute_command<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let raw = self._execute_raw(py, args, options)?;
+        let name = args.get_item(0)?;
+        self._callback(py, &name, raw, options)
+    }
+
+    /// Runs any command and converts its reply, without a callback (an
+    /// error reply is raised, or returned as `EMPTY_RESPONSE` when given).
+    #[pyo3(signature = (args, options=None))]
+    fn _execute_raw<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
+        if items.is_empty() {
+            return Err(errors::data_error(
+                py,
+                "execute_command needs a command name",
+            ));
+        }
+        let core = self.core(py)?;
+        let argv = command_argv(&items, &core.dec.enc)?;
+        let reply = core.run(py, &argv);
+        let never_decode = options.is_some_and(|o| o.contains("NEVER_DECODE").unwrap_or(false));
+        let out = if never_decode {
+            let dec = Decoder {
+                decode: false,
+                enc: Encoding::new(py, "utf-8", "strict"),
+                resp3: core.dec.resp3,
+            };
+            dec.reply(py, reply)
+        } else {
+            core.dec.reply(py, reply)
+        };
+        match (out, options) {
+            (Err(e), Some(o)) if o.contains("EMPTY_RESPONSE")? => {
+                let resp = errors::class(py, "ResponseError")?;
+                if e.is_instance(py, &resp) {
+                    return Ok(o.get_item("EMPTY_RESPONSE")?.expect("checked"));
+                }
+                Err(e)
+            }
+            (out, _) => out,
+        }
+    }
+
+    /// Applies the response callback registered for command `name` to
+    /// `response`, with `options` (minus the transport ones) as keywords.
+    #[pyo3(signature = (name, response, options=None))]
+    fn _callback<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        response: Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core(py)?;
+        let key = match name.cast::<PyString>() {
+            Ok(s) => s.call_method0("upper")?,
+            Err(_) => encode::arg(name, &core.dec.enc).map(|b| {
+                PyString::new(py, &String::from_utf8_lossy(&b).to_uppercase()).into_any()
+            })?,
+        };
+        let Some(cb) = core.callbacks.bind(py).get_item(&key)? else {
+            return Ok(response);
+        };
+        let kw = match options {
+            Some(o) if !o.is_empty() => {
+                let kw = o.copy()?;
+                for k in ["keys", "NEVER_DECODE", "EMPTY_RESPONSE"] {
+                    if kw.contains(k)? {
+                        kw.del_item(k)?;
+                    }
+                }
+                Some(kw)
+            }
+            _ => None,
+        };
+        cb.call((response,), kw.as_ref())
+    }
+
+    /// GET name: the value, or None.
+    fn get<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core(py)?;
+        let key = encode::arg(name, &core.dec.enc)?;
+        let r = core.with_session(|s| {
+            core.engine
+                .get_with(s, &key, |v| v.map(|b| core.dec.string(py, b)).transpose())
+        });
+        match r {
+            Ok(v) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
+            Err(e) => core.dec.reply(py, e.into()),
+        }
+    }
+
+    /// SET name value [...]: True, None when NX/XX did not write, the old
+    /// value with get=True. Only the plain form runs natively; options go to
+    /// the Python method (`kvstore.commands.strings.StringCommands.set`).
+    #[pyo3(signature = (name, value, *args, **kwargs))]
+    fn set<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if !args.is_empty() || kwargs.is_some_and(|k| !k.is_empty()) {
+            static SLOW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+            let f = python_method(
+                py,
+                &SLOW,
+                ("kvstore.commands.strings", "StringCommands", "set"),
+            )?;
+            let head = [slf.as_any().clone(), name.clone(), value.clone()];
+            let all: Vec<_> = head.into_iter().chain(args.iter()).collect();
+            let all = PyTuple::new(py, all)?;
+            return f.call(all, kwargs);
+        }
+        let this = slf.get();
+        let core = this.core(py)?;
+        let key = encode::arg(name, &core.dec.enc)?;
+        let val = encode::arg(value, &core.dec.enc)?;
+        core.with_session(|s| core.engine.set(s, &key, &val));
+        Ok(true.into_pyobject(py)?.to_owned().into_any())
+    }
+
+    /// HGET name key: the field's value, or None.
+    fn hget<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let enc = &self.core(py)?.dec.enc;
+        let argv = [
+            Cow::Borrowed(b"HGET".as_slice()),
+            encode::arg(name, enc)?,
+            encode::arg(key, enc)?,
+        ];
+        self.call(py, &argv)
+    }
+}

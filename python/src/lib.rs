@@ -1,0 +1,19 @@
+//! `kvstore._kvstore`: the native half of the `kvstore` Python package.
+//! The engine runs in-process; `kvstore.Redis` (Python) subclasses
+//! [`client::Client`] and adds redis-py's less common methods.
+
+mod client;
+mod encode;
+mod errors;
+mod reply;
+
+use pyo3::prelude::*;
+
+/// The compiled module.
+#[pymodule]
+fn _kvstore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::Store>()?;
+    m.add_class::<client::Client>()?;
+    m.add("REDIS_VERSION", kvstore_core::REDIS_VERSION)?;
+    Ok(())
+}
