@@ -163,6 +163,7 @@ impl Client {
     }
 
     /// Binds the client to `store`'s db `db` (once, from `__init__`).
+    #[allow(clippy::too_many_arguments)] // one per client option, called once from Python
     fn _bind(
         &self,
         py: Python<'_>,
