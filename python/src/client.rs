@@ -14,8 +14,8 @@ use crate::reply::Decoder;
 use kvstore_core::{Engine, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyTuple};
-use std::borrow::Cow;
+use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
+use std::borrow::{Borrow, Cow};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
 
@@ -145,10 +145,33 @@ impl Client {
         })
     }
 
-    /// Runs `argv` and converts the reply (no response callback).
-    fn call<'py>(&self, py: Python<'py>, argv: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
+    /// Runs `cmd` with `args` and converts the
+    /// reply (no response callback: native methods shape their own).
+    fn command<'py, B: Borrow<Bound<'py, PyAny>>>(
+        &self,
+        py: Python<'py>,
+        cmd: &'static [u8],
+        args: &[B],
+    ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core(py)?;
-        core.dec.reply(py, core.run(py, argv))
+        let mut argv = Vec::with_capacity(1 + args.len());
+        argv.push(Cow::Borrowed(cmd));
+        for a in args {
+            argv.push(encode::arg(a.borrow(), &core.dec.enc)?);
+        }
+        core.dec.reply(py, core.run(py, &argv))
+    }
+
+    /// INCRBY/DECRBY `name` by `amount` (1 when not given).
+    fn by<'py>(
+        &self,
+        py: Python<'py>,
+        cmd: &'static [u8],
+        name: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let one = 1i64.into_pyobject(py)?.into_any();
+        self.command(py, cmd, &[name, amount.unwrap_or(&one)])
     }
 }
 
@@ -375,12 +398,301 @@ impl Client {
         name: &Bound<'py, PyAny>,
         key: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let enc = &self.core(py)?.dec.enc;
-        let argv = [
-            Cow::Borrowed(b"HGET".as_slice()),
-            encode::arg(name, enc)?,
-            encode::arg(key, enc)?,
-        ];
-        self.call(py, &argv)
+        self.command(py, b"HGET", &[name, key])
     }
+
+    /// HSET name key value (or `mapping=`/`items=`): the number of new fields.
+    #[pyo3(signature = (name, key=None, value=None, mapping=None, items=None))]
+    fn hset<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyAny>,
+        key: Option<&Bound<'py, PyAny>>,
+        value: Option<&Bound<'py, PyAny>>,
+        mapping: Option<&Bound<'py, PyAny>>,
+        items: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        match (key, value, mapping, items) {
+            (Some(k), Some(v), None, None) => slf.get().command(py, b"HSET", &[name, k, v]),
+            _ => {
+                static SLOW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let f =
+                    python_method(py, &SLOW, ("kvstore.commands.hash", "HashCommands", "hset"))?;
+                f.call1((slf, name, key, value, mapping, items))
+            }
+        }
+    }
+
+    /// HGETALL name: a dict of fields and values.
+    fn hgetall<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.command(py, b"HGETALL", &[name])?;
+        if r.is_instance_of::<PyDict>() {
+            return Ok(r);
+        }
+        let out = PyDict::new(py);
+        let list = r.cast::<PyList>()?;
+        for pair in list.iter().collect::<Vec<_>>().chunks(2) {
+            out.set_item(&pair[0], &pair[1])?;
+        }
+        Ok(out.into_any())
+    }
+
+    /// HKEYS name: the fields.
+    fn hkeys<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"HKEYS", &[name])
+    }
+
+    /// HVALS name: the values.
+    fn hvals<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"HVALS", &[name])
+    }
+
+    /// HLEN name: the number of fields.
+    fn hlen<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"HLEN", &[name])
+    }
+
+    /// HEXISTS name key: whether the field exists.
+    fn hexists<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        truthy(self.command(py, b"HEXISTS", &[name, key])?)
+    }
+
+    /// HDEL name *keys: the number of fields removed.
+    #[pyo3(signature = (name, *keys))]
+    fn hdel<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        keys: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"HDEL", &with_head(name, keys))
+    }
+
+    /// HINCRBY name key amount: the new value.
+    #[pyo3(signature = (name, key, amount=None))]
+    fn hincrby<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let one = 1i64.into_pyobject(py)?.into_any();
+        self.command(py, b"HINCRBY", &[name, key, amount.unwrap_or(&one)])
+    }
+
+    /// DEL *names: the number of keys removed.
+    #[pyo3(signature = (*names))]
+    fn delete<'py>(
+        &self,
+        py: Python<'py>,
+        names: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"DEL", &tuple_items(names))
+    }
+
+    /// EXISTS *names: how many of the names exist.
+    #[pyo3(signature = (*names))]
+    fn exists<'py>(
+        &self,
+        py: Python<'py>,
+        names: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"EXISTS", &tuple_items(names))
+    }
+
+    /// INCRBY name amount (default 1): the new value.
+    #[pyo3(signature = (name, amount=None))]
+    fn incr<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.by(py, b"INCRBY", name, amount)
+    }
+
+    /// INCRBY name amount (default 1): the new value.
+    #[pyo3(signature = (name, amount=None))]
+    fn incrby<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.by(py, b"INCRBY", name, amount)
+    }
+
+    /// DECRBY name amount (default 1): the new value.
+    #[pyo3(signature = (name, amount=None))]
+    fn decr<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.by(py, b"DECRBY", name, amount)
+    }
+
+    /// DECRBY name amount (default 1): the new value.
+    #[pyo3(signature = (name, amount=None))]
+    fn decrby<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        amount: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.by(py, b"DECRBY", name, amount)
+    }
+
+    /// TTL name: seconds to live, -1 without expiry, -2 when missing.
+    fn ttl<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"TTL", &[name])
+    }
+
+    /// LPUSH name *values: the list's new length.
+    #[pyo3(signature = (name, *values))]
+    fn lpush<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        values: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"LPUSH", &with_head(name, values))
+    }
+
+    /// RPUSH name *values: the list's new length.
+    #[pyo3(signature = (name, *values))]
+    fn rpush<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        values: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"RPUSH", &with_head(name, values))
+    }
+
+    /// LPOP name [count]: the first element (a list with `count`), or None.
+    #[pyo3(signature = (name, count=None))]
+    fn lpop<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        count: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(
+            py,
+            b"LPOP",
+            &[Some(name), count]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// RPOP name [count]: the last element (a list with `count`), or None.
+    #[pyo3(signature = (name, count=None))]
+    fn rpop<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        count: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(
+            py,
+            b"RPOP",
+            &[Some(name), count]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// LLEN name: the list's length.
+    fn llen<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"LLEN", &[name])
+    }
+
+    /// LRANGE name start end: the elements in the range.
+    fn lrange<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"LRANGE", &[name, start, end])
+    }
+
+    /// SADD name *values: the number of members added.
+    #[pyo3(signature = (name, *values))]
+    fn sadd<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        values: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"SADD", &with_head(name, values))
+    }
+
+    /// SREM name *values: the number of members removed.
+    #[pyo3(signature = (name, *values))]
+    fn srem<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        values: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"SREM", &with_head(name, values))
+    }
+
+    /// SMEMBERS name: the members, as a set.
+    fn smembers<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.command(py, b"SMEMBERS", &[name])?;
+        Ok(PySet::new(py, r.cast::<PyList>()?.iter())?.into_any())
+    }
+
+    /// SISMEMBER name value: 1 or 0.
+    fn sismember<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"SISMEMBER", &[name, value])
+    }
+
+    /// SCARD name: the number of members.
+    fn scard<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, b"SCARD", &[name])
+    }
+}
+
+/// `head` then the items of `rest`.
+fn with_head<'py>(head: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>) -> Vec<Bound<'py, PyAny>> {
+    std::iter::once(head.clone()).chain(rest.iter()).collect()
+}
+
+/// The items of `t`.
+fn tuple_items<'py>(t: &Bound<'py, PyTuple>) -> Vec<Bound<'py, PyAny>> {
+    t.iter().collect()
+}
+
+/// An integer reply as bool (redis-py's `bool` callback).
+fn truthy(r: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    let b = r.is_truthy()?;
+    Ok(PyBool::new(r.py(), b).to_owned().into_any())
 }
