@@ -23,6 +23,17 @@ _stores = {}
 _stores_lock = threading.Lock()
 
 
+def _forget_stores_in_child():
+    """After ``os.fork()`` the child starts with no stores: the parent's
+    belong to the parent (their clients raise ``ConnectionError`` here)."""
+    global _stores_lock
+    _stores.clear()
+    _stores_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_stores_in_child)
+
+
 def _store(identity):
     """The store named ``identity``, created on first use: clients of the
     same identity share their data, as clients of one server do."""

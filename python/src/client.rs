@@ -16,7 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
 use std::borrow::{Borrow, Cow};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock, TryLockError};
 
 /// One in-process data store: every client of it sees the same data.
@@ -36,8 +37,25 @@ impl Store {
     }
 }
 
+/// Forks seen by this process: a client bound before a fork is unusable in
+/// the child (its store's locks and threads did not survive the fork, and
+/// the child's writes would never reach the parent).
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn after_fork_in_child() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Registers the fork hook (once, at module import).
+pub(crate) fn watch_forks() {
+    // SAFETY: registers a handler that only bumps an atomic.
+    unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+}
+
 /// What a bound client holds.
 struct Core {
+    /// `FORKS` when the client was bound.
+    forks: u64,
     engine: Engine,
     session: Mutex<Session>,
     /// The session's db, for the fresh sessions of busy moments.
@@ -79,21 +97,37 @@ fn is_long(name: &[u8]) -> bool {
 
 impl Core {
     /// Runs `f` on the client's session (or on a fresh one on the same db
-    /// when another thread is using it).
-    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> T {
-        let mut guard = match self.session.try_lock() {
-            Ok(g) => g,
-            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+    /// when another thread is using it). A panic becomes an error reply.
+    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> Result<T, Reply> {
+        let (mut fresh, mut guard);
+        let (session, own): (&mut Session, bool) = match self.session.try_lock() {
+            Ok(g) => {
+                guard = g;
+                (&mut guard, true)
+            }
+            Err(TryLockError::Poisoned(p)) => {
+                guard = p.into_inner();
+                (&mut guard, true)
+            }
             Err(TryLockError::WouldBlock) => {
-                let mut s = self.engine.session();
-                s.db = self.db.load(Ordering::Relaxed);
-                s.proto = if self.dec.resp3 { 3 } else { 2 };
-                return f(&mut s);
+                fresh = self.engine.session();
+                fresh.db = self.db.load(Ordering::Relaxed);
+                fresh.proto = if self.dec.resp3 { 3 } else { 2 };
+                (&mut fresh, false)
             }
         };
-        let out = f(&mut guard);
-        self.db.store(guard.db, Ordering::Relaxed);
-        out
+        let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut *session)));
+        if own {
+            self.db.store(session.db, Ordering::Relaxed);
+        }
+        out.map_err(|p| {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Reply::Error(format!("ERR internal error: {msg}"))
+        })
     }
 
     /// Runs `argv` through the engine's command table.
@@ -103,6 +137,7 @@ impl Core {
         } else {
             self.with_session(|s| self.engine.execute(s, argv))
         }
+        .unwrap_or_else(|e| e)
     }
 }
 
@@ -140,9 +175,13 @@ fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<V
 
 impl Client {
     fn core(&self, py: Python<'_>) -> PyResult<&Core> {
-        self.core.get().ok_or_else(|| {
+        let core = self.core.get().ok_or_else(|| {
             errors::internal(py, "client is not initialised: call Redis.__init__ first")
-        })
+        })?;
+        if core.forks != FORKS.load(Ordering::Relaxed) {
+            return Err(errors::forked(py));
+        }
+        Ok(core)
     }
 
     /// Runs `cmd` with `args` and converts the
@@ -209,6 +248,7 @@ impl Client {
             return Err(PyErr::from_value(errors::reply_error(py, &e)?));
         }
         let core = Core {
+            forks: FORKS.load(Ordering::Relaxed),
             engine,
             session: Mutex::new(session),
             db: AtomicUsize::new(db),
@@ -236,6 +276,7 @@ impl Client {
             core: OnceLock::new(),
         };
         let _ = out.core.set(Core {
+            forks: core.forks,
             engine: core.engine.clone(),
             session: Mutex::new(session),
             db: AtomicUsize::new(db),
@@ -354,8 +395,9 @@ impl Client {
                 .get_with(s, &key, |v| v.map(|b| core.dec.string(py, b)).transpose())
         });
         match r {
-            Ok(v) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
-            Err(e) => core.dec.reply(py, e.into()),
+            Ok(Ok(v)) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
+            Ok(Err(e)) => core.dec.reply(py, e.into()),
+            Err(e) => core.dec.reply(py, e),
         }
     }
 
@@ -387,7 +429,9 @@ impl Client {
         let core = this.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let val = encode::arg(value, &core.dec.enc)?;
-        core.with_session(|s| core.engine.set(s, &key, &val));
+        if let Err(e) = core.with_session(|s| core.engine.set(s, &key, &val)) {
+            return core.dec.reply(py, e);
+        }
         Ok(true.into_pyobject(py)?.to_owned().into_any())
     }
 

@@ -77,18 +77,29 @@ pub(crate) fn reply_error<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'p
     class(py, name)?.call((msg,), Some(&kw))
 }
 
-/// A `DataError` with `msg`.
-pub(crate) fn data_error(py: Python<'_>, msg: &str) -> PyErr {
-    match class(py, "DataError").and_then(|c| c.call1((msg,))) {
+/// An instance of `kvstore.exceptions.<name>` with `msg`, as a `PyErr`.
+fn new_error(py: Python<'_>, name: &str, msg: &str) -> PyErr {
+    match class(py, name).and_then(|c| c.call1((msg,))) {
         Ok(e) => PyErr::from_value(e),
         Err(e) => e,
     }
 }
 
+/// A `DataError` with `msg`.
+pub(crate) fn data_error(py: Python<'_>, msg: &str) -> PyErr {
+    new_error(py, "DataError", msg)
+}
+
 /// A Rust panic or engine failure as a `RedisError` (never `PanicException`).
 pub(crate) fn internal(py: Python<'_>, msg: &str) -> PyErr {
-    match class(py, "RedisError").and_then(|c| c.call1((msg,))) {
-        Ok(e) => PyErr::from_value(e),
-        Err(e) => e,
-    }
+    new_error(py, "RedisError", msg)
+}
+
+/// The error of a client used in a child process after `os.fork()`.
+pub(crate) fn forked(py: Python<'_>) -> PyErr {
+    let msg = "this kvstore client was created before os.fork(): its in-memory store belongs to \
+               the parent process, and the child's changes would never reach it. In the child, \
+               create a new kvstore.Redis(...) (a store of the child's own), or share data \
+               between processes through kvstore's RESP listener";
+    new_error(py, "ConnectionError", msg)
 }

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 /// The compiled module.
 #[pymodule]
 fn _kvstore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    client::watch_forks();
     m.add_class::<client::Store>()?;
     m.add_class::<client::Client>()?;
     m.add("REDIS_VERSION", kvstore_core::REDIS_VERSION)?;
