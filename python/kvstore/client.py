@@ -19,7 +19,7 @@ from .commands import CoreCommands
 from . import exceptions
 from .exceptions import ExecAbortError, RedisError, ResponseError, WatchError
 
-_stores = {}
+_stores: dict = {}
 _stores_lock = threading.Lock()
 
 
@@ -430,8 +430,8 @@ class Pipeline(CoreCommands):
         self.watching = False
         if response is None:
             raise WatchError("Watched variable changed.")
-        for i, e in errors:
-            response.insert(i, e)
+        for i, err in errors:
+            response.insert(i, err)
         if len(response) != len(commands):
             raise ResponseError("Wrong number of response items from pipeline execution")
         if raise_on_error:
