@@ -10,7 +10,7 @@ the command would. The few methods redis-py refuses on purpose
 from __future__ import annotations
 
 import warnings
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 from ..exceptions import ConnectionError, DataError, RedisError
 from .zset import list_or_args
@@ -33,6 +33,11 @@ def _not_in_client(command: str, url: Optional[str] = None) -> NotImplementedErr
 
 class ServerCommands:
     """Methods for server and connection commands."""
+
+    # Provided by the client or pipeline class the mixin is combined with
+    # (annotations only: no attribute shadows theirs).
+    execute_command: Callable[..., Any]
+    connection_pool: Any
 
     # -- connection -----------------------------------------------------
 

@@ -17,8 +17,6 @@ KeysT = Union[KeyT, Iterable[KeyT]]
 ZScoreBoundT = Union[float, str]
 TimeoutSecT = Union[int, float, bytes, str, memoryview]
 ScoreCastT = Union[type, Callable[[Any], Any]]
-#: A range reply: members, or ``(member, score)`` tuples with scores.
-ZRangeT = List[Any]
 
 
 def list_or_args(keys: Any, args: Optional[Iterable[Any]]) -> List[Any]:
@@ -44,6 +42,10 @@ def _check_limit(start: Optional[int], num: Optional[int]) -> None:
 
 class SortedSetCommands:
     """Methods for sorted sets."""
+
+    # Provided by the client or pipeline class the mixin is combined with
+    # (an annotation only: no attribute shadows theirs).
+    execute_command: Callable[..., Any]
 
     def zadd(
         self,
@@ -257,7 +259,7 @@ class SortedSetCommands:
         bylex: bool = False,
         offset: Optional[int] = None,
         num: Optional[int] = None,
-    ) -> ZRangeT:
+    ) -> Any:
         """ZRANGE by rank, ``byscore`` or ``bylex``; ``desc`` reverses,
         ``offset``/``num`` slice, ``withscores`` gives ``(member, score)``."""
         # redis-py sends the plain reversed-by-rank form as ZREVRANGE.
@@ -271,11 +273,11 @@ class SortedSetCommands:
     def zrevrange(
         self,
         name: KeyT,
-        start: int,
-        end: int,
+        start: EncodableT,
+        end: EncodableT,
         withscores: bool = False,
         score_cast_func: ScoreCastT = float,
-    ) -> ZRangeT:
+    ) -> Any:
         """ZREVRANGE: members by descending rank."""
         pieces: List[Any] = ["ZREVRANGE", name, start, end]
         if withscores:
@@ -309,7 +311,7 @@ class SortedSetCommands:
         max: EncodableT,
         start: Optional[int] = None,
         num: Optional[int] = None,
-    ) -> List[Any]:
+    ) -> Any:
         """ZRANGEBYLEX: members between ``min`` and ``max`` (``[``/``(``
         bounds, ``-``/``+``), optionally sliced."""
         _check_limit(start, num)
@@ -325,7 +327,7 @@ class SortedSetCommands:
         min: EncodableT,
         start: Optional[int] = None,
         num: Optional[int] = None,
-    ) -> List[Any]:
+    ) -> Any:
         """ZREVRANGEBYLEX: ZRANGEBYLEX from ``max`` down to ``min``."""
         _check_limit(start, num)
         pieces: List[Any] = ["ZREVRANGEBYLEX", name, max, min]
@@ -342,7 +344,7 @@ class SortedSetCommands:
         num: Optional[int] = None,
         withscores: bool = False,
         score_cast_func: ScoreCastT = float,
-    ) -> ZRangeT:
+    ) -> Any:
         """ZRANGEBYSCORE: members scoring ``min``..``max``, optionally
         sliced, optionally with scores."""
         return self._zrange_by_score("ZRANGEBYSCORE", name, min, max, start, num,
@@ -357,7 +359,7 @@ class SortedSetCommands:
         num: Optional[int] = None,
         withscores: bool = False,
         score_cast_func: ScoreCastT = float,
-    ) -> ZRangeT:
+    ) -> Any:
         """ZREVRANGEBYSCORE: ZRANGEBYSCORE from ``max`` down to ``min``."""
         return self._zrange_by_score("ZREVRANGEBYSCORE", name, max, min, start, num,
                                      withscores, score_cast_func)
