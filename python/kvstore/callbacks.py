@@ -266,7 +266,7 @@ def parse_client_info(response, **options):
     """CLIENT INFO: a dict, with redis-py's integer fields as ints."""
     info = parse_client_list(response)[0]
     for field in (
-        "id", "fd", "age", "idle", "db", "sub", "psub", "multi", "qbuf", "qbuf-free",
+        "id", "age", "idle", "db", "sub", "psub", "multi", "qbuf", "qbuf-free",
         "obl", "argv-mem", "oll", "omem", "tot-mem",
     ):
         if field in info:
@@ -282,6 +282,77 @@ def parse_debug_object(response, **options):
         if field in out:
             out[field] = int(out[field])
     return out
+
+
+def parse_command(response, **options):
+    """COMMAND: ``{name: {"name", "arity", "flags", ...}}``."""
+    commands = {}
+    for command in response:
+        name = str_if_bytes(command[0])
+        entry = {
+            "name": name,
+            "arity": int(command[1]),
+            "flags": [str_if_bytes(flag) for flag in command[2]],
+            "first_key_pos": command[3],
+            "last_key_pos": command[4],
+            "step_count": command[5],
+        }
+        if len(command) > 6:
+            entry["acl_categories"] = [str_if_bytes(c) for c in command[6]]
+        if len(command) > 7:
+            entry["tips"] = command[7]
+            entry["key_specifications"] = command[8]
+            entry["subcommands"] = command[9]
+        commands[name] = entry
+    return commands
+
+
+def parse_slowlog_get(response, **options):
+    """SLOWLOG GET: one dict per entry (``id``, ``start_time``,
+    ``duration``, ``command`` joined by spaces, client fields when given)."""
+    space = " " if options.get("decode_responses", False) else b" "
+
+    def entry(item):
+        out = {"id": item[0], "start_time": int(item[1]), "duration": int(item[2])}
+        # Redis Enterprise puts a complexity figure before the argv.
+        if isinstance(item[3], list):
+            out["command"] = space.join(item[3])
+            rest = item[4:]
+        else:
+            out["complexity"] = item[3]
+            out["command"] = space.join(item[4])
+            rest = item[5:]
+        if len(rest) >= 2:
+            out["client_address"], out["client_name"] = rest[0], rest[1]
+        return out
+
+    return [entry(item) for item in response]
+
+
+def parse_memory_stats(response, **options):
+    """MEMORY STATS (RESP2 flat pairs): a dict with str keys and str
+    values, ``db.N`` entries as dicts too."""
+    stats = {str_if_bytes(k): str_if_bytes(v) for k, v in pairs_to_dict(response).items()}
+    for key, value in stats.items():
+        if key.startswith("db.") and isinstance(value, list):
+            stats[key] = {str_if_bytes(k): str_if_bytes(v) for k, v in pairs_to_dict(value).items()}
+    return stats
+
+
+def parse_memory_stats_resp3(response, **options):
+    """MEMORY STATS (RESP3 map): str keys, ``db.N`` maps with str keys."""
+    stats = {str_if_bytes(k): v for k, v in response.items()}
+    for key, value in stats.items():
+        if key.startswith("db.") and isinstance(value, dict):
+            stats[key] = {str_if_bytes(k): v for k, v in value.items()}
+    return stats
+
+
+def trackinginfo_flat(response, **options):
+    """CLIENT TRACKINGINFO: RESP2's flat list with str labels."""
+    if not isinstance(response, dict):
+        return [str_if_bytes(r) for r in response]
+    return [x for k, v in response.items() for x in (str_if_bytes(k), v)]
 
 
 def strs(response, **options):
@@ -331,6 +402,9 @@ COMMON = {
     "TIME": lambda r, **o: (int(r[0]), int(r[1])),
     "ZSCAN": parse_zscan,
     "MEMORY PURGE": bool_ok,
+    # server/connection family
+    "COMMAND": parse_command,
+    "SLOWLOG GET": parse_slowlog_get,
 }
 
 #: redis-py 8's default: RESP3 wire, legacy (RESP2-era) Python shapes.
@@ -351,6 +425,9 @@ RESP3 = {
     "CONFIG GET": parse_config_get,
     "DEBUG OBJECT": parse_debug_object,
     "RESET": lambda r, **o: str_if_bytes(r),
+    # server/connection family
+    "CLIENT TRACKINGINFO": trackinginfo_flat,
+    "MEMORY STATS": parse_memory_stats_resp3,
 }
 
 #: ``protocol=2``: RESP2 wire, the same legacy shapes.
@@ -372,6 +449,9 @@ RESP2 = {
     "RESET": lambda r, **o: str_if_bytes(r),
     "ZADD": parse_zadd,
     "ZMSCORE": parse_zmscore,
+    # server/connection family
+    "CLIENT TRACKINGINFO": strs,
+    "MEMORY STATS": parse_memory_stats,
 }
 
 
