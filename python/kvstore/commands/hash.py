@@ -32,6 +32,11 @@ class HashDataPersistOptions(Enum):
     FXX = "FXX"
 
 
+def _at_most_one(*flags: Any) -> bool:
+    """Whether at most one of ``flags`` is truthy."""
+    return sum(map(bool, flags)) <= 1
+
+
 def _expire_flags(
     ex: Optional[ExpiryT],
     px: Optional[ExpiryT],
@@ -251,8 +256,8 @@ class HashCommands:
         removing) their time to live."""
         if not keys:
             raise DataError("'hgetex' should have at least one key provided")
-        if sum(bool(x) for x in (ex is not None, px is not None, exat is not None,
-                                 pxat is not None, persist)) > 1:
+        if not _at_most_one(ex is not None, px is not None, exat is not None, pxat is not None,
+                            persist):
             raise DataError(
                 "``ex``, ``px``, ``exat``, ``pxat``, and ``persist`` are mutually exclusive."
             )
@@ -284,8 +289,8 @@ class HashCommands:
                 "'hsetex' with odd number of items. "
                 "'items' must contain a list of key/value pairs."
             )
-        if sum(bool(x) for x in (ex is not None, px is not None, exat is not None,
-                                 pxat is not None, keepttl)) > 1:
+        if not _at_most_one(ex is not None, px is not None, exat is not None, pxat is not None,
+                            keepttl):
             raise DataError(
                 "``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive."
             )
