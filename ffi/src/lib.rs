@@ -25,7 +25,12 @@
 //! path ([`kvstore_core::Engine::execute`] or the typed fast paths that call
 //! the same handlers), so C callers get exactly Redis's behaviour.
 
+// C names (kvstore_result, KVSTORE_OK) are the header's names.
 #![allow(non_camel_case_types)]
+// Each export's safety contract is its C documentation (NULL handling,
+// ownership, lifetimes), written for C readers: cbindgen copies it into the
+// header, where a Rust-style `# Safety` heading would read oddly.
+#![allow(clippy::missing_safety_doc)]
 
 // `catch_unwind` is inert under `panic = "abort"`: the boundary would be a lie.
 #[cfg(panic = "abort")]
@@ -67,5 +72,5 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 /// Thread safety: may be called from any thread at any time.
 #[unsafe(no_mangle)]
 pub extern "C" fn kvstore_libversion() -> *const c_char {
-    panic::boundary("kvstore_libversion", || VERSION.as_ptr().cast())
+    crate::panic::boundary("kvstore_libversion", || VERSION.as_ptr().cast())
 }
