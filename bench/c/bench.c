@@ -73,49 +73,55 @@ static void free_keys(keyset *k) {
     free(k->order);
 }
 
-typedef enum { TYPED_GET, TYPED_SET, ARGV_GET, PRINTF_GET } op;
+/* One call of an operation on key `x` (one function per operation, so a
+ * profiler such as callgrind reports each one's cost per call). */
+typedef void (*op)(kvstore *db, const keyset *k, size_t x);
 
-/* One pass of `op` over the key order; returns ns per call. */
-static double pass(kvstore *db, const keyset *k, op which) {
+static void typed_get(kvstore *db, const keyset *k, size_t x) {
+    uint8_t *v;
+    size_t vlen;
+    if (kvstore_get(db, (const uint8_t *)k->keys[x], k->lens[x], &v, &vlen) != KVSTORE_OK ||
+        vlen != sizeof VALUE)
+        die("get");
+    kvstore_free(v);
+}
+
+static void typed_set(kvstore *db, const keyset *k, size_t x) {
+    if (kvstore_set(db, (const uint8_t *)k->keys[x], k->lens[x], VALUE, sizeof VALUE) !=
+        KVSTORE_OK)
+        die("set");
+}
+
+static void argv_get(kvstore *db, const keyset *k, size_t x) {
+    const char *argv[2] = {"GET", k->keys[x]};
+    size_t lens[2] = {3, k->lens[x]};
+    kvstore_reply *r;
+    if (kvstore_command_argv(db, 2, argv, lens, &r) != KVSTORE_OK ||
+        kvstore_reply_type(r) != KVSTORE_REPLY_STRING)
+        die("argv get");
+    kvstore_reply_free(r);
+}
+
+static void printf_get(kvstore *db, const keyset *k, size_t x) {
+    kvstore_reply *r;
+    if (kvstore_command(db, &r, "GET %b", k->keys[x], k->lens[x]) != KVSTORE_OK ||
+        kvstore_reply_type(r) != KVSTORE_REPLY_STRING)
+        die("printf get");
+    kvstore_reply_free(r);
+}
+
+/* One pass of `call` over the key order; returns ns per call. */
+static double pass(kvstore *db, const keyset *k, op call) {
     double t0 = now_ns();
-    for (size_t i = 0; i < k->ops; i++) {
-        size_t x = k->order[i];
-        const uint8_t *key = (const uint8_t *)k->keys[x];
-        uint8_t *v;
-        size_t vlen;
-        kvstore_reply *r;
-        switch (which) {
-        case TYPED_GET:
-            if (kvstore_get(db, key, k->lens[x], &v, &vlen) != KVSTORE_OK || vlen != 16)
-                die("get");
-            kvstore_free(v);
-            break;
-        case TYPED_SET:
-            if (kvstore_set(db, key, k->lens[x], VALUE, sizeof VALUE) != KVSTORE_OK) die("set");
-            break;
-        case ARGV_GET: {
-            const char *argv[2] = {"GET", k->keys[x]};
-            size_t lens[2] = {3, k->lens[x]};
-            if (kvstore_command_argv(db, 2, argv, lens, &r) != KVSTORE_OK) die("argv get");
-            if (kvstore_reply_type(r) != KVSTORE_REPLY_STRING) die("argv get reply");
-            kvstore_reply_free(r);
-            break;
-        }
-        case PRINTF_GET:
-            if (kvstore_command(db, &r, "GET %b", key, k->lens[x]) != KVSTORE_OK) die("printf get");
-            if (kvstore_reply_type(r) != KVSTORE_REPLY_STRING) die("printf get reply");
-            kvstore_reply_free(r);
-            break;
-        }
-    }
+    for (size_t i = 0; i < k->ops; i++) call(db, k, k->order[i]);
     return (now_ns() - t0) / (double)k->ops;
 }
 
 /* The best of three passes: this machine is shared and noisy. */
-static double best(kvstore *db, const keyset *k, op which) {
+static double best(kvstore *db, const keyset *k, op call) {
     double b = 1e300;
     for (int round = 0; round < 3; round++) {
-        double t = pass(db, k, which);
+        double t = pass(db, k, call);
         if (t < b) b = t;
     }
     return b;
@@ -128,7 +134,7 @@ typedef struct {
 
 static void *get_worker(void *arg) {
     job *j = arg;
-    pass(j->db, j->k, TYPED_GET);
+    pass(j->db, j->k, typed_get);
     return NULL;
 }
 
@@ -141,10 +147,10 @@ int main(int argc, char **argv) {
     kvstore *db = NULL;
     if (kvstore_open(NULL, NULL, &db) != KVSTORE_OK) die("open");
     keyset k = make_keys(db, "key:", n, ops, 7);
-    printf("typed_get %.1f\n", best(db, &k, TYPED_GET));
-    printf("typed_set %.1f\n", best(db, &k, TYPED_SET));
-    printf("argv_get %.1f\n", best(db, &k, ARGV_GET));
-    printf("printf_get %.1f\n", best(db, &k, PRINTF_GET));
+    printf("typed_get %.1f\n", best(db, &k, typed_get));
+    printf("typed_set %.1f\n", best(db, &k, typed_set));
+    printf("argv_get %.1f\n", best(db, &k, argv_get));
+    printf("printf_get %.1f\n", best(db, &k, printf_get));
     free_keys(&k);
     kvstore_close(db);
 
@@ -153,7 +159,7 @@ int main(int argc, char **argv) {
     keyset sets[2] = {make_keys(db, "t0:key:", n, ops, 11), make_keys(db, "t1:key:", n, ops, 13)};
     double one = 1e300;
     for (int round = 0; round < 3; round++) {
-        double t = pass(db, &sets[0], TYPED_GET);
+        double t = pass(db, &sets[0], typed_get);
         if (t < one) one = t;
     }
     double two = 1e300;

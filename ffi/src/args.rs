@@ -4,23 +4,26 @@
 //! is `KVSTORE_ERR_NULL`, never a dereference; a `(ptr, len)` byte string
 //! with `ptr == NULL` and `len == 0` is the empty string; a length above
 //! `PTRDIFF_MAX` is `KVSTORE_ERR_INVALID`. Byte strings are only read during
-//! the call (the library copies what it keeps).
+//! the call (the library copies what it keeps). Argument names are taken as
+//! `impl Display` so that a computed one (`argv[3]`) is only formatted when
+//! the check fails, never on the hot path.
 
 use crate::error::{Fail, kvstore_result};
 use std::ffi::{c_char, c_void};
+use std::fmt::Display;
 
 /// A reference to the object behind a required pointer argument.
 ///
 /// # Safety
 /// `p` is NULL or points to a live `T` for the returned lifetime.
-pub unsafe fn req<'a, T>(p: *const T, what: &str) -> Result<&'a T, Fail> {
+pub unsafe fn req<'a, T>(p: *const T, what: impl Display) -> Result<&'a T, Fail> {
     // SAFETY: non-NULL by the check; validity is the caller's contract.
     unsafe { p.as_ref() }.ok_or_else(|| Fail::null(what))
 }
 
 /// Checks that the output pointer `p` is not NULL (it is written only
 /// once the call has succeeded).
-pub fn out<T>(p: *mut T, what: &str) -> Result<*mut T, Fail> {
+pub fn out<T>(p: *mut T, what: impl Display) -> Result<*mut T, Fail> {
     if p.is_null() {
         Err(Fail::null(what))
     } else {
@@ -32,7 +35,7 @@ pub fn out<T>(p: *mut T, what: &str) -> Result<*mut T, Fail> {
 ///
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes for the returned lifetime.
-pub unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Fail> {
+pub unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: impl Display) -> Result<&'a [u8], Fail> {
     if ptr.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -51,7 +54,7 @@ pub unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u
 ///
 /// # Safety
 /// `s` is NULL or a NUL-terminated string live for the returned lifetime.
-pub unsafe fn c_str<'a>(s: *const c_char, what: &str) -> Result<&'a [u8], Fail> {
+pub unsafe fn c_str<'a>(s: *const c_char, what: impl Display) -> Result<&'a [u8], Fail> {
     if s.is_null() {
         return Err(Fail::null(what));
     }

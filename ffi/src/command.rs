@@ -27,10 +27,10 @@ unsafe fn arg<'a>(
     let p = unsafe { *argv.add(i) };
     if lens.is_null() {
         // SAFETY: without lengths every argument is NUL-terminated.
-        unsafe { args::c_str(p, &format!("argv[{i}]")) }
+        unsafe { args::c_str(p, format_args!("argv[{i}]")) }
     } else {
         // SAFETY: as above; `lens[i]` bytes are readable at `p`.
-        unsafe { args::bytes(p.cast(), *lens.add(i), &format!("argv[{i}]")) }
+        unsafe { args::bytes(p.cast(), *lens.add(i), format_args!("argv[{i}]")) }
     }
 }
 

@@ -68,7 +68,7 @@ impl Fail {
     }
 
     /// `what` was NULL.
-    pub fn null(what: &str) -> Fail {
+    pub fn null(what: impl std::fmt::Display) -> Fail {
         Fail::new(KVSTORE_ERR_NULL, format!("{what} is NULL"))
     }
 

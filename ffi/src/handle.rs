@@ -72,8 +72,9 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// This thread's session and the id of the handle it belongs to. A
     /// thread that alternates between handles gets a new session at each
-    /// switch (correct, only slower).
-    static SESSION: Cell<Option<(u64, Session)>> = const { Cell::new(None) };
+    /// switch (correct, only slower). Boxed: taking it out of the slot and
+    /// putting it back each call then moves a pointer, not the session.
+    static SESSION: Cell<Option<(u64, Box<Session>)>> = const { Cell::new(None) };
 }
 
 impl kvstore {
@@ -98,7 +99,7 @@ impl kvstore {
         let cached = SESSION.try_with(Cell::take).ok().flatten();
         let mut s = match cached {
             Some((id, s)) if id == self.id => s,
-            _ => self.engine.session(),
+            _ => Box::new(self.engine.session()),
         };
         let (db, proto) = (
             self.db.load(Ordering::Relaxed),
