@@ -57,6 +57,13 @@ static void test_open(void) {
     CHECK_MSG("kvstore_open: opts->struct_size is 4");
     CHECK(db == (kvstore *)0x1);
 
+    /* A shard count of our choosing (rounded up to a power of two). */
+    CHECK_RC(kvstore_options_init(&opts), KVSTORE_OK);
+    opts.shards = 3;
+    CHECK_RC(kvstore_open(":memory:", &opts, &db), KVSTORE_OK);
+    CHECK_RC(kvstore_set(db, K("k"), K("v")), KVSTORE_OK);
+    kvstore_close(db);
+
     /* NULL path and NULL options: an in-memory store with the defaults. */
     CHECK_RC(kvstore_open(NULL, NULL, &db), KVSTORE_OK);
     kvstore_close(db);
