@@ -3,7 +3,11 @@
 //! reported beside a floor (a bare `Mutex<HashMap<Vec<u8>, Vec<u8>>>` doing
 //! the same work on the same keys) measured in the same run.
 //!
-//! Run: `cargo run --release -p kvstore-bench -- [--big]`
+//! Run: `cargo run --release -p kvstore-bench -- [--big]`; with
+//! `--c BINARY` it runs the C benchmark instead (see [`c`] and
+//! `bench/c/run.sh`).
+
+mod c;
 
 use kvstore_core::{Engine, Reply};
 use rand::SeedableRng;
@@ -101,7 +105,17 @@ struct Row {
     floor: f64,
 }
 
-fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
+/// ns per call of each single-thread operation, measured on one key set.
+struct Timings {
+    floor_get: f64,
+    floor_set: f64,
+    typed_get: f64,
+    typed_set: f64,
+    exec_get: f64,
+    exec_set: f64,
+}
+
+fn measure(n: usize, ops: usize) -> Timings {
     let ks = keys(n, "key:");
     let order = shuffled(&ks, ops);
     let floor = floor_fill(&ks);
@@ -128,6 +142,18 @@ fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
         black_box(engine.execute(&mut s, &[&b"SET"[..], &ks[i], VALUE]));
     });
     let typed_set = time(&order, |i| engine.set(&mut s, &ks[i], VALUE));
+    Timings {
+        floor_get,
+        floor_set,
+        typed_get,
+        typed_set,
+        exec_get,
+        exec_set,
+    }
+}
+
+fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
+    let t = measure(n, ops);
     let label = if n >= 1_000_000 {
         format!("{} M", n / 1_000_000)
     } else {
@@ -140,10 +166,10 @@ fn single_thread(n: usize, ops: usize, rows: &mut Vec<Row>) {
             floor,
         });
     };
-    row("GET, typed", typed_get, floor_get);
-    row("SET overwrite, typed", typed_set, floor_set);
-    row("GET, execute(argv)", exec_get, floor_get);
-    row("SET overwrite, execute(argv)", exec_set, floor_set);
+    row("GET, typed", t.typed_get, t.floor_get);
+    row("SET overwrite, typed", t.typed_set, t.floor_set);
+    row("GET, execute(argv)", t.exec_get, t.floor_get);
+    row("SET overwrite, execute(argv)", t.exec_set, t.floor_set);
 }
 
 fn two_threads(n: usize, ops: usize) -> (f64, f64) {
@@ -290,7 +316,13 @@ fn redis_memory(n: usize) -> Option<f64> {
 }
 
 fn main() {
-    let big = std::env::args().any(|a| a == "--big");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--c") {
+        let exe = args.get(i + 1).expect("--c needs the C benchmark's path");
+        c::compare(std::path::Path::new(exe));
+        return;
+    }
+    let big = args.iter().any(|a| a == "--big");
     let mut rows = Vec::new();
     single_thread(100_000, 1_000_000, &mut rows);
     if big {

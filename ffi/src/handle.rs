@@ -1,0 +1,224 @@
+//! The `kvstore` handle: open, close, options, and the sessions behind it.
+//!
+//! A handle owns one engine. kvstore-core keeps per-client state (selected
+//! db, protocol, the last command's table row) in a `Session`, which needs
+//! `&mut`; a handle shared by threads therefore keeps, per thread, a cached
+//! session in a thread-local slot (no lock, no shared counter on the hot
+//! path: two threads scale like two Rust sessions). The handle-wide state a
+//! C caller can change (the db chosen with SELECT, the protocol chosen with
+//! HELLO) lives in the handle and is copied into the session before each
+//! call and back after it, so it is the same from every thread.
+
+use crate::args;
+use crate::error::{Fail, kvstore_result};
+use kvstore_core::{Engine, Options, Session};
+use std::cell::Cell;
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
+/// Options for `kvstore_open`. Fill one with `kvstore_options_init` (which
+/// sets `struct_size` and the defaults), then change the fields you need:
+/// later library versions append fields, and `struct_size` tells them which
+/// ones your program knows.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct kvstore_options {
+    /// `sizeof(kvstore_options)` as your program was compiled; set by
+    /// `kvstore_options_init`.
+    pub struct_size: usize,
+    /// The reply protocol of the generic calls: 2 (the default, as hiredis's
+    /// `redisCommand`: maps arrive as flat arrays, doubles as strings,
+    /// booleans as integers) or 3 (maps, sets, doubles, booleans and
+    /// verbatim strings keep their RESP3 types). `HELLO 2`/`HELLO 3` sent
+    /// through a generic call changes it for the whole handle.
+    pub protocol: u32,
+    /// Shards (independently locked parts) of each database; rounded up to
+    /// a power of two. 0: the default, twice the number of CPUs and at least
+    /// 16.
+    pub shards: u32,
+}
+
+/// The struct size of this library's `kvstore_options` (version 1).
+const OPTIONS_V1: usize = std::mem::size_of::<kvstore_options>();
+
+impl Default for kvstore_options {
+    fn default() -> Self {
+        kvstore_options {
+            struct_size: OPTIONS_V1,
+            protocol: 2,
+            shards: 0,
+        }
+    }
+}
+
+/// An open store: the opaque handle every call takes.
+///
+/// Thread safety: a handle may be used by any number of threads at once
+/// (except `kvstore_close`, which must be the last call on it).
+#[derive(Debug)]
+pub struct kvstore {
+    engine: Engine,
+    /// Unique among the handles of this process: tells a thread's cached
+    /// session apart from a session of another (or a closed) handle.
+    id: u64,
+    /// The selected db (SELECT), handle-wide.
+    db: AtomicUsize,
+    /// The protocol (2 or 3; HELLO), handle-wide.
+    proto: AtomicU8,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's session and the id of the handle it belongs to. A
+    /// thread that alternates between handles gets a new session at each
+    /// switch (correct, only slower). Boxed: taking it out of the slot and
+    /// putting it back each call then moves a pointer, not the session.
+    static SESSION: Cell<Option<(u64, Box<Session>)>> = const { Cell::new(None) };
+}
+
+impl kvstore {
+    /// A handle over a fresh in-memory engine.
+    fn new(opts: &kvstore_options) -> kvstore {
+        let mut core = Options::default();
+        if opts.shards > 0 {
+            core.shards = opts.shards as usize;
+        }
+        kvstore {
+            engine: Engine::with_options(core),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            db: AtomicUsize::new(0),
+            proto: AtomicU8::new(opts.protocol as u8),
+        }
+    }
+
+    /// Runs `f` with this thread's session for the handle, holding the
+    /// handle's db and protocol; what `f` changes there (SELECT, HELLO,
+    /// RESET) becomes the handle's.
+    pub fn with_session<T>(&self, f: impl FnOnce(&Engine, &mut Session) -> T) -> T {
+        let cached = SESSION.try_with(Cell::take).ok().flatten();
+        let mut s = match cached {
+            Some((id, s)) if id == self.id => s,
+            _ => Box::new(self.engine.session()),
+        };
+        let (db, proto) = (
+            self.db.load(Ordering::Relaxed),
+            self.proto.load(Ordering::Relaxed),
+        );
+        s.db = db;
+        s.proto = proto;
+        let out = f(&self.engine, &mut s);
+        if s.db != db {
+            self.db.store(s.db, Ordering::Relaxed);
+        }
+        if s.proto != proto {
+            self.proto.store(s.proto, Ordering::Relaxed);
+        }
+        // Fails only during thread teardown: the session is then dropped.
+        let _ = SESSION.try_with(|c| c.set(Some((self.id, s))));
+        out
+    }
+}
+
+/// Fills `*opts` with the defaults (protocol 2, default shard count) and
+/// sets `opts->struct_size`.
+///
+/// NULL: returns `KVSTORE_ERR_NULL`. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kvstore_options_init(opts: *mut kvstore_options) -> kvstore_result {
+    crate::panic::call("kvstore_options_init", || {
+        let opts = args::out(opts, "opts")?;
+        // SAFETY: non-NULL; the caller gives a writable kvstore_options.
+        unsafe { opts.write(kvstore_options::default()) };
+        Ok(kvstore_result::KVSTORE_OK)
+    })
+}
+
+/// The options `p` describes; NULL means the defaults.
+///
+/// # Safety
+/// `p` is NULL or points to at least `p->struct_size` readable bytes.
+unsafe fn read_options(p: *const kvstore_options) -> Result<kvstore_options, Fail> {
+    if p.is_null() {
+        return Ok(kvstore_options::default());
+    }
+    // SAFETY: non-NULL; `struct_size` is the first field of every version.
+    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    if size < OPTIONS_V1 {
+        return Err(Fail::invalid(format!(
+            "opts->struct_size is {size}, below this library's {OPTIONS_V1}: \
+             fill the options with kvstore_options_init"
+        )));
+    }
+    // SAFETY: at least the version-1 fields are readable (size >= V1); a
+    // newer program's extra fields are ignored.
+    let opts = unsafe { p.read() };
+    if opts.protocol != 2 && opts.protocol != 3 {
+        return Err(Fail::invalid(format!(
+            "opts->protocol is {}, not 2 or 3",
+            opts.protocol
+        )));
+    }
+    Ok(opts)
+}
+
+/// Opens a store and writes its handle to `*out`.
+///
+/// `path`: NULL or `":memory:"` opens a new, empty in-memory store (its
+/// data lives as long as the handle). Any other path names a data directory;
+/// this version has no persistence yet and returns `KVSTORE_ERR_UNSUPPORTED`
+/// for it.
+/// `opts`: NULL for the defaults, or options filled by
+/// `kvstore_options_init` (`KVSTORE_ERR_INVALID` for a `struct_size` below
+/// this library's or a protocol other than 2 or 3).
+/// `out`: required; written only on success. Close the handle with
+/// `kvstore_close`.
+///
+/// Returns `KVSTORE_OK`, or an error code with `kvstore_errmsg()` set.
+/// Thread safety: any thread; the new handle is usable from every thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kvstore_open(
+    path: *const c_char,
+    opts: *const kvstore_options,
+    out: *mut *mut kvstore,
+) -> kvstore_result {
+    crate::panic::call("kvstore_open", || {
+        let out = args::out(out, "out")?;
+        if !path.is_null() {
+            // SAFETY: a non-NULL path is a NUL-terminated string.
+            let p = unsafe { args::c_str(path, "path") }?;
+            if p != b":memory:" {
+                return Err(Fail::new(
+                    kvstore_result::KVSTORE_ERR_UNSUPPORTED,
+                    format!(
+                        "data directory \"{}\": persistence is not supported yet; \
+                         open NULL or \":memory:\" for an in-memory store",
+                        String::from_utf8_lossy(p)
+                    ),
+                ));
+            }
+        }
+        // SAFETY: NULL or a readable options struct, per the contract.
+        let opts = unsafe { read_options(opts) }?;
+        let db = Box::into_raw(Box::new(kvstore::new(&opts)));
+        // SAFETY: `out` is non-NULL and writable per the contract.
+        unsafe { out.write(db) };
+        Ok(kvstore_result::KVSTORE_OK)
+    })
+}
+
+/// Closes `db` and frees its data. Replies obtained from it stay valid
+/// (each reply owns its data) until freed with `kvstore_reply_free`.
+///
+/// NULL: a no-op. Thread safety: must be the last call on `db`; no other
+/// thread may be using it or use it afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kvstore_close(db: *mut kvstore) {
+    crate::panic::boundary("kvstore_close", || {
+        if !db.is_null() {
+            // SAFETY: a non-NULL `db` came from kvstore_open and is closed
+            // once, per the contract.
+            drop(unsafe { Box::from_raw(db) });
+        }
+    })
+}
