@@ -207,10 +207,10 @@ impl Client {
         py: Python<'py>,
         cmd: &'static [u8],
         name: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let one = 1i64.into_pyobject(py)?.into_any();
-        self.command(py, cmd, &[name, amount.unwrap_or(&one)])
+        let amount = amount.or_one(py)?;
+        self.command(py, cmd, &[name, &amount])
     }
 }
 
@@ -522,16 +522,16 @@ impl Client {
     }
 
     /// HINCRBY name key amount: the new value.
-    #[pyo3(signature = (name, key, amount=None))]
+    #[pyo3(signature = (name, key, amount=Arg::Default))]
     fn hincrby<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
         key: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let one = 1i64.into_pyobject(py)?.into_any();
-        self.command(py, b"HINCRBY", &[name, key, amount.unwrap_or(&one)])
+        let amount = amount.or_one(py)?;
+        self.command(py, b"HINCRBY", &[name, key, &amount])
     }
 
     /// DEL *names: the number of keys removed.
@@ -555,45 +555,45 @@ impl Client {
     }
 
     /// INCRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=None))]
+    #[pyo3(signature = (name, amount=Arg::Default))]
     fn incr<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.by(py, b"INCRBY", name, amount)
     }
 
     /// INCRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=None))]
+    #[pyo3(signature = (name, amount=Arg::Default))]
     fn incrby<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.by(py, b"INCRBY", name, amount)
     }
 
     /// DECRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=None))]
+    #[pyo3(signature = (name, amount=Arg::Default))]
     fn decr<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.by(py, b"DECRBY", name, amount)
     }
 
     /// DECRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=None))]
+    #[pyo3(signature = (name, amount=Arg::Default))]
     fn decrby<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        amount: Option<&Bound<'py, PyAny>>,
+        amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.by(py, b"DECRBY", name, amount)
     }
@@ -722,6 +722,32 @@ impl Client {
     /// SCARD name: the number of members.
     fn scard<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.command(py, b"SCARD", &[name])
+    }
+}
+
+/// An optional argument told apart from an explicit `None`: redis-py's
+/// `amount=1` default applies only when the caller left it out; a `None`
+/// given is encoded, and rejected with redis-py's DataError.
+enum Arg<'py> {
+    Default,
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'py> Arg<'py> {
+    /// The given value, or 1.
+    fn or_one(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Arg::Given(v) => Ok(v),
+            Arg::Default => Ok(1i64.into_pyobject(py)?.into_any()),
+        }
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
     }
 }
 

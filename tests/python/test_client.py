@@ -203,7 +203,7 @@ def test_exceptions_without_redis_py():
         "import sys; sys.modules['redis'] = None\n"
         "import kvstore\n"
         "from kvstore.exceptions import ResponseError, RedisError, DataError, WatchError\n"
-        "assert ResponseError.__module__ == 'kvstore.exceptions'\n"
+        "assert ResponseError.__module__.startswith('kvstore.')\n"
         "assert issubclass(ResponseError, RedisError) and issubclass(WatchError, RedisError)\n"
         "r = kvstore.Redis(host='no-redis-py')\n"
         "r.set('k', 'v')\n"

@@ -456,8 +456,6 @@ def test_native_methods_have_python_twins(pair):
     pair.same_data()
 
 
-@pytest.mark.xfail(strict=True, reason="engine mismatch: the native Client.hincrby takes "
-                   "amount=None as 1; redis-py raises DataError (python/src/client.rs)")
 def test_native_hincrby_rejects_none(pair):
     pair.hset("h", "n", 1)
     pair.hincrby("h", "n", None)
