@@ -147,6 +147,11 @@ def test_exists_delete_touch_type(pair):
     pair.delete("set", "hash")
     pair.unlink("zset", "list")
     pair.exists("set", "hash", "zset", "list")
+    pair.delete(None)
+    pair.exists(True)
+    pair.touch(1.5, 10**30)
+    pair.rename("c", None)
+    pair.type(False)
     same_keyspace(pair)
 
 

@@ -203,7 +203,7 @@ class StringCommands:
         """The XXH3 hex digest DIGEST would give for ``value``, computed
         here (needs the optional ``xxhash`` package)."""
         try:
-            import xxhash
+            import xxhash  # type: ignore[import-not-found, unused-ignore]
         except ImportError:
             raise NotImplementedError(
                 "XXHASH support requires the optional 'xxhash' library. "
