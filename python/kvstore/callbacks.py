@@ -355,6 +355,14 @@ def trackinginfo_flat(response, **options):
     return [x for k, v in response.items() for x in (str_if_bytes(k), v)]
 
 
+def lcs_idx_flat(response, **options):
+    """LCS IDX on RESP3 (a map): RESP2's flat ``[b"matches", [...], b"len", n]``
+    list; other LCS replies pass through."""
+    if not isinstance(response, dict):
+        return response
+    return [x for pair in response.items() for x in pair]
+
+
 def strs(response, **options):
     """A list of bulk strings as str."""
     return [str_if_bytes(r) for r in response]
@@ -420,6 +428,7 @@ RESP3 = {
     **_table("BLPOP BRPOP", lambda r, **o: r and tuple(r) or None),
     **_table("ZMPOP BZMPOP", zmpop),
     "HRANDFIELD": hrandfield_flat,
+    "LCS": lcs_idx_flat,
     "CLIENT GETNAME": lambda r, **o: str_if_bytes(r),
     "COMMAND GETKEYS": strs,
     "CONFIG GET": parse_config_get,
