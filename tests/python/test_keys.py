@@ -12,6 +12,7 @@ import redis
 from redis.commands.core import BasicKeyCommands, ListCommands, ManagementCommands, ScanCommands
 
 from conftest import fresh_client
+from kvstore.commands import CoreCommands
 from kvstore.commands.keys import KeyCommands
 from keyspace_support import (
     same_argv,
@@ -36,7 +37,7 @@ SIGNATURES = [
 )
 def test_signatures_match_redis_py(theirs, name):
     """Each method takes redis-py 8.1's parameters (names, kinds, defaults)."""
-    same_signature(KeyCommands, theirs, name)
+    same_signature(CoreCommands, theirs, name)
 
 
 def test_contains_is_exists():

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
-from .zset import list_or_args
+from ._args import list_or_args
 
 KeyT = Union[bytes, str, memoryview]
 FieldT = Union[bytes, bytearray, memoryview, str, int, float]

@@ -97,50 +97,9 @@ class KeyCommands:
         """KEYS: the keys matching the glob ``pattern``."""
         return self.execute_command("KEYS", pattern, **kwargs)
 
-    def migrate(
-        self,
-        host: str,
-        port: int,
-        keys: KeysT,
-        destination_db: int,
-        timeout: int,
-        copy: bool = False,
-        replace: bool = False,
-        auth: Optional[str] = None,
-        **kwargs: Any,
-    ) -> Union[bytes, str]:
-        """MIGRATE: moves ``keys`` to another server's ``destination_db``."""
-        names = list_or_args(keys, [])
-        if not names:
-            raise DataError("MIGRATE requires at least one key")
-        pieces: List[EncodableT] = []
-        if copy:
-            pieces.append(b"COPY")
-        if replace:
-            pieces.append(b"REPLACE")
-        if auth:
-            pieces += [b"AUTH", auth]
-        pieces.append(b"KEYS")
-        pieces += names
-        return self.execute_command(
-            "MIGRATE", host, port, "", destination_db, timeout, *pieces, **kwargs
-        )
-
     def move(self, name: KeyT, db: int) -> bool:
         """MOVE: moves ``name`` to database ``db``; whether it did."""
         return self.execute_command("MOVE", name, db)
-
-    def memory_usage(self, key: KeyT, samples: Optional[int] = None, **kwargs: Any) -> Optional[int]:
-        """MEMORY USAGE: bytes used by ``key`` and its value (``samples``
-        nested elements sampled), or ``None`` when missing."""
-        args: List[EncodableT] = []
-        if isinstance(samples, int):
-            args += [b"SAMPLES", samples]
-        return self.execute_command("MEMORY USAGE", key, *args, **kwargs)
-
-    def object(self, infotype: str, key: KeyT, **kwargs: Any) -> Any:
-        """OBJECT ``infotype`` (ENCODING, FREQ, IDLETIME, REFCOUNT) of ``key``."""
-        return self.execute_command("OBJECT", infotype, key, infotype=infotype, **kwargs)
 
     def persist(self, name: KeyT) -> bool:
         """PERSIST: removes the expiry of ``name``; whether there was one."""
@@ -323,11 +282,3 @@ class KeyCommands:
     def unlink(self, *names: KeyT) -> int:
         """UNLINK: DEL that frees the values later; how many existed."""
         return self.execute_command("UNLINK", *names)
-
-    def watch(self, *names: KeyT) -> None:
-        """Not on a client: WATCH belongs to a pipeline (warns, as redis-py does)."""
-        warnings.warn(DeprecationWarning("Call WATCH from a Pipeline object"))
-
-    def unwatch(self) -> None:
-        """Not on a client: UNWATCH belongs to a pipeline (warns, as redis-py does)."""
-        warnings.warn(DeprecationWarning("Call UNWATCH from a Pipeline object"))

@@ -13,7 +13,7 @@ import warnings
 from typing import Any, Callable, List, Optional, Sequence, Union
 
 from ..exceptions import ConnectionError, DataError, RedisError
-from .zset import list_or_args
+from ._args import list_or_args
 
 KeyT = Union[bytes, str, memoryview]
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Union
 
-from .zset import list_or_args
+from ._args import list_or_args
 
 KeyT = Union[bytes, str, memoryview]
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]

@@ -11,27 +11,11 @@ from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, S
 
 from ..exceptions import DataError
 
-KeyT = Union[bytes, str, memoryview]
-EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
-KeysT = Union[KeyT, Iterable[KeyT]]
+from ._args import EncodableT, KeysT, KeyT, list_or_args
+
 ZScoreBoundT = Union[float, str]
 TimeoutSecT = Union[int, float, bytes, str, memoryview]
 ScoreCastT = Union[type, Callable[[Any], Any]]
-
-
-def list_or_args(keys: Any, args: Optional[Iterable[Any]]) -> List[Any]:
-    """``keys`` as a new list (one str/bytes key becomes ``[key]``), then
-    ``args`` appended: how redis-py accepts one key or a list of keys."""
-    if isinstance(keys, (bytes, str, bytearray, memoryview)):
-        out = [keys]
-    else:
-        try:
-            out = list(keys)
-        except TypeError:
-            out = [keys]
-    if args:
-        out.extend(args)
-    return out
 
 
 def _check_limit(start: Optional[int], num: Optional[int]) -> None:
