@@ -5,7 +5,7 @@
 
 use crate::harness::{self, Pair, bulks, check_pick};
 use kvstore_core::Reply;
-use kvstore_core::keyspace::ValueMut;
+use kvstore_core::keyspace::{SetValue, ValueMut};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use std::collections::HashSet;
@@ -357,11 +357,9 @@ fn adopt_redis_set(p: &mut Pair, key: &str) {
             let ValueMut::Set(s) = entry.value_mut() else {
                 panic!("{key} is not a set")
             };
-            s.map.clear();
-            for m in theirs {
-                s.map.insert(&m, ());
-            }
-            s.big = big;
+            let theirs: Vec<&[u8]> = theirs.iter().map(Vec::as_slice).collect();
+            // A max of 0 forces a hashtable; with no max, integers make an intset.
+            *s = SetValue::build(&theirs, if big { 0 } else { usize::MAX });
         }
         None => assert!(theirs.is_empty(), "{key} exists only in redis"),
     }
