@@ -356,7 +356,10 @@ fn small_collections(n: usize, hash: bool) -> (f64, Option<f64>, f64) {
             vec![cmd.to_vec(), argv.swap_remove(1), target]
         })
         .collect();
-    let order = shuffled(&lookups.iter().map(|l| l[1].clone()).collect::<Vec<_>>(), 1_000_000);
+    let order = shuffled(
+        &lookups.iter().map(|l| l[1].clone()).collect::<Vec<_>>(),
+        1_000_000,
+    );
     let ns = time(&order, |i| {
         let argv: Vec<&[u8]> = lookups[i].iter().map(Vec::as_slice).collect();
         black_box(engine.execute(&mut s, &argv));

@@ -278,9 +278,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn hget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let h = ctx.get_hash(argv[1])?;
-    Ok(Reply::opt_bulk(
-        h.and_then(|h| h.get(argv[2])),
-    ))
+    Ok(Reply::opt_bulk(h.and_then(|h| h.get(argv[2]))))
 }
 
 fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -322,9 +320,7 @@ fn hlen(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn hexists(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let found = ctx
-        .get_hash(argv[1])?
-        .is_some_and(|h| h.contains(argv[2]));
+    let found = ctx.get_hash(argv[1])?.is_some_and(|h| h.contains(argv[2]));
     Ok(Reply::Int(i64::from(found)))
 }
 
@@ -338,10 +334,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(h) = hash_for_write(ctx, argv[1])? else {
         return Ok(Reply::Int(0));
     };
-    let removed = argv[2..]
-        .iter()
-        .filter(|f| h.remove(f))
-        .count();
+    let removed = argv[2..].iter().filter(|f| h.remove(f)).count();
     if removed > 0 {
         ctx.delete_if_empty(argv[1]);
         ctx.modified(argv[1]);
@@ -377,11 +370,10 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     let h = ctx.hash_or_create(argv[1])?;
     // The increment is valid, so a parse failure is the stored value's.
-    let new =
-        num::ld_incr(h.get(argv[2]), argv[3]).map_err(|e| match e {
-            LdError::NotFloat => CmdError::err("hash value is not a float"),
-            LdError::NanOrInf => CmdError::err("increment would produce NaN or Infinity"),
-        })?;
+    let new = num::ld_incr(h.get(argv[2]), argv[3]).map_err(|e| match e {
+        LdError::NotFloat => CmdError::err("hash value is not a float"),
+        LdError::NanOrInf => CmdError::err("increment would produce NaN or Infinity"),
+    })?;
     let limits = HashLimits::for_hash(&shared.config, h);
     h.set(argv[2], new.clone(), &limits);
     ctx.modified(argv[1]);
@@ -393,9 +385,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn hrandfield(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() == 2 {
         let h = ctx.get_hash(argv[1])?;
-        return Ok(Reply::opt_bulk(
-            h.and_then(|h| h.random()).map(|(f, _)| f),
-        ));
+        return Ok(Reply::opt_bulk(h.and_then(|h| h.random()).map(|(f, _)| f)));
     }
     let count = Count::parse(argv[2])?;
     let withvalues = match argv.len() {

@@ -295,10 +295,7 @@ fn srem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(s) = set_for_write(ctx, argv[1])? else {
         return Ok(Reply::Int(0));
     };
-    let removed = argv[2..]
-        .iter()
-        .filter(|m| s.remove(m))
-        .count();
+    let removed = argv[2..].iter().filter(|m| s.remove(m)).count();
     if removed > 0 {
         ctx.delete_if_empty(argv[1]);
         ctx.modified(argv[1]);
@@ -312,9 +309,7 @@ fn smembers(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn sismember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let found = ctx
-        .get_set(argv[1])?
-        .is_some_and(|s| s.contains(argv[2]));
+    let found = ctx.get_set(argv[1])?.is_some_and(|s| s.contains(argv[2]));
     Ok(Reply::Int(i64::from(found)))
 }
 

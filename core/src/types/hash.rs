@@ -40,6 +40,9 @@ impl HashLimits {
     }
 }
 
+/// A field and its value, borrowed from a hash.
+pub type FieldValue<'a> = (&'a [u8], &'a [u8]);
+
 impl HashValue {
     /// True once Redis would have converted the hash to a hashtable.
     pub fn is_big(&self) -> bool {
@@ -117,7 +120,7 @@ impl HashValue {
 
     /// Every (field, value) in Redis's iteration order: insertion order
     /// for a listpack, table order for a hashtable.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    pub fn iter(&self) -> impl Iterator<Item = FieldValue<'_>> {
         let (small, big) = match self {
             HashValue::Listpack(l) => (Some(l.iter()), None),
             HashValue::Table(d) => (None, Some(d.iter())),
@@ -128,7 +131,7 @@ impl HashValue {
 
     /// A random (field, value): uniform over a listpack (`lpRandomPair`),
     /// `dictGetRandomKey` over a hashtable.
-    pub fn random(&self) -> Option<(&[u8], &[u8])> {
+    pub fn random(&self) -> Option<FieldValue<'_>> {
         match self {
             HashValue::Listpack(l) if l.is_empty() => None,
             HashValue::Listpack(l) => l.iter().nth(rand::rng().random_range(0..l.len())),
@@ -138,7 +141,7 @@ impl HashValue {
 
     /// HRANDFIELD's pick of (field, value) pairs by `count` (see
     /// [`sample::pick`] and [`sample::pick_listed`]).
-    pub fn pick(&self, count: Count) -> Result<Vec<(&[u8], &[u8])>, CmdError> {
+    pub fn pick(&self, count: Count) -> Result<Vec<FieldValue<'_>>, CmdError> {
         match self {
             HashValue::Listpack(l) => sample::pick_listed(l.iter().collect(), count, true),
             HashValue::Table(d) => Ok(sample::pick(d, count)?
@@ -178,7 +181,11 @@ mod tests {
         assert!(!h.is_big(), "two short fields fit");
         h.set(b"c", b"1".to_vec(), &SMALL);
         assert!(h.is_big(), "three fields exceed entries=2");
-        assert_eq!(h.get(b"a"), Some(&b"1"[..]), "fields survive the conversion");
+        assert_eq!(
+            h.get(b"a"),
+            Some(&b"1"[..]),
+            "fields survive the conversion"
+        );
         assert_eq!(h.len(), 3);
 
         let mut h = HashValue::default();
@@ -202,7 +209,10 @@ mod tests {
         h.set(b"task1", b"again".to_vec(), &HashLimits::NONE);
         let fields: Vec<&[u8]> = h.iter().map(|(f, _)| f).collect();
         assert_eq!(fields, [b"task1", b"task2", b"task3"]);
-        assert_eq!(h.pick(Count::Distinct(3)).unwrap(), h.iter().collect::<Vec<_>>());
+        assert_eq!(
+            h.pick(Count::Distinct(3)).unwrap(),
+            h.iter().collect::<Vec<_>>()
+        );
         assert!(h.random().is_some_and(|(f, _)| h.contains(f)));
         assert_eq!(HashValue::default().random(), None);
     }

@@ -54,7 +54,8 @@ impl IntSet {
         let mut set = IntSet::new();
         if !sorted.is_empty() {
             set.width = slot_width(longest);
-            set.slots.reserve_exact(sorted.len() * usize::from(set.width));
+            set.slots
+                .reserve_exact(sorted.len() * usize::from(set.width));
             for m in sorted {
                 set.slots.extend(slot(m, set.width));
             }

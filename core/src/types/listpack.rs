@@ -123,7 +123,8 @@ impl Listpack {
                 // Exact growth, as Redis reallocates a listpack per insert:
                 // small hashes are many, and doubling would waste a third
                 // of their memory on average.
-                self.buf.reserve_exact(packed_len(field) + packed_len(value));
+                self.buf
+                    .reserve_exact(packed_len(field) + packed_len(value));
                 put(&mut self.buf, field);
                 put(&mut self.buf, value);
                 self.len += 1;

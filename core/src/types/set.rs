@@ -209,7 +209,10 @@ mod tests {
         assert!(!s.is_big());
         s.add(b"3", 2);
         assert!(s.is_big());
-        assert!(s.contains(b"1") && s.contains(b"3"), "members survive the conversion");
+        assert!(
+            s.contains(b"1") && s.contains(b"3"),
+            "members survive the conversion"
+        );
         let mut s = SetValue::default();
         s.add(b"a", 2);
         assert!(s.is_big());
@@ -222,7 +225,10 @@ mod tests {
             s.add(m.as_bytes(), 512);
         }
         let members: Vec<&[u8]> = s.iter().collect();
-        assert_eq!(members, [&b"-10"[..], b"-3", b"2", b"10", b"9223372036854775807"]);
+        assert_eq!(
+            members,
+            [&b"-10"[..], b"-3", b"2", b"10", b"9223372036854775807"]
+        );
         assert_eq!(s.pick(Count::Distinct(9)).unwrap(), members);
         assert!(s.random().is_some_and(|m| s.contains(m)));
         assert_eq!(SetValue::default().random(), None);

@@ -455,6 +455,23 @@ pub fn check_pick(items: &[Vec<u8>], universe: &std::collections::HashSet<Vec<u8
     }
 }
 
+/// Checks that repeated random picks (`items`, from a negative count) are
+/// spread evenly over `universe`: each element comes up within half of its
+/// expected share either way (with a few thousand picks that is many
+/// standard deviations, so a fair pick never fails it; a pick stuck on a
+/// part of the collection does).
+pub fn check_uniform(items: &[Vec<u8>], universe: &std::collections::HashSet<Vec<u8>>) {
+    let expected = items.len() as f64 / universe.len() as f64;
+    for u in universe {
+        let n = items.iter().filter(|i| *i == u).count() as f64;
+        assert!(
+            (expected * 0.5..=expected * 1.5).contains(&n),
+            "{:?} picked {n} times, expected about {expected}",
+            String::from_utf8_lossy(u)
+        );
+    }
+}
+
 /// The bulk strings of an array or set reply (panics otherwise).
 pub fn bulks(r: &Reply) -> Vec<Vec<u8>> {
     match r {
