@@ -114,9 +114,15 @@ impl Listpack {
     pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
         match self.find(field) {
             Some(slot) => {
-                let mut packed = Vec::with_capacity(packed_len(value));
-                put(&mut packed, value);
-                self.buf.splice(slot.value..slot.end, packed);
+                let old = get(&self.buf, slot.value).0;
+                if old.len() == value.len() {
+                    // Same length (the usual HINCRBY): the prefix stays.
+                    self.buf[slot.end - value.len()..slot.end].copy_from_slice(value);
+                } else {
+                    let mut packed = Vec::with_capacity(packed_len(value));
+                    put(&mut packed, value);
+                    self.buf.splice(slot.value..slot.end, packed);
+                }
                 false
             }
             None => {
@@ -175,6 +181,8 @@ mod tests {
         assert!(l.set(b"a", b"1"));
         assert!(l.set(b"b", b"2"));
         assert!(l.set(b"c", b"3"));
+        assert!(!l.set(b"b", b"9"));
+        assert_eq!(l.get(b"b"), Some(&b"9"[..]), "same-length update in place");
         assert!(!l.set(b"a", b"a much longer value than before"));
         assert_eq!(fields(&l), [b"a", b"b", b"c"]);
         assert_eq!(l.get(b"a"), Some(&b"a much longer value than before"[..]));
