@@ -1,7 +1,9 @@
 //! Engine benchmark: single-thread GET/SET on 100 k keys (and optionally
 //! 10 M), two threads on disjoint keys, and memory per key at 1 M keys, each
 //! reported beside a floor (a bare `Mutex<HashMap<Vec<u8>, Vec<u8>>>` doing
-//! the same work on the same keys) measured in the same run.
+//! the same work on the same keys) measured in the same run. Then small
+//! hashes and sets (Redis's listpack and intset encodings): memory per
+//! element beside redis-server's, and the time of a lookup in one.
 //!
 //! Run: `cargo run --release -p kvstore-bench -- [--big]`; with
 //! `--c BINARY` it runs the C benchmark instead (see [`c`] and
@@ -272,6 +274,16 @@ impl Conn {
 /// `n` keys (its INFO `used_memory` before and after a pipelined fill), or
 /// `None` when redis-server cannot be started.
 fn redis_memory(n: usize) -> Option<f64> {
+    let ks = keys(n, "key:");
+    let payload: usize = ks.iter().map(|k| k.len() + VALUE.len()).sum();
+    let grown = redis_growth(n, |i| vec![b"SET".to_vec(), ks[i].clone(), VALUE.to_vec()])?;
+    Some((grown - payload as f64) / n as f64)
+}
+
+/// How much redis-server's INFO `used_memory` grows over `n` commands
+/// (the i-th is `cmd(i)`), sent pipelined; `None` when redis-server cannot
+/// be started.
+fn redis_growth(n: usize, cmd: impl Fn(usize) -> Vec<Vec<u8>>) -> Option<f64> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
@@ -301,18 +313,86 @@ fn redis_memory(n: usize) -> Option<f64> {
             buf: Vec::new(),
         };
         let before = conn.used_memory();
-        let ks = keys(n, "key:");
-        for chunk in ks.chunks(10_000) {
-            let cmds: Vec<Vec<&[u8]>> = chunk.iter().map(|k| vec![&b"SET"[..], k, VALUE]).collect();
-            conn.pipeline(&cmds);
+        for start in (0..n).step_by(10_000) {
+            let cmds: Vec<Vec<Vec<u8>>> = (start..n.min(start + 10_000)).map(&cmd).collect();
+            let argvs: Vec<Vec<&[u8]>> = cmds
+                .iter()
+                .map(|c| c.iter().map(Vec::as_slice).collect())
+                .collect();
+            conn.pipeline(&argvs);
         }
-        let after = conn.used_memory();
-        let payload: usize = ks.iter().map(|k| k.len() + VALUE.len()).sum();
-        (after - before - payload as f64) / n as f64
+        conn.used_memory() - before
     });
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// Elements per small collection: well under Redis's listpack and intset
+/// limits (128 fields, 512 members), so both stay in the small encoding.
+const SMALL: usize = 10;
+
+/// The command that fills small collection `i`: a hash of [`SMALL`]
+/// fields `field:j` → 16-byte values, or a set of [`SMALL`] integers.
+fn small_fill(hash: bool, i: usize) -> Vec<Vec<u8>> {
+    let mut argv = if hash {
+        vec![b"HSET".to_vec(), format!("hash:{i}").into_bytes()]
+    } else {
+        vec![b"SADD".to_vec(), format!("set:{i}").into_bytes()]
+    };
+    for j in 0..SMALL {
+        if hash {
+            argv.extend([format!("field:{j}").into_bytes(), VALUE.to_vec()]);
+        } else {
+            argv.push((i * SMALL + j).to_string().into_bytes());
+        }
+    }
+    argv
+}
+
+/// Payload of [`small_fill`]`(hash, i)`: key, fields/members and values.
+fn small_payload(hash: bool, i: usize) -> usize {
+    small_fill(hash, i)[1..].iter().map(Vec::len).sum()
+}
+
+/// Small collections: bytes per element beyond the payload (ours, then
+/// redis-server's when it runs) at `n` collections, and the ns of one
+/// HGET or SISMEMBER (execute) over them.
+fn small_collections(n: usize, hash: bool) -> (f64, Option<f64>, f64) {
+    let payload: usize = (0..n).map(|i| small_payload(hash, i)).sum();
+    let per = |bytes: f64| (bytes - payload as f64) / (n * SMALL) as f64;
+    COUNTING.store(true, Ordering::Relaxed);
+    let base = LIVE.load(Ordering::Relaxed);
+    let engine = Engine::new();
+    let mut s = engine.session();
+    for i in 0..n {
+        let argv = small_fill(hash, i);
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        engine.execute(&mut s, &argv);
+    }
+    let ours = per((LIVE.load(Ordering::Relaxed) - base) as f64);
+    COUNTING.store(false, Ordering::Relaxed);
+    let lookups: Vec<Vec<Vec<u8>>> = (0..n)
+        .map(|i| {
+            let mut argv = small_fill(hash, i);
+            // The middle element: half the listpack is walked to find it.
+            let at = 2 + if hash { SMALL / 2 * 2 } else { SMALL / 2 };
+            let target = argv.swap_remove(at);
+            let cmd = if hash { &b"HGET"[..] } else { b"SISMEMBER" };
+            vec![cmd.to_vec(), argv.swap_remove(1), target]
+        })
+        .collect();
+    let order = shuffled(
+        &lookups.iter().map(|l| l[1].clone()).collect::<Vec<_>>(),
+        1_000_000,
+    );
+    let ns = time(&order, |i| {
+        let argv: Vec<&[u8]> = lookups[i].iter().map(Vec::as_slice).collect();
+        black_box(engine.execute(&mut s, &argv));
+    });
+    drop(engine);
+    let redis = redis_growth(n, |i| small_fill(hash, i)).map(per);
+    (ours, redis, ns)
 }
 
 fn main() {
@@ -356,4 +436,13 @@ fn main() {
         "\nMemory at 1 M keys (`key:N` → 16-byte value), bytes per key beyond key+value: \
          kvstore {ours:.1}, floor {floor:.1} (heap, as malloc spends it), redis-server {redis} (its used_memory)"
     );
+    println!(
+        "\nSmall collections ({SMALL} elements each, 100 k keys), bytes per element beyond the payload:"
+    );
+    for (name, hash) in [("hash (listpack)", true), ("set (intset)", false)] {
+        let (ours, redis, ns) = small_collections(100_000, hash);
+        let redis = redis.map_or_else(|| "not measured".into(), |b| format!("{b:.1}"));
+        let op = if hash { "HGET" } else { "SISMEMBER" };
+        println!("- {name}: kvstore {ours:.1}, redis-server {redis}; {op} (execute) {ns:.0} ns");
+    }
 }

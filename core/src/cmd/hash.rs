@@ -1,7 +1,8 @@
 //! The hash commands: HSET, HGET, HGETALL, HINCRBY, HRANDFIELD, HSCAN, ...
-//! Whether Redis would hold a hash as a listpack or a hashtable is tracked
-//! by `HashValue::big` under the rules of [`crate::types::hash`]; it decides
-//! OBJECT ENCODING and whether HSCAN returns everything in one call.
+//! A hash is held in the encoding Redis would use (listpack or hashtable,
+//! under the rules of [`crate::types::hash`]); it decides the order of
+//! HKEYS/HGETALL/HSCAN replies (insertion order for a listpack), OBJECT
+//! ENCODING, and whether HSCAN returns everything in one call.
 
 use super::args;
 use super::scan;
@@ -12,7 +13,7 @@ use crate::keyspace::HashValue;
 use crate::num::{self, LdError};
 use crate::reply::Reply;
 use crate::types::hash::HashLimits;
-use crate::types::sample::{self, Count};
+use crate::types::sample::Count;
 
 const WRITE_ACL: &[&str] = &["write", "hash", "fast"];
 const READ_ACL: &[&str] = &["read", "hash", "fast"];
@@ -266,7 +267,7 @@ fn hmset(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     let h = ctx.hash_or_create(argv[1])?;
-    if h.map.contains_key(argv[2]) {
+    if h.contains(argv[2]) {
         return Ok(Reply::Int(0));
     }
     let limits = HashLimits::for_hash(&shared.config, h);
@@ -277,9 +278,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn hget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let h = ctx.get_hash(argv[1])?;
-    Ok(Reply::opt_bulk(
-        h.and_then(|h| h.map.get(argv[2])).map(Vec::as_slice),
-    ))
+    Ok(Reply::opt_bulk(h.and_then(|h| h.get(argv[2]))))
 }
 
 fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -287,7 +286,7 @@ fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let h = h.as_deref();
     let values = argv[2..]
         .iter()
-        .map(|f| Reply::opt_bulk(h.and_then(|h| h.map.get(f)).map(Vec::as_slice)));
+        .map(|f| Reply::opt_bulk(h.and_then(|h| h.get(f))));
     Ok(Reply::Array(values.collect()))
 }
 
@@ -295,11 +294,11 @@ fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn map_fields<T>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
-    f: impl FnMut((&[u8], &Vec<u8>)) -> T,
+    f: impl FnMut((&[u8], &[u8])) -> T,
 ) -> Result<Vec<T>, CmdError> {
     Ok(ctx
         .get_hash(key)?
-        .map_or_else(Vec::new, |h| h.map.iter().map(f).collect()))
+        .map_or_else(Vec::new, |h| h.iter().map(f).collect()))
 }
 
 fn hgetall(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -316,20 +315,18 @@ fn hvals(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn hlen(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let n = ctx.get_hash(argv[1])?.map_or(0, |h| h.map.len());
+    let n = ctx.get_hash(argv[1])?.map_or(0, |h| h.len());
     Ok(Reply::Int(n as i64))
 }
 
 fn hexists(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let found = ctx
-        .get_hash(argv[1])?
-        .is_some_and(|h| h.map.contains_key(argv[2]));
+    let found = ctx.get_hash(argv[1])?.is_some_and(|h| h.contains(argv[2]));
     Ok(Reply::Int(i64::from(found)))
 }
 
 fn hstrlen(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let h = ctx.get_hash(argv[1])?;
-    let len = h.and_then(|h| h.map.get(argv[2])).map_or(0, Vec::len);
+    let len = h.and_then(|h| h.get(argv[2])).map_or(0, <[u8]>::len);
     Ok(Reply::Int(len as i64))
 }
 
@@ -337,10 +334,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(h) = hash_for_write(ctx, argv[1])? else {
         return Ok(Reply::Int(0));
     };
-    let removed = argv[2..]
-        .iter()
-        .filter(|f| h.map.remove(f).is_some())
-        .count();
+    let removed = argv[2..].iter().filter(|f| h.remove(f)).count();
     if removed > 0 {
         ctx.delete_if_empty(argv[1]);
         ctx.modified(argv[1]);
@@ -352,7 +346,7 @@ fn hincrby(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let incr = args::int(argv[3])?;
     let shared = ctx.shared();
     let h = ctx.hash_or_create(argv[1])?;
-    let old = match h.map.get(argv[2]) {
+    let old = match h.get(argv[2]) {
         Some(v) => {
             num::parse_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?
         }
@@ -376,11 +370,10 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     let h = ctx.hash_or_create(argv[1])?;
     // The increment is valid, so a parse failure is the stored value's.
-    let new =
-        num::ld_incr(h.map.get(argv[2]).map(Vec::as_slice), argv[3]).map_err(|e| match e {
-            LdError::NotFloat => CmdError::err("hash value is not a float"),
-            LdError::NanOrInf => CmdError::err("increment would produce NaN or Infinity"),
-        })?;
+    let new = num::ld_incr(h.get(argv[2]), argv[3]).map_err(|e| match e {
+        LdError::NotFloat => CmdError::err("hash value is not a float"),
+        LdError::NanOrInf => CmdError::err("increment would produce NaN or Infinity"),
+    })?;
     let limits = HashLimits::for_hash(&shared.config, h);
     h.set(argv[2], new.clone(), &limits);
     ctx.modified(argv[1]);
@@ -392,9 +385,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn hrandfield(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() == 2 {
         let h = ctx.get_hash(argv[1])?;
-        return Ok(Reply::opt_bulk(
-            h.and_then(|h| h.map.random()).map(|(f, _)| f),
-        ));
+        return Ok(Reply::opt_bulk(h.and_then(|h| h.random()).map(|(f, _)| f)));
     }
     let count = Count::parse(argv[2])?;
     let withvalues = match argv.len() {
@@ -410,7 +401,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(h) = ctx.get_hash(argv[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let picked = sample::pick(&h.map, count)?;
+    let picked = h.pick(count)?;
     let mut out = Vec::with_capacity(picked.len() * if withvalues && !nested { 2 } else { 1 });
     for (f, v) in picked {
         match (withvalues, nested) {
@@ -431,8 +422,19 @@ fn hscan(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let o = scan::parse(&argv[2..], false)?;
     let mut items = Vec::new();
-    let cursor = scan::collection(&h.map, !h.big, &o, 2, |f, v| {
-        items.extend([Reply::bulk(f), Reply::bulk(v)]);
-    });
+    let mut emit = |f: &[u8], v: &[u8]| {
+        if scan::matches(o.pattern, f) {
+            items.extend([Reply::bulk(f), Reply::bulk(v)]);
+        }
+    };
+    // A listpack comes whole in one call; a hashtable is walked, each pair
+    // counting two toward COUNT (Redis counts reply items).
+    let cursor = match h {
+        HashValue::Listpack(l) => {
+            l.iter().for_each(|(f, v)| emit(f, v));
+            0
+        }
+        HashValue::Table(d) => scan::walk(d, o.cursor, o.count.div_ceil(2), |f, v| emit(f, v)),
+    };
     Ok(scan::reply(cursor, items))
 }

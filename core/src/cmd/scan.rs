@@ -141,30 +141,6 @@ pub fn walk_budget(
     }
 }
 
-/// HSCAN/SSCAN/ZSCAN over one collection's `dict`. A small encoding
-/// (listpack, intset) is returned whole with cursor 0, as Redis does; a big
-/// one is walked from `o.cursor`. Each element counts `per_item` toward
-/// COUNT (2 for field/value pairs: Redis counts reply items). `emit` gets
-/// the elements that pass MATCH; returns the next cursor.
-pub fn collection<V>(
-    dict: &Dict<V>,
-    small: bool,
-    o: &ScanOpts<'_>,
-    per_item: usize,
-    mut emit: impl FnMut(&[u8], &V),
-) -> u64 {
-    let mut keep = |k: &[u8], v: &V| {
-        if matches(o.pattern, k) {
-            emit(k, v);
-        }
-    };
-    if small {
-        dict.iter().for_each(|(k, v)| keep(k, v));
-        return 0;
-    }
-    walk(dict, o.cursor, o.count.div_ceil(per_item.max(1)), keep)
-}
-
 /// The SCAN reply: `[cursor, [items...]]`.
 pub fn reply(cursor: u64, items: Vec<Reply>) -> Reply {
     Reply::Array(vec![
@@ -198,17 +174,5 @@ mod tests {
         ] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn small_collections_come_whole() {
-        let mut d = Dict::new();
-        for i in 0..50u32 {
-            d.insert(format!("k{i}").as_bytes(), i);
-        }
-        let o = parse(&[b"7", b"COUNT", b"1", b"MATCH", b"k1*"], false).unwrap();
-        let mut n = 0;
-        assert_eq!(collection(&d, true, &o, 1, |_, _| n += 1), 0);
-        assert_eq!(n, 11);
     }
 }

@@ -1,19 +1,19 @@
 //! The set commands: SADD, SREM, SMEMBERS, SPOP, SRANDMEMBER, SMOVE, the set
 //! algebra (SINTER, SUNION, SDIFF, their STORE variants, SINTERCARD) and
-//! SSCAN. Whether Redis would hold a set as an intset or a hashtable is
-//! tracked by `SetValue::big` under the rules of [`crate::types::set`]. Like
-//! Redis, replies that walk an intset list it in ascending integer order.
+//! SSCAN. A set is held in the encoding Redis would use (intset or
+//! hashtable, under the rules of [`crate::types::set`]). Like Redis, replies
+//! that walk an intset list it in ascending integer order, and so do the
+//! replies Redis builds as a fresh set that comes out an intset.
 
 use super::args;
 use super::scan;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::dict::Dict;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{SetValue, Value};
 use crate::reply::Reply;
-use crate::types::sample::{self, Count};
+use crate::types::sample::Count;
 use crate::types::set::{fits_intset, intset_order, max_intset};
 
 const WRITE_ACL: &[&str] = &["write", "set", "fast"];
@@ -251,7 +251,7 @@ fn set_for_write<'c>(
 /// The intset size limit that applies to `s`: the config's while it is an
 /// intset; a big set never converts back, so the config is not read.
 fn intset_limit(shared: &Shared, s: &SetValue) -> usize {
-    if s.big {
+    if s.is_big() {
         usize::MAX
     } else {
         max_intset(&shared.config)
@@ -295,10 +295,7 @@ fn srem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(s) = set_for_write(ctx, argv[1])? else {
         return Ok(Reply::Int(0));
     };
-    let removed = argv[2..]
-        .iter()
-        .filter(|m| s.map.remove(m).is_some())
-        .count();
+    let removed = argv[2..].iter().filter(|m| s.remove(m)).count();
     if removed > 0 {
         ctx.delete_if_empty(argv[1]);
         ctx.modified(argv[1]);
@@ -312,9 +309,7 @@ fn smembers(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn sismember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let found = ctx
-        .get_set(argv[1])?
-        .is_some_and(|s| s.map.contains_key(argv[2]));
+    let found = ctx.get_set(argv[1])?.is_some_and(|s| s.contains(argv[2]));
     Ok(Reply::Int(i64::from(found)))
 }
 
@@ -323,13 +318,13 @@ fn smismember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let s = s.as_deref();
     let flags = argv[2..]
         .iter()
-        .map(|m| Reply::Int(i64::from(s.is_some_and(|s| s.map.contains_key(m)))));
+        .map(|m| Reply::Int(i64::from(s.is_some_and(|s| s.contains(m)))));
     Ok(Reply::Array(flags.collect()))
 }
 
 fn scard(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::Int(
-        ctx.get_set(argv[1])?.map_or(0, |s| s.map.len()) as i64
+        ctx.get_set(argv[1])?.map_or(0, |s| s.len()) as i64
     ))
 }
 
@@ -345,12 +340,8 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
     let Some(s) = set_for_write(ctx, key)? else {
         return Ok(Reply::Nil);
     };
-    let member = s
-        .map
-        .random()
-        .map(|(m, _)| m.to_vec())
-        .expect("sets are never empty");
-    s.map.remove(&member);
+    let member = s.random().expect("sets are never empty").to_vec();
+    s.remove(&member);
     ctx.delete_if_empty(key);
     ctx.modified(key);
     Ok(Reply::Bulk(member))
@@ -370,22 +361,23 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
     if count == 0 {
         return Ok(Reply::Set(Vec::new()));
     }
-    if count >= s.map.len() {
+    if count >= s.len() {
         let db = ctx.db();
         let Some(Value::Set(all)) = ctx.remove_in(db, key).map(|e| e.value) else {
             unreachable!("a set was found above");
         };
         ctx.modified(key);
-        return Ok(members_reply(all.map.keys().collect(), max, Reply::Set));
+        return Ok(members_reply(all.iter().collect(), max, Reply::Set));
     }
-    let picked: Vec<Vec<u8>> = sample::pick(&s.map, Count::Distinct(count))?
+    let picked: Vec<Vec<u8>> = s
+        .pick(Count::Distinct(count))?
         .into_iter()
-        .map(|(m, _)| m.to_vec())
+        .map(<[u8]>::to_vec)
         .collect();
     for m in &picked {
-        s.map.remove(m);
+        s.remove(m);
     }
-    if s.map.len() * SPOP_MOVE_STRATEGY_MUL <= count {
+    if s.len() * SPOP_MOVE_STRATEGY_MUL <= count {
         s.rebuild_encoding(max);
     }
     ctx.modified(key);
@@ -396,9 +388,7 @@ fn srandmember(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     match argv.len() {
         2 => {
             let s = ctx.get_set(argv[1])?;
-            Ok(Reply::opt_bulk(
-                s.and_then(|s| s.map.random()).map(|(m, _)| m),
-            ))
+            Ok(Reply::opt_bulk(s.and_then(|s| s.random())))
         }
         3 => srandmember_count(ctx, argv[1], Count::parse(argv[2])?),
         _ => Err(CmdError::Syntax),
@@ -410,11 +400,8 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key: &[u8], count: Count) -> CmdResult {
     let Some(s) = ctx.get_set(key)? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let whole = matches!(count, Count::Distinct(n) if n >= s.map.len());
-    let picked: Vec<&[u8]> = sample::pick(&s.map, count)?
-        .into_iter()
-        .map(|(m, _)| m)
-        .collect();
+    let whole = matches!(count, Count::Distinct(n) if n >= s.len());
+    let picked = s.pick(count)?;
     if whole {
         // The whole set comes in iteration order: sorted for an intset.
         return Ok(members_reply(picked, intset_limit(shared, s), Reply::Array));
@@ -431,9 +418,9 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     set_for_write(ctx, dst)?;
     let s = set_for_write(ctx, src)?.expect("checked above");
     if src == dst {
-        return Ok(Reply::Int(i64::from(s.map.contains_key(member))));
+        return Ok(Reply::Int(i64::from(s.contains(member))));
     }
-    if s.map.remove(member).is_none() {
+    if !s.remove(member) {
         return Ok(Reply::Int(0));
     }
     ctx.delete_if_empty(src);
@@ -491,7 +478,7 @@ fn algebra(ctx: &mut Ctx<'_>, op: Op, dest: Option<&[u8]>, keys: &[&[u8]]) -> Cm
         return Ok(members_reply(members, max, Reply::Set));
     };
     let result = SetValue::build(&members, max);
-    let n = result.map.len();
+    let n = result.len();
     if n == 0 {
         if ctx.delete(dest) {
             ctx.modified(dest);
@@ -544,7 +531,7 @@ fn load(ctx: &mut Ctx<'_>, keys: &[&[u8]]) -> Result<(), CmdError> {
 fn compute<'c>(ctx: &'c Ctx<'_>, op: Op, keys: &[&[u8]], limit: usize) -> Vec<&'c [u8]> {
     let sets = keys
         .iter()
-        .map(|k| ctx.peek(k).and_then(|v| v.as_set().ok()).map(|s| &s.map));
+        .map(|k| ctx.peek(k).and_then(|v| v.as_set().ok()));
     match op {
         Op::Inter => sets
             .collect::<Option<Vec<_>>>()
@@ -555,42 +542,42 @@ fn compute<'c>(ctx: &'c Ctx<'_>, op: Op, keys: &[&[u8]], limit: usize) -> Vec<&'
 }
 
 /// Members of the smallest set found in every other one.
-fn inter(mut sets: Vec<&Dict<()>>, limit: usize) -> Vec<&[u8]> {
+fn inter(mut sets: Vec<&SetValue>, limit: usize) -> Vec<&[u8]> {
     sets.sort_by_key(|s| s.len());
     let Some((first, rest)) = sets.split_first() else {
         return Vec::new();
     };
     first
-        .keys()
+        .iter()
         .filter(|m| {
             rest.iter()
-                .all(|s| std::ptr::eq(*s, *first) || s.contains_key(m))
+                .all(|s| std::ptr::eq(*s, *first) || s.contains(m))
         })
         .take(limit)
         .collect()
 }
 
 /// Members of any set, each once.
-fn union(sets: Vec<&Dict<()>>) -> Vec<&[u8]> {
+fn union(sets: Vec<&SetValue>) -> Vec<&[u8]> {
     if let [one] = sets[..] {
-        return one.keys().collect();
+        return one.iter().collect();
     }
     let total = sets.iter().map(|s| s.len()).sum();
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(total, Default::default());
     sets.iter()
-        .flat_map(|s| s.keys())
+        .flat_map(|s| s.iter())
         .filter(|m| seen.insert(*m))
         .collect()
 }
 
 /// Members of the first set found in none of the others.
-fn diff(sets: Vec<Option<&Dict<()>>>) -> Vec<&[u8]> {
+fn diff(sets: Vec<Option<&SetValue>>) -> Vec<&[u8]> {
     let Some((Some(first), rest)) = sets.split_first() else {
         return Vec::new();
     };
     first
-        .keys()
-        .filter(|m| !rest.iter().flatten().any(|s| s.contains_key(m)))
+        .iter()
+        .filter(|m| !rest.iter().flatten().any(|s| s.contains(m)))
         .collect()
 }
 
@@ -604,12 +591,17 @@ fn sscan(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let o = scan::parse(&argv[2..], false)?;
     let mut members = Vec::new();
-    let cursor = scan::collection(&s.map, !s.big, &o, 1, |m, _| members.push(m.to_vec()));
-    if !s.big {
-        intset_order(&mut members);
-    }
-    Ok(scan::reply(
-        cursor,
-        members.into_iter().map(Reply::Bulk).collect(),
-    ))
+    let mut emit = |m: &[u8]| {
+        if scan::matches(o.pattern, m) {
+            members.push(Reply::bulk(m));
+        }
+    };
+    let cursor = match s {
+        SetValue::Intset(i) => {
+            i.iter().for_each(emit);
+            0
+        }
+        SetValue::Table(d) => scan::walk(d, o.cursor, o.count, |m, _| emit(m)),
+    };
+    Ok(scan::reply(cursor, members))
 }

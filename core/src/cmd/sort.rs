@@ -274,7 +274,7 @@ fn load(
 fn value_len(v: &ValueMut<'_>) -> usize {
     match v {
         ValueMut::List(l) => l.len(),
-        ValueMut::Set(s) => s.map.len(),
+        ValueMut::Set(s) => s.len(),
         ValueMut::ZSet(z) => z.len(),
         ValueMut::Str(_) | ValueMut::Hash(_) => 0,
     }
@@ -286,13 +286,7 @@ fn value_len(v: &ValueMut<'_>) -> usize {
 fn all_elements(v: ValueMut<'_>) -> Vec<Vec<u8>> {
     match v {
         ValueMut::List(l) => l.iter().cloned().collect(),
-        ValueMut::Set(s) => {
-            let mut m: Vec<Vec<u8>> = s.map.keys().map(<[u8]>::to_vec).collect();
-            if !s.big {
-                crate::types::set::intset_order(&mut m);
-            }
-            m
-        }
+        ValueMut::Set(s) => s.iter().map(<[u8]>::to_vec).collect(),
         ValueMut::ZSet(z) => {
             z.big = true;
             z.iter().map(|(m, _)| m.to_vec()).collect()
@@ -411,7 +405,7 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Option<V
     key.extend_from_slice(elem);
     key.extend_from_slice(&pattern[star + 1..key_end]);
     match (ctx.get(&key)?, arrow) {
-        (ValueMut::Hash(h), Some(a)) => h.map.get(&pattern[a + 2..]).cloned(),
+        (ValueMut::Hash(h), Some(a)) => h.get(&pattern[a + 2..]).map(<[u8]>::to_vec),
         (ValueMut::Str(s), None) => Some(s.to_vec()),
         _ => None,
     }

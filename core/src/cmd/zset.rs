@@ -1207,7 +1207,7 @@ impl<'a> Source<'a> {
     fn len(&self) -> usize {
         match self {
             Source::Missing => 0,
-            Source::Set(s) => s.map.len(),
+            Source::Set(s) => s.len(),
             Source::ZSet(z) => z.len(),
         }
     }
@@ -1215,7 +1215,7 @@ impl<'a> Source<'a> {
     fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
             Source::Missing => None,
-            Source::Set(s) => s.map.contains_key(member).then_some(1.0),
+            Source::Set(s) => s.contains(member).then_some(1.0),
             Source::ZSet(z) => z.score(member),
         }
     }
@@ -1223,7 +1223,7 @@ impl<'a> Source<'a> {
     fn iter(&self) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
         match *self {
             Source::Missing => Box::new(std::iter::empty()),
-            Source::Set(s) => Box::new(s.map.keys().map(|m| (m, 1.0))),
+            Source::Set(s) => Box::new(s.iter().map(|m| (m, 1.0))),
             Source::ZSet(z) => Box::new(z.iter()),
         }
     }

@@ -1471,6 +1471,7 @@ mod tests {
 
     #[test]
     fn collections_change_in_place() {
+        use crate::types::hash::HashLimits;
         let mut t = Table::default();
         t.set(b"h", Value::Hash(Box::default()), 0);
         t.set(b"z", Value::ZSet(Box::default()), 0);
@@ -1478,16 +1479,16 @@ mod tests {
         let ValueMut::Hash(h) = t.get_mut(b"h").unwrap().into_value() else {
             panic!("a hash")
         };
-        h.map.insert(b"f", b"v".to_vec());
+        h.set(b"f", b"v".to_vec(), &HashLimits::NONE);
         let ValueMut::Set(s) = t.get_mut(b"s").unwrap().into_value() else {
             panic!("a set")
         };
-        s.map.insert(b"m", ());
+        s.add(b"m", 512);
         t.get_mut(b"h").unwrap().set_expire(10);
         let h = t.get(b"h").unwrap().value().as_hash().unwrap();
-        assert_eq!(h.map.get(b"f"), Some(&b"v".to_vec()));
+        assert_eq!(h.get(b"f"), Some(&b"v"[..]));
         assert_eq!(t.get(b"z").unwrap().value().type_name(), "zset");
-        assert!(matches!(t.get(b"s").unwrap().to_entry().value, Value::Set(s) if s.map.len() == 1));
+        assert!(matches!(t.get(b"s").unwrap().to_entry().value, Value::Set(s) if s.len() == 1));
         assert!(
             t.get_mut(b"s")
                 .unwrap()

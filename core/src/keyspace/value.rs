@@ -1,11 +1,15 @@
 //! Stored values: [`Value`] owned, [`ValueRef`]/[`ValueMut`] borrowed from
-//! the keyspace. The encodings Redis would use (listpack, intset, ...) are
-//! tracked as one-way flags, as Redis converts small encodings to big ones
-//! but never back; OBJECT ENCODING and the one-shot SCAN of small
-//! collections follow them.
+//! the keyspace. Hashes and sets are kept in the encoding Redis 7.0 would
+//! use (listpack or intset while small, a hash table once big), as the
+//! small encodings' order is what users see in replies; Redis converts them
+//! one way (small to big) when a limit is crossed. OBJECT ENCODING and the
+//! one-shot SCAN of small collections follow the encoding too. Sorted sets
+//! track theirs as a flag (their order does not depend on it).
 
 use crate::dict::Dict;
 use crate::error::CmdError;
+use crate::types::intset::IntSet;
+use crate::types::listpack::Listpack;
 use crate::types::zset::ZSet;
 use std::collections::VecDeque;
 
@@ -24,22 +28,36 @@ pub enum Value {
     ZSet(Box<ZSet>),
 }
 
-/// A hash: field → value.
-#[derive(Debug, Clone, Default)]
-pub struct HashValue {
-    /// The fields.
-    pub map: Dict<Vec<u8>>,
-    /// True once Redis would have converted it to a hashtable.
-    pub big: bool,
+/// A hash: field → value, in one of Redis's two encodings (the rules that
+/// pick one are in [`crate::types::hash`]).
+#[derive(Debug, Clone)]
+pub enum HashValue {
+    /// A small hash, fields in insertion order (OBJECT ENCODING `listpack`).
+    Listpack(Listpack),
+    /// A hash Redis would have converted to a `hashtable`.
+    Table(Dict<Vec<u8>>),
 }
 
-/// A set of members.
-#[derive(Debug, Clone, Default)]
-pub struct SetValue {
-    /// The members.
-    pub map: Dict<()>,
-    /// True once Redis would have converted it from intset to a hashtable.
-    pub big: bool,
+impl Default for HashValue {
+    fn default() -> Self {
+        HashValue::Listpack(Listpack::new())
+    }
+}
+
+/// A set of members, in one of Redis's two encodings (the rules that pick
+/// one are in [`crate::types::set`]).
+#[derive(Debug, Clone)]
+pub enum SetValue {
+    /// A small set of integers, sorted (OBJECT ENCODING `intset`).
+    Intset(IntSet),
+    /// A set Redis would have converted to a `hashtable`.
+    Table(Dict<()>),
+}
+
+impl Default for SetValue {
+    fn default() -> Self {
+        SetValue::Intset(IntSet::new())
+    }
 }
 
 /// A key's entry taken out of (or on its way into) the keyspace: value,
@@ -149,9 +167,9 @@ impl<'a> ValueMut<'a> {
     pub fn is_empty_collection(&self) -> bool {
         match self {
             ValueMut::Str(_) => false,
-            ValueMut::Hash(h) => h.map.is_empty(),
+            ValueMut::Hash(h) => h.is_empty(),
             ValueMut::List(l) => l.is_empty(),
-            ValueMut::Set(s) => s.map.is_empty(),
+            ValueMut::Set(s) => s.is_empty(),
             ValueMut::ZSet(z) => z.is_empty(),
         }
     }

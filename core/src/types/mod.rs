@@ -4,6 +4,8 @@
 pub mod bits;
 pub mod hash;
 pub mod hll;
+pub mod intset;
+pub mod listpack;
 pub mod sample;
 pub mod set;
 pub mod zset;

@@ -1,9 +1,10 @@
 //! Random selection for HRANDFIELD, SRANDMEMBER and SPOP: the count
 //! argument's rules and picking distinct or repeated random elements of a
-//! [`Dict`].
+//! [`Dict`] (big encodings) or of a small encoding's elements.
 
 use crate::dict::Dict;
 use crate::error::CmdError;
+use rand::Rng;
 use rand::seq::SliceRandom;
 
 /// Most elements a repeated pick may return. Redis streams a negative
@@ -60,11 +61,69 @@ pub fn pick<V>(dict: &Dict<V>, count: Count) -> Result<Vec<(&[u8], &V)>, CmdErro
         return Ok(Vec::new());
     }
     match count {
-        Count::Repeat(n) if n > MAX_REPEAT => Err(CmdError::err("value is out of range")),
-        Count::Repeat(n) => Ok((0..n).filter_map(|_| dict.random()).collect()),
+        Count::Repeat(n) => {
+            check_repeat(n)?;
+            Ok((0..n).filter_map(|_| dict.random()).collect())
+        }
         Count::Distinct(n) if n >= dict.len() => Ok(dict.iter().collect()),
         Count::Distinct(n) => Ok(distinct(dict, n)),
     }
+}
+
+/// Refuses a repeat count over [`MAX_REPEAT`].
+fn check_repeat(n: usize) -> Result<(), CmdError> {
+    if n > MAX_REPEAT {
+        return Err(CmdError::err("value is out of range"));
+    }
+    Ok(())
+}
+
+/// Picks by `count` among `all`, a small encoding's elements (listpack,
+/// intset) in iteration order, as Redis picks from those: a repeated pick
+/// is uniform over the elements; `Distinct(n)` with `n >= len` is all of
+/// them in order; fewer come in random order, except that with
+/// `keep_order` (listpack hashes: `lpRandomPairsUnique`, Redis's "CASE
+/// 2.5" of HRANDFIELD) a pick of at most a third keeps iteration order.
+/// Refuses a repeat count over [`MAX_REPEAT`].
+pub fn pick_listed<T: Copy>(
+    mut all: Vec<T>,
+    count: Count,
+    keep_order: bool,
+) -> Result<Vec<T>, CmdError> {
+    if all.is_empty() {
+        return Ok(all);
+    }
+    let mut rng = rand::rng();
+    match count {
+        Count::Repeat(n) => {
+            check_repeat(n)?;
+            Ok((0..n)
+                .map(|_| all[rng.random_range(0..all.len())])
+                .collect())
+        }
+        Count::Distinct(n) if n >= all.len() => Ok(all),
+        Count::Distinct(n) if keep_order && n.saturating_mul(3) <= all.len() => {
+            Ok(in_order(&all, n, &mut rng))
+        }
+        Count::Distinct(n) => {
+            let (picked, _) = all.partial_shuffle(&mut rng, n);
+            Ok(picked.to_vec())
+        }
+    }
+}
+
+/// `n` distinct elements of `all`, each subset equally likely, kept in
+/// their order: selection sampling (Knuth's algorithm S), which Redis's
+/// `lpRandomPairsUnique` also uses.
+fn in_order<T: Copy>(all: &[T], n: usize, rng: &mut impl Rng) -> Vec<T> {
+    let mut out = Vec::with_capacity(n);
+    for (i, &x) in all.iter().enumerate() {
+        let (wanted, left) = (n - out.len(), all.len() - i);
+        if rng.random_range(0..left) < wanted {
+            out.push(x);
+        }
+    }
+    out
 }
 
 /// `n < dict.len()` distinct random elements. Like Redis, when `n` is a
@@ -123,6 +182,56 @@ mod tests {
             assert_eq!(keys.len(), got.len(), "distinct for n={n}");
             assert!(got.iter().all(|(k, v)| d.get(k) == Some(*v)));
         }
+    }
+
+    #[test]
+    fn listed_picks_follow_redis_cases() {
+        let all: Vec<u32> = (0..30).collect();
+        assert_eq!(
+            pick_listed(all.clone(), Count::Distinct(30), true).unwrap(),
+            all
+        );
+        assert_eq!(
+            pick_listed(all.clone(), Count::Distinct(99), false).unwrap(),
+            all
+        );
+        for keep_order in [true, false] {
+            for n in [1, 5, 10, 11, 29] {
+                let got = pick_listed(all.clone(), Count::Distinct(n), keep_order).unwrap();
+                assert_eq!(got.len(), n);
+                let distinct: std::collections::HashSet<_> = got.iter().collect();
+                assert_eq!(distinct.len(), n);
+                if keep_order && n * 3 <= 30 {
+                    assert!(got.is_sorted(), "{got:?} keeps order for n={n}");
+                }
+            }
+        }
+        let repeated = pick_listed(all.clone(), Count::Repeat(500), true).unwrap();
+        assert_eq!(repeated.len(), 500);
+        assert!(repeated.iter().all(|x| *x < 30));
+        assert!(pick_listed(all, Count::Repeat(MAX_REPEAT + 1), true).is_err());
+        assert!(
+            pick_listed(Vec::<u32>::new(), Count::Repeat(usize::MAX), true)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn in_order_covers_every_element() {
+        let all: Vec<u32> = (0..9).collect();
+        let mut seen = [0u32; 9];
+        let mut rng = rand::rng();
+        for _ in 0..3000 {
+            let got = in_order(&all, 3, &mut rng);
+            assert_eq!(got.len(), 3);
+            assert!(got.is_sorted());
+            for x in got {
+                seen[x as usize] += 1;
+            }
+        }
+        // Each element is expected 1000 times; this bound is ~9 sigma wide.
+        assert!(seen.iter().all(|&c| (750..1250).contains(&c)), "{seen:?}");
     }
 
     #[test]

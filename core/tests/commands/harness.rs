@@ -306,10 +306,8 @@ impl Pair {
                 };
                 let mut argv: Vec<&[u8]> = vec![read[0], &k];
                 argv.extend_from_slice(&read[1..]);
-                if read[0] == b"HGETALL" {
-                    self.check_pairs(&argv);
-                } else if read[0] == b"SMEMBERS" {
-                    self.check_unordered(&argv);
+                if matches!(read[0], b"HGETALL" | b"SMEMBERS") {
+                    self.check_whole(&argv);
                 } else {
                     self.check(&argv);
                 }
@@ -323,6 +321,23 @@ impl Pair {
         self.check(&["SELECT", "0"]);
     }
 
+    /// Checks a reply listing a whole hash or set (`argv[1]` is the key):
+    /// exactly, order included, while the real server holds it as a
+    /// listpack or intset (whose order Redis defines: insertion order,
+    /// ascending integers); as pairs or members in any order once it is a
+    /// hashtable (table order differs between any two servers).
+    pub fn check_whole<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let key = argv[1].as_ref();
+        let encoding = self.redis.call(&[&b"OBJECT"[..], b"ENCODING", key]);
+        if encoding != Reply::Bulk(b"hashtable".to_vec()) {
+            return self.check(argv);
+        }
+        match argv[0].as_ref().to_ascii_uppercase().as_slice() {
+            b"HGETALL" => self.check_pairs(argv),
+            _ => self.check_unordered(argv),
+        }
+    }
+
     /// The encoding our engine tracks for `key` in the selected db, named as
     /// Redis's OBJECT ENCODING names it (hashes, sets and sorted sets only;
     /// None when the key is absent).
@@ -332,10 +347,8 @@ impl Pair {
         let shard = ks.lock(self.session.db, ks.shard_of(key));
         let value = shard.map.get(key)?.value();
         Some(match value {
-            ValueRef::Hash(h) if h.big => "hashtable",
-            ValueRef::Hash(_) => "listpack",
-            ValueRef::Set(s) if s.big => "hashtable",
-            ValueRef::Set(_) => "intset",
+            ValueRef::Hash(h) => h.encoding(),
+            ValueRef::Set(s) => s.encoding(),
             ValueRef::ZSet(z) if z.big => "skiplist",
             ValueRef::ZSet(_) => "listpack",
             other => panic!("no tracked encoding for a {}", other.type_name()),
@@ -438,6 +451,23 @@ pub fn check_pick(items: &[Vec<u8>], universe: &std::collections::HashSet<Vec<u8
             (count as u64).min(universe.len() as u64),
             "{}",
             shown()
+        );
+    }
+}
+
+/// Checks that repeated random picks (`items`, from a negative count) are
+/// spread evenly over `universe`: each element comes up within half of its
+/// expected share either way (with a few thousand picks that is many
+/// standard deviations, so a fair pick never fails it; a pick stuck on a
+/// part of the collection does).
+pub fn check_uniform(items: &[Vec<u8>], universe: &std::collections::HashSet<Vec<u8>>) {
+    let expected = items.len() as f64 / universe.len() as f64;
+    for u in universe {
+        let n = items.iter().filter(|i| *i == u).count() as f64;
+        assert!(
+            (expected * 0.5..=expected * 1.5).contains(&n),
+            "{:?} picked {n} times, expected about {expected}",
+            String::from_utf8_lossy(u)
         );
     }
 }

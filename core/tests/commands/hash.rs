@@ -1,5 +1,8 @@
 //! HASHES: differential tests against a real redis-server (both protocols),
 //! encoding checks (listpack vs hashtable) and a generated command sequence.
+//! A listpack hash lists its fields in insertion order in Redis and here, so
+//! its replies are compared exactly, order included; a hashtable's order
+//! differs between any two servers, so those are compared without order.
 
 use crate::harness::{self, Pair, bulks, check_pick};
 use kvstore_core::Reply;
@@ -129,10 +132,11 @@ fn whole_hash_replies() {
             argv.extend([format!("field:{i}"), format!("value:{}", i * 7)]);
         }
         p.check(&argv);
-        p.check_pairs(&["HGETALL", "h"]);
         p.check_encoding("h");
-        p.check_unordered(&["HKEYS", "h"]);
-        p.check_unordered(&["HVALS", "h"]);
+        // 300 short fields are still a listpack: insertion order.
+        p.check(&["HGETALL", "h"]);
+        p.check(&["HKEYS", "h"]);
+        p.check(&["HVALS", "h"]);
         p.check(&["HLEN", "h"]);
     }
 }
@@ -175,7 +179,7 @@ fn hincrby_edges() {
         ] {
             p.check(argv);
         }
-        p.check_pairs(&["HGETALL", "h"]);
+        p.check(&["HGETALL", "h"]);
         p.check_same_data();
     }
 }
@@ -216,7 +220,8 @@ fn hincrbyfloat_edges() {
         ] {
             p.check(argv);
         }
-        p.check_pairs(&["HGETALL", "h"]);
+        // A long result (1e70 in full) made it a hashtable.
+        p.check_whole(&["HGETALL", "h"]);
         p.check_same_data();
     }
 }
@@ -280,6 +285,106 @@ fn encodings_follow_redis_conversions() {
     p.check_same_data();
 }
 
+#[test]
+fn listpack_keeps_insertion_order() {
+    for mut p in pairs() {
+        let whole = |p: &mut Pair, key: &str| {
+            for cmd in ["HKEYS", "HVALS", "HGETALL"] {
+                p.check(&[cmd, key]);
+            }
+            p.check(&["HSCAN", key, "0"]);
+            p.check(&["HRANDFIELD", key, "1000", "WITHVALUES"]);
+        };
+        p.check(&["HSET", "h", "task1", "a"]);
+        p.check(&["HSET", "h", "task2", "b"]);
+        p.check(&["HSET", "h", "task3", "c"]);
+        whole(&mut p, "h");
+        // Updates keep a field where it is, whatever the new value's length.
+        for argv in [
+            &["HSET", "h", "task1", "a much longer value than before"][..],
+            &["HSET", "h", "task2", ""],
+            &["HMSET", "h", "task3", "7", "task1", "x"],
+            &["HSETNX", "h", "task2", "ignored"],
+            &["HINCRBY", "h", "task3", "5"],
+            &["HINCRBYFLOAT", "h", "task3", "0.5"],
+        ] {
+            p.check(argv);
+            whole(&mut p, "h");
+        }
+        // Deleting closes the gap; a re-inserted field goes last.
+        p.check(&["HDEL", "h", "task2"]);
+        whole(&mut p, "h");
+        p.check(&["HSET", "h", "task2", "back", "task0", "new"]);
+        whole(&mut p, "h");
+        p.check(&["HDEL", "h", "task1", "task0", "nope"]);
+        whole(&mut p, "h");
+        // A field repeated in one HSET keeps its first position, last value.
+        p.check(&[
+            "HSET", "dup", "b", "1", "a", "2", "b", "3", "c", "4", "a", "5",
+        ]);
+        whole(&mut p, "dup");
+        // A new field through HSETNX/HINCRBY/HINCRBYFLOAT is appended.
+        p.check(&["HSETNX", "dup", "nx", "1"]);
+        p.check(&["HINCRBY", "dup", "inc", "1"]);
+        p.check(&["HINCRBYFLOAT", "dup", "flt", "1.5"]);
+        whole(&mut p, "dup");
+        // An emptied hash is gone; a new one starts a new order.
+        p.check(&["HDEL", "h", "task3", "task2"]);
+        p.check(&["EXISTS", "h"]);
+        p.check(&["HSET", "h", "z", "1", "y", "2"]);
+        whole(&mut p, "h");
+        // Binary and empty fields are ordinary entries.
+        p.check(&["HSET", "bin", "\x00\r\n", "1", "", "2", "\u{ff}", ""]);
+        whole(&mut p, "bin");
+        p.check_same_data();
+    }
+}
+
+#[test]
+fn order_across_the_conversion_thresholds() {
+    for mut p in pairs() {
+        // 512 fields (the default limit) are a listpack: insertion order,
+        // here the reverse of the fields' names.
+        let mut argv = vec!["HSET".to_string(), "many".into()];
+        for i in (0..512).rev() {
+            argv.extend([format!("f{i}"), format!("v{i}")]);
+        }
+        p.check(&argv);
+        p.check_encoding("many");
+        p.check(&["HKEYS", "many"]);
+        p.check(&["HGETALL", "many"]);
+        p.check(&["HSET", "many", "f300", "updated"]);
+        p.check(&["HVALS", "many"]);
+        // The 513th converts to a hashtable: same contents, order unchecked.
+        p.check(&["HSET", "many", "f512", "v"]);
+        p.check_encoding("many");
+        p.check_whole(&["HGETALL", "many"]);
+        p.check_whole(&["HKEYS", "many"]);
+        // A 64-byte value fits a listpack; 65 bytes convert.
+        let long = "x".repeat(65);
+        p.check(&["HSET", "val", "b", "1", "a", &long[..64], "c", "3"]);
+        p.check_encoding("val");
+        p.check(&["HGETALL", "val"]);
+        p.check(&["HSET", "val", "d", &long]);
+        p.check_encoding("val");
+        p.check_whole(&["HGETALL", "val"]);
+        // Lowered limits: the order holds up to the new limit.
+        p.config_set("hash-max-listpack-entries", "3");
+        p.check(&["HSET", "low", "c", "1", "a", "2", "b", "3"]);
+        p.check_encoding("low");
+        p.check(&["HKEYS", "low"]);
+        p.check(&["HSCAN", "low", "0", "MATCH", "[ab]"]);
+        p.check(&["HSET", "low", "d", "4"]);
+        p.check_encoding("low");
+        p.check_whole(&["HKEYS", "low"]);
+        // Conversion is one-way: shrinking a hashtable keeps it one.
+        p.check(&["HDEL", "low", "a", "b", "c"]);
+        p.check_encoding("low");
+        p.config_set("hash-max-listpack-entries", "512");
+        p.check_same_data();
+    }
+}
+
 /// Field → value of the hash at `key`, read from the real server.
 fn contents(p: &mut Pair, key: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     match p.redis.call(&["HGETALL", key]) {
@@ -295,16 +400,25 @@ fn contents(p: &mut Pair, key: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     }
 }
 
-/// Runs HRANDFIELD on both sides and checks each reply's properties.
+/// Runs HRANDFIELD on both sides and checks each reply's properties, and
+/// for a listpack what Redis makes deterministic: a count of at least the
+/// size is the whole hash in order; a count of at most a third of it picks
+/// fields in listpack order (`lpRandomPairsUnique`).
 fn check_hrandfield(p: &mut Pair, key: &str, count: i64, withvalues: bool) {
     let hash = contents(p, key);
     let fields: HashSet<Vec<u8>> = hash.iter().map(|(f, _)| f.clone()).collect();
+    let listpack = p.redis.call(&["OBJECT", "ENCODING", key]) == Reply::Bulk(b"listpack".to_vec());
     let mut argv = vec!["HRANDFIELD".to_string(), key.into(), count.to_string()];
     if withvalues {
         argv.push("WITHVALUES".into());
     }
     let resp3 = p.session.proto == 3;
     let (theirs, ours) = p.check_shape(&argv);
+    let size = hash.len() as i64;
+    if listpack && count >= size {
+        assert_eq!(theirs, ours, "the whole listpack, in order: {argv:?}");
+    }
+    let in_order = listpack && count > 0 && count.saturating_mul(3) <= size;
     for reply in [theirs, ours] {
         let Reply::Array(items) = &reply else {
             panic!("{reply:?}")
@@ -332,6 +446,11 @@ fn check_hrandfield(p: &mut Pair, key: &str, count: i64, withvalues: bool) {
         };
         let picked: Vec<Vec<u8>> = pairs.iter().map(|(f, _)| f.clone()).collect();
         check_pick(&picked, &fields, count);
+        if in_order {
+            let mut order = hash.iter().map(|(f, _)| f);
+            let kept = picked.iter().all(|f| order.any(|g| g == f));
+            assert!(kept, "not in listpack order: {reply:?}");
+        }
         if withvalues {
             for pair in &pairs {
                 assert!(hash.contains(pair), "wrong value in {reply:?}");
@@ -408,6 +527,23 @@ fn hrandfield_properties() {
     }
 }
 
+#[test]
+fn listpack_repeated_picks_are_uniform() {
+    let mut p = Pair::new();
+    let mut argv = vec!["HSET".to_string(), "h".into()];
+    for i in 0..10 {
+        argv.extend([format!("f{i}"), format!("v{i}")]);
+    }
+    p.check(&argv);
+    p.check_encoding("h");
+    let universe: HashSet<Vec<u8>> = contents(&mut p, "h").into_iter().map(|(f, _)| f).collect();
+    let (theirs, ours) = p.check_shape(&["HRANDFIELD", "h", "-5000"]);
+    for reply in [theirs, ours] {
+        check_pick(&bulks(&reply), &universe, -5000);
+        harness::check_uniform(&bulks(&reply), &universe);
+    }
+}
+
 /// Compares HSCAN iterations as field → value pairs.
 fn scan_pairs(items: &[Vec<u8>]) -> HashSet<(Vec<u8>, Vec<u8>)> {
     assert_eq!(items.len() % 2, 0);
@@ -423,7 +559,8 @@ fn hscan_small_and_big() {
         p.check(&["HSCAN", "nokey", "0"]);
         p.check(&["HSCAN", "nokey", "0", "bad", "options"]);
         p.check(&["HSET", "h", "a", "1", "b", "2", "c", "3", "ab", "4"]);
-        // A listpack hash comes whole, cursor 0, whatever the cursor and COUNT.
+        // A listpack hash comes whole, in insertion order, cursor 0,
+        // whatever the cursor and COUNT.
         for argv in [
             &["HSCAN", "h", "0"][..],
             &["HSCAN", "h", "12345"],
@@ -435,12 +572,7 @@ fn hscan_small_and_big() {
             &["HSCAN", "h", "0", "MATCH", "nothing*"],
             &["HSCAN", "h", "0", "MATCH", "a", "MATCH", "b"],
         ] {
-            let (theirs, ours) = p.both(argv);
-            let split = |r: &Reply| match r {
-                Reply::Array(v) => (v[0].clone(), scan_pairs(&bulks(&v[1]))),
-                other => panic!("{other:?}"),
-            };
-            assert_eq!(split(&theirs), split(&ours), "{argv:?}");
+            p.check(argv);
         }
         for argv in [
             &["HSCAN", "h", "x"][..],
@@ -584,7 +716,7 @@ fn random_step(p: &mut Pair, rng: &mut impl Rng) {
         }
         11 => vec!["HSTRLEN".into(), key.into(), one(rng, &fields)],
         12 => {
-            p.check_pairs(&["HGETALL", key]);
+            p.check_whole(&["HGETALL", key]);
             return;
         }
         13 => {
@@ -593,7 +725,7 @@ fn random_step(p: &mut Pair, rng: &mut impl Rng) {
             } else {
                 "HVALS"
             };
-            p.check_unordered(&[which, key]);
+            p.check_whole(&[which, key]);
             return;
         }
         14 => {
@@ -608,7 +740,12 @@ fn random_step(p: &mut Pair, rng: &mut impl Rng) {
         15 => {
             // Big hashes here hold at most 7 fields: one COUNT 100 call covers them.
             let pattern = ["*", "a*", "long*", "?"].choose(rng).unwrap();
-            let (theirs, ours) = p.both(&["HSCAN", key, "0", "MATCH", pattern, "COUNT", "100"]);
+            let argv = ["HSCAN", key, "0", "MATCH", pattern, "COUNT", "100"];
+            if p.our_encoding(key.as_bytes()) == Some("listpack") {
+                p.check(&argv);
+                return;
+            }
+            let (theirs, ours) = p.both(&argv);
             let split = |r: &Reply| match r {
                 Reply::Array(v) => (v[0].clone(), scan_pairs(&bulks(&v[1]))),
                 other => (other.clone(), HashSet::new()),

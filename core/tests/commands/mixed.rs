@@ -65,8 +65,10 @@ enum Mode {
     Exact,
     /// Equal up to the order of array elements (Redis's order is undefined).
     Unordered,
-    /// A flat list of pairs or a map, compared as a set of pairs.
-    Pairs,
+    /// A whole hash or set (`argv[1]` is the key): exact while Redis holds
+    /// it as a listpack or intset, whose order it defines; else unordered
+    /// (see `Pair::check_whole`).
+    Whole,
     /// Only "both errors (the same one) or both the same kind".
     Shape,
     /// A TTL-like integer: equal when negative, within `tolerance` otherwise
@@ -607,11 +609,8 @@ impl Gen {
                 }
                 exact(v)
             }
-            7 => (vec!["HGETALL".into(), k], Mode::Pairs),
-            8 => (
-                vec![self.pick(&["HKEYS", "HVALS"]).into(), k],
-                Mode::Unordered,
-            ),
+            7 => (vec!["HGETALL".into(), k], Mode::Whole),
+            8 => (vec![self.pick(&["HKEYS", "HVALS"]).into(), k], Mode::Whole),
             9 => exact(vec!["HLEN".into(), k]),
             10 => exact(vec!["HEXISTS".into(), k, self.field()]),
             11 => {
@@ -633,7 +632,7 @@ impl Gen {
                     if self.chance(0.5) {
                         v.push("WITHVALUES".into());
                     }
-                    let mode = if all { Mode::Unordered } else { Mode::Shape };
+                    let mode = if all { Mode::Whole } else { Mode::Shape };
                     return (v, mode);
                 }
                 (v, Mode::Shape)
@@ -643,7 +642,7 @@ impl Gen {
                 if self.chance(0.3) {
                     v.extend(["MATCH".into(), self.pick(&["*", "f", "?"]).into()]);
                 }
-                (v, Mode::Unordered)
+                (v, Mode::Whole)
             }
         }
     }
@@ -727,7 +726,7 @@ impl Gen {
                 v.extend(self.values(1, 3));
                 exact(v)
             }
-            5 => (vec!["SMEMBERS".into(), k], Mode::Unordered),
+            5 => (vec!["SMEMBERS".into(), k], Mode::Whole),
             6 => exact(vec!["SISMEMBER".into(), k, self.value()]),
             7 => {
                 let mut v = vec!["SMISMEMBER".into(), k];
@@ -738,12 +737,12 @@ impl Gen {
             9 => {
                 // Only pops whose outcome is not random: all or nothing.
                 let count = self.pick(&["0", "1000", "-1", "x"]);
-                (vec!["SPOP".into(), k, count.into()], Mode::Unordered)
+                (vec!["SPOP".into(), k, count.into()], Mode::Whole)
             }
             10 => {
                 let count = self.pick(&["1000", "0", "2", "-3", "x"]);
                 let mode = if count == "1000" || count == "0" {
-                    Mode::Unordered
+                    Mode::Whole
                 } else {
                     Mode::Shape
                 };
@@ -768,7 +767,7 @@ impl Gen {
                 }
                 exact(v)
             }
-            _ => (words(&format!("SSCAN {k} 0 COUNT 1000")), Mode::Unordered),
+            _ => (words(&format!("SSCAN {k} 0 COUNT 1000")), Mode::Whole),
         }
     }
 
@@ -1095,7 +1094,7 @@ fn compare(p: &mut Pair, argv: &[String], mode: Mode) -> Reply {
     match mode {
         Mode::Exact => p.check(argv),
         Mode::Unordered => p.check_unordered(argv),
-        Mode::Pairs => p.check_pairs(argv),
+        Mode::Whole => p.check_whole(argv),
         Mode::Shape => p.check_shape(argv).1,
         Mode::Ttl(tolerance) => {
             let (theirs, ours) = p.both(argv);

@@ -5,7 +5,6 @@
 
 use crate::harness::{self, Pair};
 use kvstore_core::Reply;
-use kvstore_core::dict::Dict;
 use kvstore_core::keyspace::{Entry, SetValue, Value};
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -43,12 +42,9 @@ fn seed_string(p: &mut Pair, key: &str) {
 fn seed_set(p: &mut Pair, key: &str, members: &[&str]) {
     let mut cmd = vec!["SADD", key];
     cmd.extend_from_slice(members);
-    let mut map = Dict::new();
-    for m in members {
-        map.insert(m.as_bytes(), ());
-    }
-    let big = members.iter().any(|m| m.parse::<i64>().is_err());
-    seed(p, key, &cmd, Value::Set(Box::new(SetValue { map, big })));
+    let members: Vec<&[u8]> = members.iter().map(|m| m.as_bytes()).collect();
+    let set = SetValue::build(&members, 512);
+    seed(p, key, &cmd, Value::Set(Box::new(set)));
 }
 
 /// A member longer than zset-max-listpack-value (64): forces a skiplist.

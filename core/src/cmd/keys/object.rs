@@ -99,21 +99,9 @@ fn with_entry(
 fn encoding_of(e: EntryRef<'_>) -> &'static str {
     match e.value() {
         ValueRef::Str(s) => crate::cmd::strings::encoding(s, e.raw(), e.not_int()),
-        ValueRef::Hash(h) => {
-            if h.big {
-                "hashtable"
-            } else {
-                "listpack"
-            }
-        }
+        ValueRef::Hash(h) => h.encoding(),
         ValueRef::List(_) => "quicklist",
-        ValueRef::Set(s) => {
-            if s.big {
-                "hashtable"
-            } else {
-                "intset"
-            }
-        }
+        ValueRef::Set(s) => s.encoding(),
         ValueRef::ZSet(z) => {
             if z.big {
                 "skiplist"
