@@ -16,8 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
 use std::borrow::{Borrow, Cow};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
 
 /// One in-process data store: every client of it sees the same data.
@@ -155,6 +155,17 @@ fn python_method<'py>(
             .map(Bound::unbind)
     })?;
     Ok(f.bind(py).clone())
+}
+
+/// Calls `f(*head, *args, **kwargs)`.
+fn call_with<'py, const N: usize>(
+    f: &Bound<'py, PyAny>,
+    head: [&Bound<'py, PyAny>; N],
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let all: Vec<Bound<'py, PyAny>> = head.into_iter().cloned().chain(args.iter()).collect();
+    f.call(PyTuple::new(f.py(), all)?, kwargs)
 }
 
 /// The argv of `execute_command(*args)`: a command name with spaces
@@ -420,10 +431,7 @@ impl Client {
                 &SLOW,
                 ("kvstore.commands.strings", "StringCommands", "set"),
             )?;
-            let head = [slf.as_any().clone(), name.clone(), value.clone()];
-            let all: Vec<_> = head.into_iter().chain(args.iter()).collect();
-            let all = PyTuple::new(py, all)?;
-            return f.call(all, kwargs);
+            return call_with(&f, [slf.as_any(), name, value], args, kwargs);
         }
         let this = slf.get();
         let core = this.core(py)?;
@@ -717,6 +725,41 @@ impl Client {
         value: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.command(py, b"SISMEMBER", &[name, value])
+    }
+
+    /// ZADD name {member: score}: the number of members added. Only the
+    /// form without flags runs natively (a non-empty dict); the rest goes to
+    /// `SortedSetCommands.zadd`.
+    #[pyo3(signature = (name, mapping, *args, **kwargs))]
+    fn zadd<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyAny>,
+        mapping: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let plain = args.is_empty() && kwargs.is_none_or(|k| k.is_empty());
+        match mapping.cast::<PyDict>() {
+            Ok(m) if plain && !m.is_empty() => {
+                let mut argv = Vec::with_capacity(1 + 2 * m.len());
+                argv.push(name.clone());
+                for (member, score) in m.iter() {
+                    argv.push(score);
+                    argv.push(member);
+                }
+                slf.get().command(py, b"ZADD", &argv)
+            }
+            _ => {
+                static SLOW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let f = python_method(
+                    py,
+                    &SLOW,
+                    ("kvstore.commands.zset", "SortedSetCommands", "zadd"),
+                )?;
+                call_with(&f, [slf.as_any(), name, mapping], args, kwargs)
+            }
+        }
     }
 
     /// SCARD name: the number of members.
