@@ -11,7 +11,6 @@ import pytest
 import redis
 from redis.commands.core import BasicKeyCommands, ListCommands, ManagementCommands, ScanCommands
 
-from conftest import fresh_client
 from kvstore.commands import CoreCommands
 from kvstore.commands.keys import KeyCommands
 from keyspace_support import (

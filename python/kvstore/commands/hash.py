@@ -15,13 +15,9 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
-from ._args import list_or_args
+from ._args import AbsExpiryT, EncodableT, ExpiryT, KeyT, expire_flags, list_or_args
 
-KeyT = Union[bytes, str, memoryview]
 FieldT = Union[bytes, bytearray, memoryview, str, int, float]
-EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
-ExpiryT = Union[int, datetime.timedelta]
-AbsExpiryT = Union[int, datetime.datetime]
 
 
 class HashDataPersistOptions(Enum):
@@ -35,39 +31,6 @@ class HashDataPersistOptions(Enum):
 def _at_most_one(*flags: Any) -> bool:
     """Whether at most one of ``flags`` is truthy."""
     return sum(map(bool, flags)) <= 1
-
-
-def _expire_flags(
-    ex: Optional[ExpiryT],
-    px: Optional[ExpiryT],
-    exat: Optional[AbsExpiryT],
-    pxat: Optional[AbsExpiryT],
-) -> List[Any]:
-    """``EX n`` / ``PX n`` / ``EXAT t`` / ``PXAT t`` (the first one given)
-    with redis-py's conversions and DataError texts."""
-    if ex is not None:
-        if isinstance(ex, datetime.timedelta):
-            return ["EX", int(ex.total_seconds())]
-        if isinstance(ex, int):
-            return ["EX", ex]
-        if isinstance(ex, str) and ex.isdigit():
-            return ["EX", int(ex)]
-        raise DataError("ex must be datetime.timedelta or int")
-    if px is not None:
-        if isinstance(px, datetime.timedelta):
-            return ["PX", int(px.total_seconds() * 1000)]
-        if isinstance(px, int):
-            return ["PX", px]
-        raise DataError("px must be datetime.timedelta or int")
-    if exat is not None:
-        if isinstance(exat, datetime.datetime):
-            exat = int(exat.timestamp())
-        return ["EXAT", exat]
-    if pxat is not None:
-        if isinstance(pxat, datetime.datetime):
-            pxat = int(pxat.timestamp() * 1000)
-        return ["PXAT", pxat]
-    return []
 
 
 def _field_pairs(
@@ -261,7 +224,7 @@ class HashCommands:
             raise DataError(
                 "``ex``, ``px``, ``exat``, ``pxat``, and ``persist`` are mutually exclusive."
             )
-        options = _expire_flags(ex, px, exat, pxat)
+        options = expire_flags(ex, px, exat, pxat)
         if persist:
             options.append("PERSIST")
         return self.execute_command("HGETEX", name, *options, "FIELDS", len(keys), *keys)
@@ -294,7 +257,7 @@ class HashCommands:
             raise DataError(
                 "``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive."
             )
-        options = _expire_flags(ex, px, exat, pxat)
+        options = expire_flags(ex, px, exat, pxat)
         if data_persist_option:
             options.append(data_persist_option.value)
         if keepttl:

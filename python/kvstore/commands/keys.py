@@ -5,7 +5,6 @@ expiry, SORT, SCAN/scan_iter, OBJECT, MEMORY USAGE, DUMP/RESTORE (and the
 from __future__ import annotations
 
 import datetime
-import warnings
 from typing import Any, Callable, Iterator, List, Optional, Union
 
 from ..exceptions import DataError
@@ -13,10 +12,8 @@ from ._args import (
     AbsExpiryT,
     EncodableT,
     ExpiryT,
-    KeysT,
     KeyT,
     condition_flags,
-    list_or_args,
 )
 
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 from typing import Any, Callable, List, Optional, Union
 
 from ..exceptions import DataError
-from ._args import list_or_args
+from ._args import EncodableT, KeyT, KeysT, list_or_args
 
-KeyT = Union[bytes, str, memoryview]
-EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
-KeysT = Union[KeyT, List[KeyT]]
 Number = Union[int, float]
 
 

@@ -13,10 +13,8 @@ import warnings
 from typing import Any, Callable, List, Optional, Sequence, Union
 
 from ..exceptions import ConnectionError, DataError, RedisError
-from ._args import list_or_args
+from ._args import EncodableT, KeyT, list_or_args
 
-KeyT = Union[bytes, str, memoryview]
-EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
 
 
 def _not_in_client(command: str, url: Optional[str] = None) -> NotImplementedError:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Union
 
-from ._args import list_or_args
+from ._args import EncodableT, KeyT, list_or_args
 
-KeyT = Union[bytes, str, memoryview]
-EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
 
 
 class SetCommands:

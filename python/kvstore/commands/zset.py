@@ -7,7 +7,7 @@ callbacks in ``kvstore.callbacks``, which give redis-py's shapes.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
 
