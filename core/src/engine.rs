@@ -67,6 +67,8 @@ pub struct Shared {
     pub config: crate::config::Config,
     /// Unix ms when the engine started.
     pub start_ms: u64,
+    /// Snapshot state and the data directory, if any.
+    pub persist: crate::persist::Persistence,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -81,6 +83,14 @@ impl Shared {
     fn tick(&self) {
         self.lru
             .store((self.clock.now_ms() / 1000) as u32, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Shared {
+    /// The last handle is gone: a final save if the data directory's
+    /// rules ask for one, and the directory is released.
+    fn drop(&mut self) {
+        crate::persist::close(self);
     }
 }
 
@@ -122,17 +132,45 @@ impl Engine {
         Engine::with_options(Options::default())
     }
 
-    /// An engine with `opts`.
+    /// An in-memory engine with `opts`.
     pub fn with_options(opts: Options) -> Engine {
+        let start = opts.clock.now_ms() / 1000;
+        let keyspace = Keyspace::new(opts.shards);
+        let persist = crate::persist::Persistence::new(start, None);
+        Engine::assemble(opts, keyspace, crate::config::Config::default(), persist)
+    }
+
+    /// An engine that owns the data directory `dir` (created if missing):
+    /// it holds the directory's lock file until its last handle is
+    /// dropped, loads `dump.rdb` if there is one, and saves there (SAVE,
+    /// BGSAVE, the `save` rules, and a final save on close when anything
+    /// changed). A directory another engine holds, or an unreadable or
+    /// corrupt `dump.rdb`, is an error; nothing is ever half loaded.
+    pub fn open(
+        dir: impl AsRef<std::path::Path>,
+        opts: Options,
+    ) -> Result<Engine, crate::persist::OpenError> {
+        crate::persist::open(dir.as_ref(), opts)
+    }
+
+    /// An engine over `keyspace` (already loaded, for [`Engine::open`]).
+    pub(crate) fn assemble(
+        opts: Options,
+        keyspace: Keyspace,
+        config: crate::config::Config,
+        persist: crate::persist::Persistence,
+    ) -> Engine {
         let shared = Arc::new(Shared {
-            keyspace: Keyspace::new(opts.shards),
+            keyspace,
             start_ms: opts.clock.now_ms(),
             clock: opts.clock,
             stats: Stats::default(),
-            config: crate::config::Config::default(),
+            config,
+            persist,
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
+        shared.persist.bind(Arc::downgrade(&shared));
         shared.tick();
         if opts.background {
             spawn_cron(Arc::downgrade(&shared));
@@ -347,6 +385,7 @@ fn spawn_cron(shared: Weak<Shared>) {
                 let Some(s) = shared.upgrade() else { return };
                 s.tick();
                 crate::expire::active_cycle(&s);
+                crate::persist::cron(&s);
             }
         });
     // Without the thread, expiry is still exact (lazy); only memory of
