@@ -281,27 +281,19 @@ impl Encoder {
 
 /// Redis 7.0's `_quicklistNodeAllowInsert`: may an element of `sz` bytes
 /// join the node `lp` under fill factor `fill`? A negative fill caps the
-/// node's bytes (-1: 4 KiB ... -5: 64 KiB), a positive one its count
-/// (within an 8 KiB safety limit). The size estimate is Redis's, in
-/// ziplist terms.
+/// node's bytes (-1: 4 KiB ... -5 and below: 64 KiB), a positive one its
+/// count (0 counts as 1) within an 8 KiB safety limit. The new size is
+/// estimated as Redis does: element bytes plus 8 of overhead.
 fn allow_insert(lp: &listpack::Builder, fill: i64, sz: usize) -> bool {
     const LEVELS: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
     const SAFETY_LIMIT: usize = 8192;
-    let prev = if sz < 254 { 1 } else { 5 };
-    let fwd = if sz < 64 {
-        1
-    } else if sz < 16384 {
-        2
-    } else {
-        5
-    };
-    let new_sz = lp.bytes() + sz + prev + fwd;
+    const OVERHEAD: usize = 8;
+    let new_sz = lp.bytes() + sz + OVERHEAD;
     if fill < 0 {
-        if let Some(&level) = LEVELS.get((-fill - 1) as usize) {
-            return new_sz <= level;
-        }
+        let level = ((-fill - 1) as usize).min(LEVELS.len() - 1);
+        return new_sz <= LEVELS[level];
     }
-    new_sz <= SAFETY_LIMIT && (lp.len() as i64) < fill
+    new_sz <= SAFETY_LIMIT && lp.len() < (fill.max(1) as usize)
 }
 
 /// The (field, value) pairs of a hash, in its iteration order.
@@ -361,8 +353,8 @@ mod tests {
     #[test]
     fn quicklist_nodes_cut_like_redis() {
         // -2: nodes up to 8 KiB. A 100-byte element takes 103 bytes of
-        // listpack and the estimate adds 103 more for the next, so 79 fit
-        // (7 + 79 * 103 + 103 > 8192).
+        // listpack and the estimate adds 108 for the next, so 79 fit
+        // (7 + 78 * 103 + 108 <= 8192 < 7 + 79 * 103 + 108).
         let mut lp = listpack::Builder::default();
         let e = vec![b'x'; 100];
         let mut n = 0;

@@ -1,8 +1,10 @@
-//! LZF, the compression of RDB strings (liblzf 3.x as vendored by Redis,
-//! built with `HLOG 16` and `VERY_FAST`). The compressor follows liblzf step
-//! by step, so a value compresses to the bytes Redis writes for it (Redis's
-//! hash table starts uninitialised, which can only ever find other valid
-//! matches; ours starts empty, which is liblzf's reference behaviour).
+//! LZF, the compression of RDB strings: liblzf 3.6 as redis-server 7.0
+//! runs it (`HLOG 16`, `VERY_FAST`, the shift-based hash). The compressor
+//! follows it step by step, so a value compresses to the bytes Redis
+//! writes for it: checked against redis-server on hundreds of inputs.
+//! liblzf's hash table starts uninitialised, so Redis can now and then
+//! find an extra match left from an earlier call; ours starts empty (the
+//! reference behaviour). Any LZF stream decompresses anywhere.
 //!
 //! Stream format: `000LLLLL` + L+1 literal bytes; `LLLooooo oooooooo` a
 //! back reference of L+2 bytes at distance o+1; `111ooooo LLLLLLLL
@@ -53,8 +55,10 @@ impl Compressor {
     /// Compresses `input` into at most `max_out` bytes (liblzf's
     /// `lzf_compress`); `None` when it does not fit.
     pub fn compress(&mut self, input: &[u8], max_out: usize) -> Option<Vec<u8>> {
-        let mut out = vec![0u8; max_out];
-        let n = self.compress_into(input, &mut out);
+        // liblzf may store one byte past the limit (a run header it then
+        // drops); Redis gives it `max_out + 1` bytes, so do we.
+        let mut out = vec![0u8; max_out + 1];
+        let n = self.compress_into(input, &mut out, max_out);
         self.base += input.len() as u64 + 1;
         (n > 0).then(|| {
             out.truncate(n);
@@ -71,8 +75,10 @@ impl Compressor {
         (old > self.base).then(|| (old - self.base) as usize)
     }
 
-    fn compress_into(&mut self, input: &[u8], out: &mut [u8]) -> usize {
-        let (in_len, out_len) = (input.len(), out.len());
+    /// liblzf's loop, limited to `out_len` bytes of output in `out`
+    /// (which has one more byte of room).
+    fn compress_into(&mut self, input: &[u8], out: &mut [u8], out_len: usize) -> usize {
+        let in_len = input.len();
         if in_len == 0 || out_len == 0 {
             return 0;
         }
@@ -84,19 +90,16 @@ impl Compressor {
             hval = next(hval, input, ip);
             let found = self.swap(idx(hval), ip);
             let matched = found.filter(|&r| {
-                r < ip
-                    && ip - r - 1 < MAX_OFF
-                    && ip + 4 < in_len
-                    && input[r..r + 3] == input[ip..ip + 3]
+                r < ip && ip - r - 1 < MAX_OFF && input[r..r + 3] == input[ip..ip + 3]
             });
             if let Some(r) = matched {
                 let off = ip - r - 1;
                 let maxlen = (in_len - ip - 2).min(MAX_REF);
-                out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
-                op -= usize::from(lit == 0); // undo run if length is zero
-                if op + 3 + 1 >= out_len {
+                if op - usize::from(lit == 0) + 3 + 1 >= out_len {
                     return 0;
                 }
+                out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
+                op -= usize::from(lit == 0); // undo run if length is zero
                 let mut len = match_len(input, r, ip, maxlen);
                 len -= 2; // now #octets - 1
                 ip += 1;

@@ -270,11 +270,12 @@ fn finish_save(
     let mut st = shared.persist.state();
     let started = st.running.take().map(|r| r.started);
     if result.is_ok() {
-        let stats = &shared.stats.dirty;
-        stats.store(
-            stats.load(Ordering::Relaxed).saturating_sub(dirty),
-            Ordering::Relaxed,
-        );
+        // Subtract (the counter sums its stripes wrapping) rather than
+        // store: writers keep counting while the file is written.
+        shared
+            .stats
+            .dirty
+            .fetch_add(dirty.wrapping_neg(), Ordering::Relaxed);
         st.last_save = now_unix(shared);
         st.saves += 1;
         st.last_bgsave_ok = true;
