@@ -86,18 +86,25 @@ impl Shared {
     }
 }
 
-impl Drop for Shared {
-    /// The last handle is gone: a final save if the data directory's
-    /// rules ask for one, and the directory is released.
-    fn drop(&mut self) {
-        crate::persist::close(self);
-    }
-}
-
 /// A cheap, cloneable, thread-safe handle to one engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
+    /// Shared by the handles only (the engine's own threads hold `shared`):
+    /// dropped with the last handle, it closes the data directory.
+    _owner: Arc<Owner>,
+}
+
+/// Closes the engine's data directory when the last handle goes.
+#[derive(Debug)]
+struct Owner(Arc<Shared>);
+
+impl Drop for Owner {
+    /// A final save if the data directory's rules ask for one, then the
+    /// directory is released, before the drop of the last handle returns.
+    fn drop(&mut self) {
+        crate::persist::close(&self.0);
+    }
 }
 
 /// One client's state: selected db, protocol version, name.
@@ -175,7 +182,10 @@ impl Engine {
         if opts.background {
             spawn_cron(Arc::downgrade(&shared));
         }
-        Engine { shared }
+        Engine {
+            _owner: Arc::new(Owner(shared.clone())),
+            shared,
+        }
     }
 
     /// The shared state (for fronts and tests).

@@ -238,7 +238,7 @@ fn bgsave_stall(
         while !stop.load(Ordering::Relaxed) || lat.len() < min_ops {
             let key = format!("key:{}", (i * 7919) % n);
             let t = Instant::now();
-            if i % 2 == 0 {
+            if i & 1 == 0 {
                 engine.execute(&mut s, &[b"SET", key.as_bytes(), b"changed-value-xx"]);
             } else {
                 engine.execute(&mut s, &[b"GET", key.as_bytes()]);
@@ -255,7 +255,10 @@ fn bgsave_stall(
         let worker = sc.spawn(|| client(&stop, 0));
         std::thread::sleep(Duration::from_millis(50));
         let t = Instant::now();
-        assert!(matches!(engine.execute(&mut s, &["BGSAVE"]), Reply::Status(_)));
+        assert!(matches!(
+            engine.execute(&mut s, &["BGSAVE"]),
+            Reply::Status(_)
+        ));
         loop {
             let Reply::Verbatim(_, info) = engine.execute(&mut s, &["INFO", "persistence"]) else {
                 panic!("INFO")
@@ -305,7 +308,9 @@ fn main() {
             ours.size as f64 / theirs.size as f64,
         );
     }
-    println!("\n| shards per db | p99.9 without save | max without save | BGSAVE time | p99.9 during BGSAVE | max during BGSAVE |");
+    println!(
+        "\n| shards per db | p99.9 without save | max without save | BGSAVE time | p99.9 during BGSAVE | max during BGSAVE |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     for shards in [Options::default().shards, 64, 256] {
         let ((q999, qmax), (d999, dmax), took) = bgsave_stall(&small, shards);

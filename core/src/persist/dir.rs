@@ -8,56 +8,20 @@ use super::OpenError;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 /// Name of the lock file.
 pub const LOCK_FILE: &str = "kvstore.lock";
 
-/// Directories whose engine in this process is closing (its last handle
-/// dropped, a final save or background thread finishing): an opener of
-/// one waits for the lock instead of failing.
-static CLOSING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// How long an opener waits for a closing engine of this process.
-const CLOSE_WAIT: Duration = Duration::from_secs(60);
-
-/// A held directory lock; dropping it releases the lock.
+/// A held directory lock; dropping it (closing the file) releases it.
 #[derive(Debug)]
 pub struct DirLock {
-    file: File,
-    dir: PathBuf,
+    _file: File,
 }
 
 impl DirLock {
-    /// Marks the directory as closing: until this lock is dropped, openers
-    /// in this process wait for it rather than fail.
-    pub fn closing(&self) {
-        CLOSING
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(self.dir.clone());
-    }
-
     /// Takes the lock of `dir` (which must exist), or says who holds it.
     pub fn acquire(dir: &Path) -> Result<DirLock, OpenError> {
-        let started = Instant::now();
-        loop {
-            match DirLock::try_acquire(dir) {
-                Err(OpenError::Locked { pid: Some(p), .. })
-                    if p == std::process::id()
-                        && started.elapsed() < CLOSE_WAIT
-                        && is_closing(dir) =>
-                {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn try_acquire(dir: &Path) -> Result<DirLock, OpenError> {
         let path = dir.join(LOCK_FILE);
         let io = |source| OpenError::Io {
             path: path.clone(),
@@ -88,29 +52,6 @@ impl DirLock {
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         writeln!(file, "{}", std::process::id()).map_err(io)?;
-        Ok(DirLock {
-            file,
-            dir: dir.to_path_buf(),
-        })
+        Ok(DirLock { _file: file })
     }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        // Closing the file releases the flock; unmark after that.
-        // SAFETY: unlocking a descriptor we own.
-        unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_UN) };
-        let mut closing = CLOSING.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = closing.iter().position(|d| *d == self.dir) {
-            closing.swap_remove(i);
-        }
-    }
-}
-
-fn is_closing(dir: &Path) -> bool {
-    CLOSING
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .any(|d| d == dir)
 }

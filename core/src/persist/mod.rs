@@ -136,6 +136,8 @@ struct Running {
 
 #[derive(Debug)]
 struct State {
+    /// The last handle is gone: no save starts any more.
+    closed: bool,
     running: Option<Running>,
     scheduled: bool,
     /// Unix seconds of the last successful save (the start time before).
@@ -168,6 +170,7 @@ impl Persistence {
             lock: Mutex::new(lock),
             me: OnceLock::new(),
             state: Mutex::new(State {
+                closed: false,
                 running: None,
                 scheduled: false,
                 last_save: start_unix,
@@ -313,6 +316,9 @@ pub fn bgsave(shared: &Shared, schedule: bool) -> Result<BgStart, SaveError> {
         st.scheduled = true;
         return Ok(BgStart::Scheduled);
     }
+    if shared.persist.state().closed {
+        return Err(SaveError::InMemory);
+    }
     let dir = shared.persist.claim(true)?;
     shared.persist.state().last_try = now_unix(shared);
     let me = shared.persist.me.get().and_then(Weak::upgrade);
@@ -353,7 +359,7 @@ pub(crate) fn cron(shared: &Shared) {
     let now = now_unix(shared);
     let due = {
         let st = shared.persist.state();
-        if st.running.is_some() {
+        if st.running.is_some() || st.closed {
             return;
         }
         let dirty = shared.stats.dirty.load(Ordering::Relaxed);
@@ -379,18 +385,21 @@ fn save_rules(shared: &Shared) -> Vec<(u64, u64)> {
     nums.chunks_exact(2).map(|c| (c[0], c[1])).collect()
 }
 
-/// Called when the last handle of an engine goes: with save rules set and
-/// changes since the last save, a final save (as Redis saves on
-/// SHUTDOWN); then the directory lock is released.
-pub(crate) fn close(shared: &mut Shared) {
+/// Called when the last handle of an engine goes: waits for a running
+/// save, then, with save rules set and changes since the last save, saves
+/// (as Redis saves on SHUTDOWN), and releases the directory lock.
+pub(crate) fn close(shared: &Shared) {
     let lock = shared
         .persist
         .lock
-        .get_mut()
+        .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     let Some(lock) = lock else { return };
-    lock.closing();
+    shared.persist.state().closed = true;
+    while shared.persist.state().running.is_some() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     let dirty = shared.stats.dirty.load(Ordering::Relaxed);
     if dirty > 0 && !save_rules(shared).is_empty() {
         // No one can report a failure now; the previous file stays intact.

@@ -336,7 +336,7 @@ pub fn dataset() -> Vec<Vec<Vec<u8>>> {
     cmds.push(big);
     add(
         &mut cmds,
-        &[b"ZADD", b"zset:longmember", b"1", &vec![b'm'; 100]],
+        &[b"ZADD", b"zset:longmember", b"1", &[b'm'; 100]],
     );
     add(
         &mut cmds,
@@ -358,10 +358,7 @@ pub fn dataset() -> Vec<Vec<Vec<u8>>> {
         big.push(format!("value:{}", i * i).into_bytes());
     }
     cmds.push(big);
-    add(
-        &mut cmds,
-        &[b"HSET", b"hash:longvalue", b"f", &vec![b'v'; 100]],
-    );
+    add(&mut cmds, &[b"HSET", b"hash:longvalue", b"f", &[b'v'; 100]]);
     add(&mut cmds, &[b"HSET", b"hash:ttl", b"f", b"v"]);
     add(&mut cmds, &[b"PEXPIREAT", b"hash:ttl", b"4102444800000"]);
     add(&mut cmds, &[b"SELECT", b"3"]);

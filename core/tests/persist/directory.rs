@@ -27,9 +27,7 @@ fn info_field(engine: &Engine, name: &str) -> String {
 fn a_second_opener_in_this_process_is_refused() {
     let dir = TempDir::new("lock");
     let a = Engine::open(&dir.0, Options::default()).unwrap();
-    let err = Engine::open(&dir.0, Options::default())
-        .err()
-        .expect("locked");
+    let err = Engine::open(&dir.0, Options::default()).expect_err("locked");
     let text = err.to_string();
     assert!(
         matches!(err, OpenError::Locked { pid: Some(p), .. } if p == std::process::id()),
@@ -76,9 +74,7 @@ fn a_second_process_is_refused_with_the_holder_pid() {
         line.clear();
         assert!(out.read_line(&mut line).unwrap() > 0, "child exited early");
     }
-    let err = Engine::open(&dir.0, Options::default())
-        .err()
-        .expect("locked");
+    let err = Engine::open(&dir.0, Options::default()).expect_err("locked");
     assert!(
         matches!(err, OpenError::Locked { pid: Some(p), .. } if p == child.id()),
         "{err}"
@@ -105,9 +101,7 @@ fn missing_empty_corrupt_and_unreadable_files() {
     }
     // Corrupt: refused, naming the file and the offset; the file is kept.
     std::fs::write(dir.file("dump.rdb"), b"REDIS0010\xfe\x00\x00\x03key").unwrap();
-    let err = Engine::open(&dir.0, Options::default())
-        .err()
-        .expect("corrupt");
+    let err = Engine::open(&dir.0, Options::default()).expect_err("corrupt");
     let text = err.to_string();
     assert!(
         matches!(&err, OpenError::Corrupt { offset, .. } if *offset > 9),
@@ -121,9 +115,7 @@ fn missing_empty_corrupt_and_unreadable_files() {
     // Unreadable (a directory where the file should be): refused.
     std::fs::remove_file(dir.file("dump.rdb")).unwrap();
     std::fs::create_dir(dir.file("dump.rdb")).unwrap();
-    let err = Engine::open(&dir.0, Options::default())
-        .err()
-        .expect("unreadable");
+    let err = Engine::open(&dir.0, Options::default()).expect_err("unreadable");
     assert!(matches!(err, OpenError::Io { .. }), "{err}");
 }
 
@@ -258,4 +250,37 @@ fn save_rules_trigger_a_background_save() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(dir.file("dump.rdb").exists());
+}
+
+/// Threads racing to open one directory: each open either owns it or is
+/// refused as locked, and every owner's increment survives.
+#[test]
+fn racing_opens_never_share_the_directory() {
+    let dir = TempDir::new("race");
+    let owned = std::sync::atomic::AtomicI64::new(0);
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| {
+                for _ in 0..25 {
+                    match Engine::open(&dir.0, Options::default()) {
+                        Ok(e) => {
+                            let mut s = e.session();
+                            assert!(matches!(e.execute(&mut s, &["INCR", "n"]), Reply::Int(_)));
+                            owned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(OpenError::Locked { .. }) => {}
+                        Err(other) => panic!("{other}"),
+                    }
+                }
+            });
+        }
+    });
+    let e = Engine::open(&dir.0, Options::default()).unwrap();
+    let mut s = e.session();
+    let n = owned.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(n > 0);
+    assert_eq!(
+        e.execute(&mut s, &["GET", "n"]),
+        Reply::Bulk(n.to_string().into_bytes())
+    );
 }
