@@ -252,23 +252,19 @@ fn now_unix(shared: &Shared) -> u64 {
 }
 
 /// Writes the snapshot `snap` of `shared` into its directory and records
-/// the outcome (`dirty` is the change count at the cut).
+/// the outcome.
 fn finish_save(
     shared: &Shared,
     dir: &Path,
     mut snap: Snapshot<'_>,
-    dirty: u64,
     background: bool,
 ) -> std::io::Result<()> {
+    let dirty = snap.dirty();
     let name = shared
         .config
         .get("dbfilename")
         .unwrap_or_else(|| "dump.rdb".into());
-    let aux = publish::Aux {
-        ctime: now_unix(shared),
-        used_mem: 0,
-    };
-    let result = publish::write_file(&mut snap, &dir.join(name), aux);
+    let result = publish::write_file(&mut snap, &dir.join(name), now_unix(shared));
     drop(snap);
     let mut st = shared.persist.state();
     let started = st.running.take().map(|r| r.started);
@@ -298,9 +294,8 @@ fn list_fill(shared: &Shared) -> i64 {
 /// being served).
 pub fn save(shared: &Shared) -> Result<(), SaveError> {
     let dir = shared.persist.claim(false)?;
-    let snap = Snapshot::begin(&shared.keyspace, list_fill(shared));
-    let dirty = shared.stats.dirty.load(Ordering::Relaxed);
-    finish_save(shared, &dir, snap, dirty, false).map_err(SaveError::Io)
+    let snap = Snapshot::begin(&shared.keyspace, list_fill(shared), &shared.stats.dirty);
+    finish_save(shared, &dir, snap, false).map_err(SaveError::Io)
 }
 
 /// BGSAVE: the cut is made before this returns; a thread writes the file.
@@ -316,9 +311,6 @@ pub fn bgsave(shared: &Shared, schedule: bool) -> Result<BgStart, SaveError> {
         st.scheduled = true;
         return Ok(BgStart::Scheduled);
     }
-    if shared.persist.state().closed {
-        return Err(SaveError::InMemory);
-    }
     let dir = shared.persist.claim(true)?;
     shared.persist.state().last_try = now_unix(shared);
     let me = shared.persist.me.get().and_then(Weak::upgrade);
@@ -330,11 +322,10 @@ pub fn bgsave(shared: &Shared, schedule: bool) -> Result<BgStart, SaveError> {
     let spawned = std::thread::Builder::new()
         .name("kvstore-bgsave".into())
         .spawn(move || {
-            let snap = Snapshot::begin(&me.keyspace, list_fill(&me));
-            let dirty = me.stats.dirty.load(Ordering::Relaxed);
+            let snap = Snapshot::begin(&me.keyspace, list_fill(&me), &me.stats.dirty);
             let _ = cut_tx.send(());
             // The outcome is recorded for INFO (rdb_last_bgsave_status).
-            let _ = finish_save(&me, &dir, snap, dirty, true);
+            let _ = finish_save(&me, &dir, snap, true);
         });
     if let Err(e) = spawned {
         let mut st = shared.persist.state();

@@ -30,27 +30,18 @@ impl<W: Write> Write for CrcWriter<W> {
     }
 }
 
-/// Values of the auxiliary fields written after the header.
-#[derive(Debug, Clone, Copy)]
-pub struct Aux {
-    /// Creation time, Unix seconds.
-    pub ctime: u64,
-    /// Memory in use, bytes (informational).
-    pub used_mem: u64,
-}
-
 /// Is `name` a temp file a save of ours leaves behind?
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with("temp-") && name.ends_with(".rdb")
 }
 
 /// Writes `snap` to `target` atomically (temp file, fsync, rename, fsync
-/// of the directory). On error the temp file is removed and `target` is
-/// untouched.
-pub fn write_file(snap: &mut Snapshot<'_>, target: &Path, aux: Aux) -> io::Result<()> {
+/// of the directory); `ctime` (Unix seconds) goes into the header's aux
+/// fields. On error the temp file is removed and `target` is untouched.
+pub fn write_file(snap: &mut Snapshot<'_>, target: &Path, ctime: u64) -> io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let temp: PathBuf = dir.join(format!("temp-{}.rdb", std::process::id()));
-    let result = write_temp(snap, &temp, aux).and_then(|()| {
+    let result = write_temp(snap, &temp, ctime).and_then(|()| {
         std::fs::rename(&temp, target)?;
         File::open(dir)?.sync_all()
     });
@@ -60,7 +51,7 @@ pub fn write_file(snap: &mut Snapshot<'_>, target: &Path, aux: Aux) -> io::Resul
     result
 }
 
-fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, aux: Aux) -> io::Result<()> {
+fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, ctime: u64) -> io::Result<()> {
     let file = File::create(temp)?;
     let mut w = CrcWriter {
         inner: BufWriter::with_capacity(1 << 20, file),
@@ -69,13 +60,14 @@ fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, aux: Aux) -> io::Result<()> 
     let mut head = Encoder::new(Compress::Off, 0);
     head.buf
         .extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
-    let ctime = aux.ctime.to_string();
-    let used = aux.used_mem.to_string();
+    let ctime = ctime.to_string();
+    // `used-mem` is informational (Redis's used_memory); the engine does
+    // not count its memory, so it says 0.
     for (k, v) in [
         ("redis-ver", crate::REDIS_VERSION),
         ("redis-bits", "64"),
         ("ctime", &ctime),
-        ("used-mem", &used),
+        ("used-mem", "0"),
         ("aof-base", "0"),
     ] {
         head.byte(op::AUX);

@@ -14,7 +14,9 @@
 use super::encode::{Compress, Encoder};
 use super::format::op;
 use crate::keyspace::{DB_COUNT, Keyspace, Shard};
+use crate::stats::Counter;
 use std::io::{self, Write};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The shared part of one snapshot: where captured shard images go.
@@ -54,13 +56,18 @@ pub(crate) struct Snapshot<'k> {
     cap: Arc<Capture>,
     /// (keys, keys with an expiry) per db at the cut.
     counts: Vec<(u64, u64)>,
+    /// The change counter at the cut.
+    dirty: u64,
     /// Shards below this flat index are written (or drained).
     done: usize,
 }
 
 impl<'k> Snapshot<'k> {
-    /// Makes the cut: every shard is marked for capture while all are locked.
-    pub fn begin(ks: &'k Keyspace, list_fill: i64) -> Snapshot<'k> {
+    /// Makes the cut: every shard is marked for capture while all are
+    /// locked, and the change counter `dirty` is read then (writers count
+    /// their changes while they hold their shard's lock, so the reading
+    /// counts exactly the changes the snapshot holds).
+    pub fn begin(ks: &'k Keyspace, list_fill: i64, dirty: &Counter) -> Snapshot<'k> {
         let shards = ks.shard_count();
         let cap = Arc::new(Capture {
             list_fill,
@@ -78,13 +85,20 @@ impl<'k> Snapshot<'k> {
                 guards.push(g);
             }
         }
+        let dirty = dirty.load(Ordering::Relaxed);
         drop(guards);
         Snapshot {
             ks,
             cap,
             counts,
+            dirty,
             done: 0,
         }
+    }
+
+    /// The change counter at the cut.
+    pub fn dirty(&self) -> u64 {
+        self.dirty
     }
 
     /// The image of shard `s` of `db`, capturing it now if nobody did.
