@@ -365,6 +365,15 @@ impl Config {
             .collect()
     }
 
+    /// Sets `name` to `value` without CONFIG SET's checks, for values the
+    /// engine itself decides (`dir`, the directory it opened).
+    pub(crate) fn force(&self, name: &str, value: &str) {
+        if let Some(n) = lookup(name.as_bytes()) {
+            self.num[n.param].store(numeric(value), Ordering::Relaxed);
+            self.text.write().unwrap_or_else(|p| p.into_inner())[n.param] = value.to_string();
+        }
+    }
+
     /// Sets one parameter (canonical name or alias); the error is Redis's
     /// full CONFIG SET error text without the `ERR ` code.
     pub fn set(&self, name: &str, value: &str) -> Result<(), String> {

@@ -67,6 +67,8 @@ pub struct Shared {
     pub config: crate::config::Config,
     /// Unix ms when the engine started.
     pub start_ms: u64,
+    /// Snapshot state and the data directory, if any.
+    pub persist: crate::persist::Persistence,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -88,6 +90,21 @@ impl Shared {
 #[derive(Debug, Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
+    /// Shared by the handles only (the engine's own threads hold `shared`):
+    /// dropped with the last handle, it closes the data directory.
+    _owner: Arc<Owner>,
+}
+
+/// Closes the engine's data directory when the last handle goes.
+#[derive(Debug)]
+struct Owner(Arc<Shared>);
+
+impl Drop for Owner {
+    /// A final save if the data directory's rules ask for one, then the
+    /// directory is released, before the drop of the last handle returns.
+    fn drop(&mut self) {
+        crate::persist::close(&self.0);
+    }
 }
 
 /// One client's state: selected db, protocol version, name.
@@ -122,22 +139,53 @@ impl Engine {
         Engine::with_options(Options::default())
     }
 
-    /// An engine with `opts`.
+    /// An in-memory engine with `opts`.
     pub fn with_options(opts: Options) -> Engine {
+        let start = opts.clock.now_ms() / 1000;
+        let keyspace = Keyspace::new(opts.shards);
+        let persist = crate::persist::Persistence::new(start, None);
+        Engine::assemble(opts, keyspace, crate::config::Config::default(), persist)
+    }
+
+    /// An engine that owns the data directory `dir` (created if missing):
+    /// it holds the directory's lock file until its last handle is
+    /// dropped, loads `dump.rdb` if there is one, and saves there (SAVE,
+    /// BGSAVE, the `save` rules, and a final save on close when anything
+    /// changed). A directory another engine holds, or an unreadable or
+    /// corrupt `dump.rdb`, is an error; nothing is ever half loaded.
+    pub fn open(
+        dir: impl AsRef<std::path::Path>,
+        opts: Options,
+    ) -> Result<Engine, crate::persist::OpenError> {
+        crate::persist::open(dir.as_ref(), opts)
+    }
+
+    /// An engine over `keyspace` (already loaded, for [`Engine::open`]).
+    pub(crate) fn assemble(
+        opts: Options,
+        keyspace: Keyspace,
+        config: crate::config::Config,
+        persist: crate::persist::Persistence,
+    ) -> Engine {
         let shared = Arc::new(Shared {
-            keyspace: Keyspace::new(opts.shards),
+            keyspace,
             start_ms: opts.clock.now_ms(),
             clock: opts.clock,
             stats: Stats::default(),
-            config: crate::config::Config::default(),
+            config,
+            persist,
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
+        shared.persist.bind(Arc::downgrade(&shared));
         shared.tick();
         if opts.background {
             spawn_cron(Arc::downgrade(&shared));
         }
-        Engine { shared }
+        Engine {
+            _owner: Arc::new(Owner(shared.clone())),
+            shared,
+        }
     }
 
     /// The shared state (for fronts and tests).
@@ -347,6 +395,7 @@ fn spawn_cron(shared: Weak<Shared>) {
                 let Some(s) = shared.upgrade() else { return };
                 s.tick();
                 crate::expire::active_cycle(&s);
+                crate::persist::cron(&s);
             }
         });
     // Without the thread, expiry is still exact (lazy); only memory of

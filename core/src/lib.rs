@@ -15,6 +15,8 @@
 //! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
 //! - [`clock`], [`expire`], [`config`], [`stats`]: time, active expiry,
 //!   parameters, counters.
+//! - [`persist`]: RDB snapshots (Redis 7.0's format), DUMP payloads and
+//!   the data directory of [`Engine::open`].
 //!
 //! ```
 //! let engine = kvstore_core::Engine::new();
@@ -35,6 +37,7 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod num;
+pub mod persist;
 pub mod reply;
 pub mod resp;
 pub mod stats;

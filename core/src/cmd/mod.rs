@@ -11,6 +11,7 @@ pub(crate) mod hll;
 pub(crate) mod introspect;
 pub(crate) mod keys;
 pub(crate) mod list;
+pub(crate) mod persist;
 pub(crate) mod server;
 pub(crate) mod set;
 pub(crate) mod sort;

@@ -379,7 +379,7 @@ fn role(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 /// that has not saved since it started reports (INFO's
 /// `rdb_last_save_time`).
 fn lastsave(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(Reply::Int((ctx.shared().start_ms / 1000) as i64))
+    Ok(Reply::Int(ctx.shared().persist.last_save() as i64))
 }
 
 fn info(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

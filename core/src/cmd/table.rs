@@ -184,6 +184,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         set::COMMANDS,
         zset::COMMANDS,
         hll::COMMANDS,
+        persist::COMMANDS,
         server::COMMANDS,
         introspect::COMMANDS,
     ]

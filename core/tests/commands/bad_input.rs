@@ -443,6 +443,13 @@ const TEMPLATES: &[&str] = &[
     "PFDEBUG ENCODING hll",
     "PFDEBUG TODENSE hll",
     "PFSELFTEST",
+    // Persistence.
+    "DUMP str",
+    "DUMP zset",
+    "RESTORE newkey 0 payload",
+    "RESTORE str 0 payload REPLACE ABSTTL IDLETIME 10",
+    "SAVE",
+    "BGSAVE SCHEDULE",
     // Server and connection.
     "PING hello",
     "ECHO hello",
@@ -565,6 +572,11 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
     let globby = |a: &Vec<u8>| a.iter().any(|b| b"*?[\\".contains(b));
     match name.as_str() {
         n if EXTENSIONS.contains(&n) => Mode::Ours,
+        // The server would write dump.rdb into the working directory (which
+        // the next server started there loads); in memory ours refuses.
+        "save" | "bgsave" => Mode::Ours,
+        // A payload holds hash and set members in table order.
+        "dump" => Mode::Shape,
         "config|set" => {
             let pairs = &argv[2..];
             let safe = pairs.len() % 2 == 0

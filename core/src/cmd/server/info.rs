@@ -331,19 +331,8 @@ fn persistence(shared: &Shared) -> Lines {
         "current_save_keys_total",
     ]));
     let dirty = shared.stats.dirty.load(Ordering::Relaxed);
-    v.extend([
-        ("rdb_changes_since_last_save", dirty.to_string()),
-        ("rdb_bgsave_in_progress", "0".into()),
-        ("rdb_last_save_time", (shared.start_ms / 1000).to_string()),
-        ("rdb_last_bgsave_status", "ok".into()),
-        ("rdb_last_bgsave_time_sec", "-1".into()),
-        ("rdb_current_bgsave_time_sec", "-1".into()),
-    ]);
+    v.extend(shared.persist.info_rdb(dirty));
     v.extend(zeros(&[
-        "rdb_saves",
-        "rdb_last_cow_size",
-        "rdb_last_load_keys_expired",
-        "rdb_last_load_keys_loaded",
         "aof_enabled",
         "aof_rewrite_in_progress",
         "aof_rewrite_scheduled",

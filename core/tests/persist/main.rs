@@ -1,0 +1,13 @@
+//! Persistence tests: RDB files and DUMP payloads exchanged with a real
+//! redis-server 7.0 (each test starts its own, on a free port, in a
+//! temporary directory), `redis-check-rdb` on our files, damaged files,
+//! random keyspaces round-tripping, and the data directory's lock.
+
+#[path = "../commands/harness.rs"]
+mod harness;
+
+mod common;
+mod directory;
+mod dump_restore;
+mod interop;
+mod robustness;
