@@ -6,6 +6,8 @@
 //!   `Engine::execute` is the one command path every front uses.
 //! - [`cmd`]: the command table and one module per command family.
 //! - [`ctx`]: what a handler sees: locked shards, lazy expiry, typed access.
+//! - `multi`, `watch`: MULTI/EXEC (the session's queue, atomic EXEC) and
+//!   the registry of WATCHed keys.
 //! - [`keyspace`]: 16 dbs × N shards of packed key tables; values and entries.
 //! - [`dict`], [`chain`]: Redis-style chained hash tables (SCAN cursor,
 //!   sampling) for collections and, generically, for the keyspace.
@@ -34,12 +36,14 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod keyspace;
+mod multi;
 pub mod num;
 pub mod reply;
 pub mod resp;
 pub mod stats;
 mod typed;
 pub mod types;
+mod watch;
 
 pub use engine::{Engine, Options, Session};
 pub use error::{CmdError, CmdResult};

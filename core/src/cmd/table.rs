@@ -186,6 +186,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         hll::COMMANDS,
         server::COMMANDS,
         introspect::COMMANDS,
+        transactions::COMMANDS,
     ]
     .into_iter()
     .flatten()
