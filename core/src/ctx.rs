@@ -403,11 +403,18 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::modified`] for `key` of `db`.
     #[inline]
     pub fn modified_in(&mut self, db: usize, key: &[u8]) {
+        self.count_change();
+        self.signal_modified_in(db, key);
+    }
+
+    /// Counts a change for persistence without touching WATCHes (Redis's
+    /// bare `server.dirty++`, as PFDEBUG's encoding change does).
+    #[inline]
+    pub fn count_change(&mut self) {
         self.shared
             .stats
             .dirty
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.signal_modified_in(db, key);
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting

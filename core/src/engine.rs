@@ -199,10 +199,7 @@ impl Engine {
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = match resolve(args, &mut session.last_cmd) {
             Ok(cmd) => cmd,
-            Err(e) => {
-                session.tx.flag_error();
-                return Err(e);
-            }
+            Err(e) => return Err(session.tx.refused(args[0], e)),
         };
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);

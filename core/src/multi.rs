@@ -69,12 +69,29 @@ impl Tx {
         self.multi.is_some()
     }
 
-    /// A command was refused: inside MULTI, EXEC will answer EXECABORT
-    /// (Redis's `flagTransaction`).
-    pub(crate) fn flag_error(&mut self) {
+    /// A command was refused while queueing: inside MULTI, EXEC will
+    /// answer EXECABORT (Redis's `flagTransaction`).
+    fn flag_error(&mut self) {
         if let Some(m) = &mut self.multi {
             m.aborted = true;
         }
+    }
+
+    /// The command named `name` was refused with `e` before running (no
+    /// such command, wrong arity): Redis's `rejectCommand`. It fails the
+    /// transaction, and a refused EXEC ends it at once, answering EXECABORT
+    /// with the reason (inside MULTI or not).
+    pub(crate) fn refused(&mut self, name: &[u8], e: CmdError) -> CmdError {
+        self.flag_error();
+        if !name.eq_ignore_ascii_case(b"exec") {
+            return e;
+        }
+        self.discard();
+        let reason = e.to_string();
+        let reason = reason.strip_prefix("ERR ").unwrap_or(&reason);
+        CmdError::Raw(format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ))
     }
 
     /// True once a watched key changed (Redis's `CLIENT_DIRTY_CAS`).
