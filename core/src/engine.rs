@@ -246,6 +246,7 @@ impl Engine {
 
 /// Runs `cmd`'s handler on a context holding the locks it needs; a panic
 /// becomes an error reply.
+#[inline(always)]
 pub(crate) fn call(cmd: &Command, ctx: &mut Ctx<'_>, args: &[&[u8]]) -> Result<Reply, CmdError> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(ctx, args))) {
         Ok(r) => r,
@@ -275,13 +276,13 @@ pub(crate) enum Need<'k> {
 }
 
 /// What `keys` asks to lock for `args`.
-#[inline]
+#[inline(always)]
 pub(crate) fn need<'k>(ks: &Keyspace, keys: Keys, args: &[&'k [u8]]) -> Need<'k> {
     let mut idx: Vec<usize> = match keys {
         Keys::None => return Need::Nothing,
         Keys::Db => return Need::Db,
         Keys::All => return Need::All,
-        Keys::Custom(f) => return need(ks, f(args), args),
+        Keys::Custom(f) => return need_computed(ks, f(args), args),
         Keys::Range { first, last, step } => {
             let n = args.len() as i32;
             let last = if last < 0 { n + last } else { last.min(n - 1) };
@@ -319,6 +320,13 @@ pub(crate) fn need<'k>(ks: &Keyspace, keys: Keys, args: &[&'k [u8]]) -> Need<'k>
         return Need::One(s, None);
     }
     Need::Shards(idx)
+}
+
+/// [`need`] for key positions computed from the arguments: out of line, so
+/// that `need` inlines into the command path.
+#[inline(never)]
+fn need_computed<'k>(ks: &Keyspace, keys: Keys, args: &[&'k [u8]]) -> Need<'k> {
+    need(ks, keys, args)
 }
 
 /// Locks every shard of `dbs`, in ascending (db, shard) order.
