@@ -2,6 +2,7 @@
 //! `Session`: one client's state. [`Engine::execute`] is the one command
 //! path: look the command up, check arity, lock the shards its keys live in
 //! (in ascending order), run the handler, and turn errors into replies.
+//! Inside MULTI it queues the command instead (see `multi`).
 
 use crate::clock::{Clock, SystemClock};
 use crate::cmd::table::{self, Command, Keys};

@@ -201,7 +201,6 @@ impl Watches {
 
 /// The keys one session watches. Dropping it (UNWATCH, EXEC, DISCARD,
 /// RESET, or the session itself going away) removes them from the registry.
-#[derive(Debug)]
 pub(crate) struct WatchSet {
     registry: Arc<Watches>,
     /// Raised by writers of any of `keys`.
@@ -244,6 +243,16 @@ impl WatchSet {
     /// key)` reads a key (its shard must be locked).
     pub(crate) fn any_expired(&self, state: impl Fn(usize, &[u8]) -> KeyState) -> bool {
         self.registry.any_expired(self, state)
+    }
+}
+
+impl std::fmt::Debug for WatchSet {
+    /// The keys and the flag only (not the whole registry).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchSet")
+            .field("keys", &self.keys)
+            .field("dirty", &self.dirty())
+            .finish()
     }
 }
 
