@@ -417,16 +417,18 @@ fn watch_and_keyspace_wide_changes() {
 fn watch_and_expiry() {
     for mut p in [Pair::new(), Pair::resp3()] {
         let mut peer = p.peer();
-        let short = Me(&["SET", "k", "v", "PX", "50"]);
+        // Long enough that WATCH surely comes before the deadline on both
+        // sides, even on a loaded machine.
+        let short = Me(&["SET", "k", "v", "PX", "300"]);
         let stale = [
             Me(&["SET", "k", "v", "PX", "1"]),
             Sleep(20),
             Me(&["WATCH", "k"]),
         ];
         let cases: &[&[Step<'_>]] = &[
-            &[short, Me(&["WATCH", "k"]), Sleep(150)],
-            &[short, Me(&["WATCH", "k"]), Sleep(150), By(&["GET", "k"])],
-            &[short, Me(&["WATCH", "k"]), Sleep(150), By(&["DEL", "k"])],
+            &[short, Me(&["WATCH", "k"]), Sleep(450)],
+            &[short, Me(&["WATCH", "k"]), Sleep(450), By(&["GET", "k"])],
+            &[short, Me(&["WATCH", "k"]), Sleep(450), By(&["DEL", "k"])],
             &stale,
             &[stale[0], stale[1], stale[2], By(&["GET", "k"])],
             &[stale[0], stale[1], stale[2], By(&["DEL", "k"])],
