@@ -15,6 +15,7 @@ use crate::keyspace::{
     Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
 };
 use crate::types::zset::ZSet;
+use crate::watch::KeyState;
 use std::collections::VecDeque;
 use std::sync::MutexGuard;
 
@@ -246,6 +247,10 @@ impl<'a> Ctx<'a> {
                     .stats
                     .expired_keys
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // Redis signals an expired key's removal as a change.
+                if shared.watches.active() {
+                    shared.watches.touch(db, key, || KeyState::Absent);
+                }
                 None
             }
             Lookup::Missing => None,
@@ -387,13 +392,75 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Records that `key` was modified: counts a change for persistence
-    /// (`rdb_changes_since_last_save`) and, later, invalidates WATCHes.
-    pub fn modified(&mut self, _key: &[u8]) {
+    /// Records that `key` of the selected db was modified: counts a change
+    /// for persistence (`rdb_changes_since_last_save`) and fails the EXEC of
+    /// sessions WATCHing it.
+    #[inline]
+    pub fn modified(&mut self, key: &[u8]) {
+        self.modified_in(self.session.db, key);
+    }
+
+    /// [`Ctx::modified`] for `key` of `db`.
+    #[inline]
+    pub fn modified_in(&mut self, db: usize, key: &[u8]) {
+        self.count_change();
+        self.signal_modified_in(db, key);
+    }
+
+    /// Counts a change for persistence without touching WATCHes (Redis's
+    /// bare `server.dirty++`, as PFDEBUG's encoding change does).
+    #[inline]
+    pub fn count_change(&mut self) {
         self.shared
             .stats
             .dirty
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting
+    /// a change (Redis's `signalModifiedKey`; MOVE signals both dbs but
+    /// counts one change). The key's shard must be locked.
+    #[inline]
+    pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
+        let watches = &self.shared().watches;
+        if watches.active() {
+            let now = self.now();
+            watches.touch(db, key, || self.key_state(db, key, now));
+        }
+    }
+
+    /// Every WATCHed key of `db` is about to be emptied (FLUSHDB, FLUSHALL:
+    /// `with` is `None`) or swapped with db `with` (SWAPDB): fails the EXEC
+    /// of their watchers as Redis's `touchAllWatchedKeysInDb` does. Call it
+    /// before the change, with every shard of `db` (and `with`) locked.
+    pub fn touch_watched_db(&mut self, db: usize, with: Option<usize>) {
+        let watches = &self.shared().watches;
+        if watches.active() {
+            let now = self.now();
+            watches.touch_db(db, with, |d, key| self.key_state(d, key, now));
+        }
+    }
+
+    /// Whether `key` is in `db`, alive or past its deadline at `now`,
+    /// without removing it (Redis's `keyIsExpired`). Its shard must be locked.
+    pub(crate) fn key_state(&self, db: usize, key: &[u8], now: u64) -> KeyState {
+        let idx = self.shared.keyspace.shard_of(key);
+        match self.shard_ref(db, idx).map.get(key) {
+            None => KeyState::Absent,
+            Some(e) if e.expire() != 0 && e.expire() < now => KeyState::Expired,
+            Some(_) => KeyState::Live,
+        }
+    }
+
+    /// Runs `f` on shard `idx` of `db` for a command that locked nothing up
+    /// front (INFO): the shard is locked for the call alone. Inside EXEC,
+    /// which holds every shard when such a command is queued, the held
+    /// guard serves (locking it again would deadlock).
+    pub fn with_shard<T>(&self, db: usize, idx: usize, f: impl FnOnce(&Shard) -> T) -> T {
+        match self.guards {
+            Guards::None => f(&self.shared.keyspace.lock(db, idx)),
+            _ => f(self.shard_ref(db, idx)),
+        }
     }
 }
 

@@ -2,12 +2,13 @@
 //! `Session`: one client's state. [`Engine::execute`] is the one command
 //! path: look the command up, check arity, lock the shards its keys live in
 //! (in ascending order), run the handler, and turn errors into replies.
+//! Inside MULTI it queues the command instead (see `multi`).
 
 use crate::clock::{Clock, SystemClock};
 use crate::cmd::table::{self, Command, Keys};
 use crate::ctx::{Ctx, Guards};
 use crate::error::CmdError;
-use crate::keyspace::Keyspace;
+use crate::keyspace::{DB_COUNT, Keyspace};
 use crate::reply::Reply;
 use crate::stats::Counter;
 use std::panic::AssertUnwindSafe;
@@ -69,6 +70,8 @@ pub struct Shared {
     pub start_ms: u64,
     /// Snapshot state and the data directory, if any.
     pub persist: crate::persist::Persistence,
+    /// The keys sessions WATCH.
+    pub(crate) watches: Arc<crate::watch::Watches>,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -125,6 +128,17 @@ pub struct Session {
     /// The last command this client ran: clients repeat commands, and a
     /// case-insensitive compare with it is cheaper than the table lookup.
     last_cmd: Option<&'static Command>,
+    /// MULTI queue and WATCHed keys.
+    pub(crate) tx: crate::multi::Tx,
+}
+
+impl Session {
+    /// True between MULTI and EXEC/DISCARD: commands sent through
+    /// [`Engine::execute`] are queued. Typed fast paths (`Engine::get`, ...)
+    /// run at once, so fronts must send commands through `execute` then.
+    pub fn in_multi(&self) -> bool {
+        self.tx.in_multi()
+    }
 }
 
 impl Default for Engine {
@@ -174,6 +188,7 @@ impl Engine {
             stats: Stats::default(),
             config,
             persist,
+            watches: Arc::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -207,6 +222,7 @@ impl Engine {
             lib_name: None,
             lib_ver: None,
             last_cmd: None,
+            tx: crate::multi::Tx::default(),
         }
     }
 
@@ -230,24 +246,20 @@ impl Engine {
     }
 
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
-        let cmd = resolve(args, &mut session.last_cmd)?;
+        let cmd = match resolve(args, &mut session.last_cmd) {
+            Ok(cmd) => cmd,
+            Err(e) => return Err(session.tx.refused(args[0], e)),
+        };
+        if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
+            return session.tx.queue(cmd, args);
+        }
         self.shared.stats.commands.fetch_add(1, Ordering::Relaxed);
         let (guards, single) = self.lock_for(cmd.keys, session.db, args);
         let mut ctx = Ctx::new(&self.shared, session, guards);
         if let Some(key) = single {
             ctx.hint(key);
         }
-        match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(&mut ctx, args))) {
-            Ok(r) => r,
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Err(CmdError::err(format!("internal error: {msg}")))
-            }
-        }
+        call(cmd, &mut ctx, args)
     }
 
     /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
@@ -260,59 +272,16 @@ impl Engine {
         args: &[&'k [u8]],
     ) -> (Guards<'_>, Option<&'k [u8]>) {
         let ks = &self.shared.keyspace;
-        let whole = |dbs: std::ops::Range<usize>| {
-            let mut v = Vec::with_capacity(dbs.len() * ks.shard_count());
-            for d in dbs {
-                for s in 0..ks.shard_count() {
-                    v.push(((d, s), ks.lock(d, s)));
-                }
+        match need(ks, keys, args) {
+            Need::Nothing => (Guards::None, None),
+            Need::One(s, key) => (Guards::One(db, s, ks.lock(db, s)), key),
+            Need::Shards(idx) => {
+                let many = idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect();
+                (Guards::Many(many), None)
             }
-            (Guards::Many(v), None)
-        };
-        let mut idx: Vec<usize> = match keys {
-            Keys::None => return (Guards::None, None),
-            Keys::Db => return whole(db..db + 1),
-            Keys::All => return whole(0..crate::keyspace::DB_COUNT),
-            Keys::Custom(f) => return self.lock_for(f(args), db, args),
-            Keys::Range { first, last, step } => {
-                let n = args.len() as i32;
-                let last = if last < 0 { n + last } else { last.min(n - 1) };
-                if first == last && (first as usize) < args.len() {
-                    let key = args[first as usize];
-                    let s = ks.shard_of(key);
-                    return (Guards::One(db, s, ks.lock(db, s)), Some(key));
-                }
-                (first..=last)
-                    .step_by(step.max(1) as usize)
-                    .filter_map(|i| args.get(i as usize).map(|k| ks.shard_of(k)))
-                    .collect()
-            }
-            Keys::NumKeys { count_at, dest } => {
-                let n = args.get(count_at).and_then(|a| crate::num::parse_i64(a));
-                match n {
-                    Some(n) if n > 0 && count_at + (n as usize) < args.len() => {
-                        let mut v: Vec<usize> = args[count_at + 1..=count_at + n as usize]
-                            .iter()
-                            .map(|k| ks.shard_of(k))
-                            .collect();
-                        if let Some(d) = dest {
-                            v.push(ks.shard_of(args[d]));
-                        }
-                        v
-                    }
-                    // A bad count: the handler replies with the error; lock
-                    // the whole db so that any access it makes is safe.
-                    _ => return whole(db..db + 1),
-                }
-            }
-        };
-        idx.sort_unstable();
-        idx.dedup();
-        if let [s] = idx[..] {
-            return (Guards::One(db, s, ks.lock(db, s)), None);
+            Need::Db => (lock_dbs(ks, db..db + 1), None),
+            Need::All => (lock_dbs(ks, 0..DB_COUNT), None),
         }
-        let many = idx.into_iter().map(|s| ((db, s), ks.lock(db, s))).collect();
-        (Guards::Many(many), None)
     }
 
     /// Runs one cron step now (the background cron does this every 100 ms):
@@ -322,6 +291,102 @@ impl Engine {
         self.shared.tick();
         crate::expire::active_cycle(&self.shared)
     }
+}
+
+/// Runs `cmd`'s handler on a context holding the locks it needs; a panic
+/// becomes an error reply.
+#[inline(always)]
+pub(crate) fn call(cmd: &Command, ctx: &mut Ctx<'_>, args: &[&[u8]]) -> Result<Reply, CmdError> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(ctx, args))) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(CmdError::err(format!("internal error: {msg}")))
+        }
+    }
+}
+
+/// The shards a command's key spec asks for, in the db it runs in.
+pub(crate) enum Need<'k> {
+    /// Nothing (keyless commands).
+    Nothing,
+    /// One shard; with its key when the spec names exactly one key.
+    One(usize, Option<&'k [u8]>),
+    /// Several shards, ascending, each once.
+    Shards(Vec<usize>),
+    /// Every shard of the db.
+    Db,
+    /// Every shard of every db.
+    All,
+}
+
+/// What `keys` asks to lock for `args`.
+#[inline(always)]
+pub(crate) fn need<'k>(ks: &Keyspace, keys: Keys, args: &[&'k [u8]]) -> Need<'k> {
+    let mut idx: Vec<usize> = match keys {
+        Keys::None => return Need::Nothing,
+        Keys::Db => return Need::Db,
+        Keys::All => return Need::All,
+        Keys::Custom(f) => return need_computed(ks, f(args), args),
+        Keys::Range { first, last, step } => {
+            let n = args.len() as i32;
+            let last = if last < 0 { n + last } else { last.min(n - 1) };
+            if first == last && (first as usize) < args.len() {
+                let key = args[first as usize];
+                return Need::One(ks.shard_of(key), Some(key));
+            }
+            (first..=last)
+                .step_by(step.max(1) as usize)
+                .filter_map(|i| args.get(i as usize).map(|k| ks.shard_of(k)))
+                .collect()
+        }
+        Keys::NumKeys { count_at, dest } => {
+            let n = args.get(count_at).and_then(|a| crate::num::parse_i64(a));
+            match n {
+                Some(n) if n > 0 && count_at + (n as usize) < args.len() => {
+                    let mut v: Vec<usize> = args[count_at + 1..=count_at + n as usize]
+                        .iter()
+                        .map(|k| ks.shard_of(k))
+                        .collect();
+                    if let Some(d) = dest {
+                        v.push(ks.shard_of(args[d]));
+                    }
+                    v
+                }
+                // A bad count: the handler replies with the error; lock
+                // the whole db so that any access it makes is safe.
+                _ => return Need::Db,
+            }
+        }
+    };
+    idx.sort_unstable();
+    idx.dedup();
+    if let [s] = idx[..] {
+        return Need::One(s, None);
+    }
+    Need::Shards(idx)
+}
+
+/// [`need`] for key positions computed from the arguments: out of line, so
+/// that `need` inlines into the command path.
+#[inline(never)]
+fn need_computed<'k>(ks: &Keyspace, keys: Keys, args: &[&'k [u8]]) -> Need<'k> {
+    need(ks, keys, args)
+}
+
+/// Locks every shard of `dbs`, in ascending (db, shard) order.
+pub(crate) fn lock_dbs(ks: &Keyspace, dbs: std::ops::Range<usize>) -> Guards<'_> {
+    let mut v = Vec::with_capacity(dbs.len() * ks.shard_count());
+    for d in dbs {
+        for s in 0..ks.shard_count() {
+            v.push(((d, s), ks.lock(d, s)));
+        }
+    }
+    Guards::Many(v)
 }
 
 /// Resolves argv to its command row (a subcommand for containers) and

@@ -6,6 +6,7 @@
 
 use crate::engine::Shared;
 use crate::keyspace::DB_COUNT;
+use crate::watch::KeyState;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,12 @@ pub fn active_cycle(shared: &Shared) -> usize {
                 shard.expire_cursor = cursor;
                 for k in &expired {
                     shard.map.delete(k);
+                }
+                // Redis signals an expired key's removal as a change.
+                if shared.watches.active() {
+                    for k in &expired {
+                        shared.watches.touch(db, k, || KeyState::Absent);
+                    }
                 }
                 drop(shard);
                 removed += expired.len();

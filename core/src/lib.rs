@@ -6,6 +6,8 @@
 //!   `Engine::execute` is the one command path every front uses.
 //! - [`cmd`]: the command table and one module per command family.
 //! - [`ctx`]: what a handler sees: locked shards, lazy expiry, typed access.
+//! - `multi`, `watch`: MULTI/EXEC (the session's queue, atomic EXEC) and
+//!   the registry of WATCHed keys.
 //! - [`keyspace`]: 16 dbs × N shards of packed key tables; values and entries.
 //! - [`dict`], [`chain`]: Redis-style chained hash tables (SCAN cursor,
 //!   sampling) for collections and, generically, for the keyspace.
@@ -36,6 +38,7 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod keyspace;
+mod multi;
 pub mod num;
 pub mod persist;
 pub mod reply;
@@ -43,6 +46,7 @@ pub mod resp;
 pub mod stats;
 mod typed;
 pub mod types;
+mod watch;
 
 pub use engine::{Engine, Options, Session};
 pub use error::{CmdError, CmdResult};

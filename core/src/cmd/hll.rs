@@ -243,7 +243,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
         let regs = hll::registers(s)?;
         if sparse {
-            ctx.modified(key);
+            ctx.count_change();
         }
         Ok(Reply::Array(
             regs.into_iter().map(|r| Reply::Int(r.into())).collect(),
@@ -260,7 +260,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     } else if args::is(sub, "todense") {
         if sparse {
             hll::to_dense(s)?;
-            ctx.modified(key);
+            ctx.count_change();
         }
         Ok(Reply::Int(i64::from(sparse)))
     } else {

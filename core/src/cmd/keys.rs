@@ -422,7 +422,7 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let mut copy = ctx.entry(src).expect("just read").view().to_entry();
     copy.access = ctx.shared().lru_clock();
     ctx.insert_entry_in(db, dst, copy);
-    ctx.modified(dst);
+    ctx.modified_in(db, dst);
     Ok(Reply::Int(1))
 }
 
@@ -439,6 +439,7 @@ fn move_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let entry = ctx.remove_in(src, key).expect("looked up above");
     ctx.insert_entry_in(dst, key, entry);
     ctx.modified(key);
+    ctx.signal_modified_in(dst, key);
     Ok(Reply::Int(1))
 }
 

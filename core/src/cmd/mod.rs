@@ -16,4 +16,5 @@ pub(crate) mod server;
 pub(crate) mod set;
 pub(crate) mod sort;
 pub(crate) mod strings;
+pub(crate) mod transactions;
 pub(crate) mod zset;

@@ -280,6 +280,11 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let a = c_int(argv[1]).ok_or_else(|| CmdError::err("invalid first DB index"))?;
     let b = c_int(argv[2]).ok_or_else(|| CmdError::err("invalid second DB index"))?;
     let (a, b) = (db_in_range(a)?, db_in_range(b)?);
+    if a != b {
+        // Watchers stay with their db number, whose contents change.
+        ctx.touch_watched_db(a, Some(b));
+        ctx.touch_watched_db(b, Some(a));
+    }
     ctx.swap_dbs(a, b);
     ctx.shared().stats.dirty.fetch_add(1, Ordering::Relaxed);
     Ok(Reply::ok())
@@ -297,8 +302,9 @@ fn flush_async(ctx: &Ctx<'_>, argv: &[&[u8]]) -> Result<bool, CmdError> {
 }
 
 /// Empties every locked shard of `db` into `trash`; returns the number of
-/// keys removed.
+/// keys removed. WATCHes of its keys fail first, while the keys are there.
 fn empty_db(ctx: &mut Ctx<'_>, db: usize, trash: &mut Vec<Shard>) -> u64 {
+    ctx.touch_watched_db(db, None);
     let mut removed = 0;
     for shard in ctx.shards_of(db) {
         removed += shard.map.len() as u64;

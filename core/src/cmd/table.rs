@@ -187,6 +187,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         persist::COMMANDS,
         server::COMMANDS,
         introspect::COMMANDS,
+        transactions::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -492,6 +492,12 @@ const TEMPLATES: &[&str] = &[
     "COMMAND GETKEYS SET k v",
     "COMMAND GETKEYSANDFLAGS LMOVE a b LEFT RIGHT",
     "COMMAND HELP",
+    // Transactions (each case that opens one is ended by the reseed after it).
+    "MULTI",
+    "EXEC",
+    "DISCARD",
+    "WATCH str list",
+    "UNWATCH",
 ];
 
 /// CONFIG SET parameters safe to change on the test server (each is put
@@ -805,11 +811,13 @@ impl Driver {
         self.dirty = false;
     }
 
-    /// Both sides back to db 0, the pair's protocol and no client name.
+    /// Both sides back to db 0, the pair's protocol and no client name,
+    /// out of MULTI with nothing watched.
     fn restore_session(&mut self) {
         let proto = self.proto.to_string();
         for argv in [
-            &["SELECT", "0"][..],
+            &["RESET"][..],
+            &["SELECT", "0"],
             &["HELLO", proto.as_str()],
             &["CLIENT", "SETNAME", ""],
         ] {

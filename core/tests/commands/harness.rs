@@ -145,6 +145,18 @@ pub struct Pair {
     /// Play out short TTLs at once (for generated sequences; see
     /// `settle_short_ttl`).
     pub settle_ttls: bool,
+    /// Who sends the current command, for the log ("" for the pair's
+    /// client, "peer: " inside [`Pair::check_peer`]).
+    who: &'static str,
+}
+
+/// A second client of a [`Pair`]: its own connection to the real server
+/// and its own engine session (see [`Pair::peer`]).
+pub struct Peer {
+    /// Its connection to the real server.
+    pub redis: Client,
+    /// Its engine session.
+    pub session: Session,
 }
 
 /// Renders argv for messages.
@@ -169,6 +181,7 @@ impl Pair {
             session,
             log: Vec::new(),
             settle_ttls: false,
+            who: "",
         }
     }
 
@@ -180,10 +193,39 @@ impl Pair {
         p
     }
 
+    /// Another client of both sides, speaking the same protocol as the
+    /// pair's own client.
+    pub fn peer(&self) -> Peer {
+        let mut redis = Client::connect(self.server.port);
+        let mut session = self.engine.session();
+        if self.session.proto == 3 {
+            redis.call(&["HELLO", "3"]);
+            session.proto = 3;
+        }
+        Peer { redis, session }
+    }
+
+    /// Runs `f` with `peer` in place of the pair's own client.
+    pub fn as_peer<T>(&mut self, peer: &mut Peer, f: impl FnOnce(&mut Pair) -> T) -> T {
+        std::mem::swap(&mut self.redis, &mut peer.redis);
+        std::mem::swap(&mut self.session, &mut peer.session);
+        self.who = "peer: ";
+        let out = f(self);
+        self.who = "";
+        std::mem::swap(&mut self.redis, &mut peer.redis);
+        std::mem::swap(&mut self.session, &mut peer.session);
+        out
+    }
+
+    /// Like [`Pair::check`], sent by `peer` instead of the pair's client.
+    pub fn check_peer<A: AsRef<[u8]>>(&mut self, peer: &mut Peer, argv: &[A]) -> Reply {
+        self.as_peer(peer, |p| p.check(argv))
+    }
+
     /// Runs argv on both; returns (redis reply, kvstore reply), the latter
     /// passed through the wire encoding of the session's protocol.
     pub fn both<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Reply) {
-        self.log.push(show(argv));
+        self.log.push(format!("{}{}", self.who, show(argv)));
         let theirs = self.redis.call(argv);
         let ours = self.engine.execute(&mut self.session, argv);
         let mut wire = Vec::new();

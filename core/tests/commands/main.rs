@@ -14,4 +14,5 @@ mod server;
 mod set;
 mod sort;
 mod strings;
+mod transactions;
 mod zset;

@@ -196,8 +196,9 @@ pub(super) fn auth(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
 }
 
-/// RESET: back to db 0, RESP2, no name.
+/// RESET: back to db 0, RESP2, no name, out of MULTI, nothing WATCHed.
 pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    ctx.session.tx = Default::default();
     ctx.session.db = 0;
     ctx.session.proto = 2;
     ctx.session.name = None;
@@ -273,14 +274,16 @@ fn client_setinfo(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// is the command being run (`client|list` or `client|info`).
 fn info_line(ctx: &Ctx<'_>, cmd: &str) -> String {
     let s = &*ctx.session;
+    let (flags, multi) = s.tx.client_info();
+    let flags = if flags.is_empty() { "N" } else { flags };
     fn text(v: &Option<Vec<u8>>) -> std::borrow::Cow<'_, str> {
         v.as_deref()
             .map(String::from_utf8_lossy)
             .unwrap_or_default()
     }
     format!(
-        "id={} addr=?:0 laddr=?:0 fd=-1 name={} age=0 idle=0 flags=N db={} sub=0 psub=0 ssub=0 \
-         multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
+        "id={} addr=?:0 laddr=?:0 fd=-1 name={} age=0 idle=0 flags={flags} db={} sub=0 psub=0 ssub=0 \
+         multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
          tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
         s.id,
         text(&s.name),

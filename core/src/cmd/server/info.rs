@@ -481,7 +481,8 @@ const TTL_SAMPLE: usize = 32;
 const TTL_BUCKETS: usize = 64;
 
 /// `db<N>:keys=..,expires=..,avg_ttl=..` for every non-empty db. Each shard
-/// is locked briefly on its own: INFO holds no other lock (`Keys::None`).
+/// is locked briefly on its own: INFO holds no other lock (`Keys::None`),
+/// except inside EXEC, which holds them all (see [`Ctx::with_shard`]).
 fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
     let shared = ctx.shared();
     let now = ctx.now();
@@ -490,12 +491,13 @@ fn keyspace(ctx: &mut Ctx<'_>) -> Lines {
         let (mut keys, mut expires) = (0usize, 0usize);
         let (mut ttl_sum, mut ttl_n) = (0u128, 0u64);
         for s in 0..shared.keyspace.shard_count() {
-            let shard = shared.keyspace.lock(db, s);
-            keys += shard.map.len();
-            expires += shard.map.volatile();
-            if shard.map.volatile() > 0 {
-                sample_ttls(&shard.map, now, &mut ttl_sum, &mut ttl_n);
-            }
+            ctx.with_shard(db, s, |shard| {
+                keys += shard.map.len();
+                expires += shard.map.volatile();
+                if shard.map.volatile() > 0 {
+                    sample_ttls(&shard.map, now, &mut ttl_sum, &mut ttl_n);
+                }
+            });
         }
         if keys > 0 {
             let avg = if ttl_n == 0 {
