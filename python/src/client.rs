@@ -212,6 +212,21 @@ impl Client {
         core.dec.reply(py, core.run(py, &argv))
     }
 
+    /// `execute_command(*args)`: the generic path (response callback
+    /// included), for calls a typed fast path can't serve.
+    fn generic<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        args: &[&Bound<'py, PyAny>],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = PyString::new(py, name).into_any();
+        let all: Vec<&Bound<'py, PyAny>> =
+            std::iter::once(&name).chain(args.iter().copied()).collect();
+        let all = PyTuple::new(py, all)?;
+        self.execute_command(py, &all, None)
+    }
+
     /// INCRBY/DECRBY `name` by `amount` (1 when not given).
     fn by<'py>(
         &self,
@@ -402,12 +417,16 @@ impl Client {
         let core = self.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let r = core.with_session(|s| {
-            core.engine
-                .get_with(s, &key, |v| v.map(|b| core.dec.string(py, b)).transpose())
+            // Inside MULTI the command must be queued: the typed path can't.
+            (!s.in_multi()).then(|| {
+                core.engine
+                    .get_with(s, &key, |v| v.map(|b| core.dec.string(py, b)).transpose())
+            })
         });
         match r {
-            Ok(Ok(v)) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
-            Ok(Err(e)) => core.dec.reply(py, e.into()),
+            Ok(Some(Ok(v))) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
+            Ok(Some(Err(e))) => core.dec.reply(py, e.into()),
+            Ok(None) => self.generic(py, "GET", &[name]),
             Err(e) => core.dec.reply(py, e),
         }
     }
@@ -437,10 +456,11 @@ impl Client {
         let core = this.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let val = encode::arg(value, &core.dec.enc)?;
-        if let Err(e) = core.with_session(|s| core.engine.set(s, &key, &val)) {
-            return core.dec.reply(py, e);
+        match core.with_session(|s| (!s.in_multi()).then(|| core.engine.set(s, &key, &val))) {
+            Ok(Some(())) => Ok(true.into_pyobject(py)?.to_owned().into_any()),
+            Ok(None) => this.generic(py, "SET", &[name, value]),
+            Err(e) => core.dec.reply(py, e),
         }
-        Ok(true.into_pyobject(py)?.to_owned().into_any())
     }
 
     /// HGET name key: the field's value, or None.
