@@ -174,6 +174,15 @@ impl Engine {
         crate::persist::open(dir.as_ref(), opts)
     }
 
+    /// Closes the data directory now rather than when the last handle
+    /// drops: waits for a running BGSAVE, saves if anything changed and the
+    /// `save` rules are set, and releases the directory's lock. Later calls,
+    /// and calls on an in-memory engine, do nothing; the data stays usable
+    /// in memory.
+    pub fn close(&self) {
+        crate::persist::close(&self.shared);
+    }
+
     /// An engine over `keyspace` (already loaded, for [`Engine::open`]).
     pub(crate) fn assemble(
         opts: Options,

@@ -16,7 +16,8 @@ REDIS_VERSION: str
 class Store:
     """One in-process data store."""
 
-    def __new__(cls) -> Store: ...
+    def __new__(cls, path: Optional[str] = None) -> Store: ...
+    def close(self) -> None: ...
 
 @disjoint_base
 class Client:

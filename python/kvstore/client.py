@@ -6,11 +6,11 @@ command mixins of ``kvstore.commands`` for everything else. Every method ends
 in the engine's one command table, exactly as a RESP client's commands do.
 """
 
+import atexit
 import os
 import textwrap
 import threading
 import time
-import warnings
 from urllib.parse import parse_qs, unquote, urlparse
 
 from . import _kvstore
@@ -36,12 +36,23 @@ os.register_at_fork(after_in_child=_forget_stores_in_child)
 
 def _store(identity):
     """The store named ``identity``, created on first use: clients of the
-    same identity share their data, as clients of one server do."""
+    same identity share their data, as clients of one server do. A
+    ``("path", dir)`` identity is a store on that data directory."""
     with _stores_lock:
         store = _stores.get(identity)
         if store is None:
-            store = _stores[identity] = _kvstore.Store()
+            path = identity[1] if identity[0] == "path" else None
+            store = _stores[identity] = _kvstore.Store(path)
         return store
+
+
+@atexit.register
+def _close_stores():
+    """At exit, stores with a data directory save (per their ``save``
+    rules, when anything changed) and release the directory."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
 
 
 class ConnectionPool:
@@ -138,7 +149,9 @@ class Redis(_kvstore.Client, CoreCommands):
     ``Redis()`` is the default store), ``db`` selects a logical database,
     ``decode_responses``/``encoding``/``encoding_errors``/``protocol`` work
     as in redis-py. Network options (timeouts, retries, SSL, pools) are
-    accepted and ignored. ``path`` names a data directory.
+    accepted and ignored. ``path`` names a data directory: its
+    ``dump.rdb`` is loaded, and saved by SAVE/BGSAVE, the ``save`` rules
+    and at exit.
     """
 
     @classmethod
@@ -221,14 +234,7 @@ class Redis(_kvstore.Client, CoreCommands):
         else:
             raise exceptions.ConnectionError("Invalid RESP version")
         if path is not None:
-            path = os.path.abspath(os.fspath(path))
-            warnings.warn(
-                "kvstore: persistence is not implemented yet; the data of "
-                f"path={path!r} is kept in memory only",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            identity = ("path", path)
+            identity = ("path", os.path.abspath(os.fspath(path)))
         elif unix_socket_path is not None:
             identity = ("unix", unix_socket_path)
         else:

@@ -11,12 +11,13 @@
 use crate::encode::{self, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
-use kvstore_core::{Engine, Reply, Session};
+use kvstore_core::{Engine, Options, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
 use std::borrow::{Borrow, Cow};
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
 
@@ -28,12 +29,27 @@ pub struct Store {
 
 #[pymethods]
 impl Store {
-    /// A new, empty in-memory store.
+    /// A new, empty in-memory store, or the store of the data directory
+    /// `path` (its `dump.rdb` loaded; a directory another store holds, or a
+    /// corrupt file, raises `ConnectionError` saying so).
     #[new]
-    fn new() -> Store {
-        Store {
-            engine: Engine::new(),
+    #[pyo3(signature = (path=None))]
+    fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Store> {
+        let Some(path) = path else {
+            return Ok(Store {
+                engine: Engine::new(),
+            });
+        };
+        match py.detach(|| Engine::open(&path, Options::default())) {
+            Ok(engine) => Ok(Store { engine }),
+            Err(e) => Err(errors::connection(py, &e.to_string())),
         }
+    }
+
+    /// Saves (when the `save` rules ask and anything changed) and releases
+    /// the data directory; the data stays usable in memory.
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| self.engine.close());
     }
 }
 

@@ -95,11 +95,16 @@ pub(crate) fn internal(py: Python<'_>, msg: &str) -> PyErr {
     new_error(py, "RedisError", msg)
 }
 
+/// A `ConnectionError` with `msg` (the store could not be opened).
+pub(crate) fn connection(py: Python<'_>, msg: &str) -> PyErr {
+    new_error(py, "ConnectionError", msg)
+}
+
 /// The error of a client used in a child process after `os.fork()`.
 pub(crate) fn forked(py: Python<'_>) -> PyErr {
     let msg = "this kvstore client was created before os.fork(): its in-memory store belongs to \
                the parent process, and the child's changes would never reach it. In the child, \
                create a new kvstore.Redis(...) (a store of the child's own), or share data \
                between processes through kvstore's RESP listener";
-    new_error(py, "ConnectionError", msg)
+    connection(py, msg)
 }
