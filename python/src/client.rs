@@ -804,6 +804,20 @@ impl Client {
     }
 }
 
+/// Test hook: runs a call whose engine side panics on `client`'s session;
+/// the panic must come back as `RedisError` ("internal error").
+#[cfg(feature = "test-hooks")]
+#[pyfunction]
+pub(crate) fn _panic_in_session<'py>(
+    py: Python<'py>,
+    client: &Bound<'py, Client>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let core = client.get().core(py)?;
+    match core.with_session(|_| -> Reply { panic!("test hook") }) {
+        Ok(r) | Err(r) => core.dec.reply(py, r),
+    }
+}
+
 /// An optional argument told apart from an explicit `None`: redis-py's
 /// `amount=1` default applies only when the caller left it out; a `None`
 /// given is encoded, and rejected with redis-py's DataError.

@@ -16,5 +16,7 @@ fn _kvstore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Store>()?;
     m.add_class::<client::Client>()?;
     m.add("REDIS_VERSION", kvstore_core::REDIS_VERSION)?;
+    #[cfg(feature = "test-hooks")]
+    m.add_function(wrap_pyfunction!(client::_panic_in_session, m)?)?;
     Ok(())
 }

@@ -241,3 +241,12 @@ def test_pipeline_without_transaction(pair):
     ]
     assert str(got[1]) == str(want[1])
     assert kv.execute() == [] == rp.execute()
+
+
+def test_panic_is_an_exception_not_a_crash(r):
+    hook = getattr(kvstore._kvstore, "_panic_in_session", None)
+    assert hook is not None, "build the module with --features test-hooks (tests/run does)"
+    with pytest.raises(redis.ResponseError, match="internal error: test hook") as e:
+        hook(r)
+    assert type(e.value).__name__ != "PanicException"
+    assert r.set("k", "v") is True and r.get("k") == b"v"
