@@ -67,6 +67,10 @@ pub struct Shared {
     pub config: crate::config::Config,
     /// Unix ms when the engine started.
     pub start_ms: u64,
+    /// Clients connected through a network front (CLIENT LIST, KILL, PAUSE).
+    pub clients: crate::clients::Clients,
+    /// What the process serving this engine does on SHUTDOWN.
+    pub lifecycle: crate::lifecycle::Lifecycle,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -105,9 +109,22 @@ pub struct Session {
     pub lib_name: Option<Vec<u8>>,
     /// CLIENT SETINFO lib-ver.
     pub lib_ver: Option<Vec<u8>>,
+    /// Connection-level state (auth, reply mode, close after reply).
+    pub conn: crate::clients::ConnState,
     /// The last command this client ran: clients repeat commands, and a
     /// case-insensitive compare with it is cheaper than the table lookup.
     last_cmd: Option<&'static Command>,
+    /// The command being run or last run: (top-level row, the row itself,
+    /// a subcommand's for containers).
+    last_run: Option<(&'static Command, &'static Command)>,
+}
+
+impl Session {
+    /// The command being run or last run (CLIENT LIST `cmd`): its top-level
+    /// row and the row itself (a subcommand's for containers).
+    pub fn last_command(&self) -> Option<(&'static Command, &'static Command)> {
+        self.last_run
+    }
 }
 
 impl Default for Engine {
@@ -130,6 +147,8 @@ impl Engine {
             clock: opts.clock,
             stats: Stats::default(),
             config: crate::config::Config::default(),
+            clients: crate::clients::Clients::default(),
+            lifecycle: crate::lifecycle::Lifecycle::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -158,7 +177,9 @@ impl Engine {
             name: None,
             lib_name: None,
             lib_ver: None,
+            conn: crate::clients::ConnState::local(),
             last_cmd: None,
+            last_run: None,
         }
     }
 
@@ -183,6 +204,15 @@ impl Engine {
 
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = resolve(args, &mut session.last_cmd)?;
+        // Redis's authRequired: only a client that connected while a
+        // password was set, and has not passed AUTH since, is refused.
+        if !session.conn.authenticated
+            && !cmd.has(crate::cmd::table::flags::NO_AUTH)
+            && self.shared.config.get_bool("requirepass")
+        {
+            return Err(CmdError::Raw("NOAUTH Authentication required.".into()));
+        }
+        session.last_run = session.last_cmd.map(|top| (top, cmd));
         self.shared.stats.commands.fetch_add(1, Ordering::Relaxed);
         let (guards, single) = self.lock_for(cmd.keys, session.db, args);
         let mut ctx = Ctx::new(&self.shared, session, guards);

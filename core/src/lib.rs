@@ -15,6 +15,10 @@
 //! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
 //! - [`clock`], [`expire`], [`config`], [`stats`]: time, active expiry,
 //!   parameters, counters.
+//! - [`clients`]: connection-level session state and the registry of
+//!   network clients (CLIENT LIST/KILL/PAUSE); [`lifecycle`]: SHUTDOWN's hook.
+//! - `server` (cargo feature `server`): the RESP listener over TCP and unix
+//!   sockets, behind the `kvstore-server` binary and the fronts' `serve`.
 //!
 //! ```
 //! let engine = kvstore_core::Engine::new();
@@ -24,6 +28,7 @@
 //! ```
 
 pub mod chain;
+pub mod clients;
 pub mod clock;
 pub mod cmd;
 pub mod config;
@@ -34,9 +39,12 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod keyspace;
+pub mod lifecycle;
 pub mod num;
 pub mod reply;
 pub mod resp;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod stats;
 mod typed;
 pub mod types;

@@ -16,8 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
 use std::borrow::{Borrow, Cow};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
 
 /// One in-process data store: every client of it sees the same data.
