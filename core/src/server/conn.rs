@@ -166,6 +166,7 @@ impl Conn {
                 break;
             }
             reads += 1;
+            let room = self.rbuf.space().len();
             match self.stream.read(self.rbuf.space()) {
                 Ok(0) => self.peer_gone = true,
                 Ok(n) => {
@@ -179,6 +180,12 @@ impl Conn {
                     self.run_commands(env, now)?;
                     if self.wbuf.len() - self.wpos > WRITE_EARLY {
                         self.flush(env)?;
+                    }
+                    // A short read took everything the socket had; bytes
+                    // arriving later raise a new (edge-triggered) event.
+                    // This saves the read that would only say WouldBlock.
+                    if n < room {
+                        break;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,

@@ -443,13 +443,21 @@ fn client_kill(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::Int(killed))
 }
 
+/// Redis's error for a subcommand given more arguments than it takes
+/// (its own arity check is a minimum): the name as typed, up to 128 bytes.
+fn wrong_args(sub: &[u8]) -> CmdError {
+    let sub = args::cstr(sub);
+    CmdError::err(format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)])
+    ))
+}
+
 /// CLIENT PAUSE timeout [WRITE | ALL]: network clients stop running
 /// (write) commands until the timeout or CLIENT UNPAUSE.
 fn client_pause(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 4 {
-        return Err(CmdError::err(
-            "unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.",
-        ));
+        return Err(wrong_args(argv[1]));
     }
     let ms = crate::num::parse_i64(argv[2])
         .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
@@ -496,9 +504,7 @@ fn client_reply(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// yet, so no client is ever unblocked (0).
 fn client_unblock(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 4 {
-        return Err(CmdError::err(
-            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
+        return Err(wrong_args(argv[1]));
     }
     crate::num::parse_i64(argv[2]).ok_or(CmdError::NotInt)?;
     if let Some(reason) = argv.get(3) {
