@@ -816,9 +816,10 @@ mod tests {
         c.set("requirepass", "secret").unwrap();
         assert!(c.get_bool("requirepass"));
         assert_eq!(c.get("requirepass").as_deref(), Some("secret"));
-        assert!(c.set("port", "1").is_err());
-        c.set_at_startup("port", "7000").unwrap();
-        assert_eq!(c.get_int("port"), 7000);
+        assert!(c.set("unixsocket", "/tmp/s").is_err());
+        c.set_at_startup("unixsocket", "/tmp/s").unwrap();
+        assert_eq!(c.get("unixsocket").as_deref(), Some("/tmp/s"));
+        assert!(c.set_at_startup("port", "x").is_err());
     }
 
     #[test]

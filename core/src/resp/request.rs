@@ -256,12 +256,12 @@ impl RequestParser {
     }
 }
 
+/// A whole request's arguments, owned, and the bytes it took.
+pub type Decoded = (Vec<Vec<u8>>, usize);
+
 /// Decodes one request from the start of `buf` (a one-shot
 /// [`RequestParser`]): the arguments, owned, and the bytes used.
-pub fn decode_command(
-    buf: &[u8],
-    limits: &Limits,
-) -> Result<Option<(Vec<Vec<u8>>, usize)>, ProtocolError> {
+pub fn decode_command(buf: &[u8], limits: &Limits) -> Result<Option<Decoded>, ProtocolError> {
     let mut p = RequestParser::new();
     Ok(p.parse(buf, limits, false)?.map(|used| {
         (
@@ -363,7 +363,7 @@ mod tests {
     }
 
     /// Parses all of `buf` at once: argv and bytes used, or the error text.
-    fn one(buf: &[u8], unauth: bool) -> Result<Option<(Vec<Vec<u8>>, usize)>, String> {
+    fn one(buf: &[u8], unauth: bool) -> Result<Option<Decoded>, String> {
         let mut p = RequestParser::new();
         match p.parse(buf, &lim(), unauth) {
             Ok(Some(n)) => Ok(Some((

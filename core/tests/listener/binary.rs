@@ -35,7 +35,10 @@ impl Server {
             .unwrap();
         let mut s = Server { child, port };
         eventually(Duration::from_secs(10), "kvstore-server answers", || {
-            assert!(s.child.try_wait().unwrap().is_none(), "kvstore-server exited");
+            assert!(
+                s.child.try_wait().unwrap().is_none(),
+                "kvstore-server exited"
+            );
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
         s
@@ -125,7 +128,10 @@ fn flags_and_config_file_show_in_config_get() {
     assert_eq!(config_get(&mut c, "dir"), dir_real.to_string_lossy());
     assert!(Path::new(&sock).exists());
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains(":M ") && text.contains("* Ready to accept connections"), "{text}");
+    assert!(
+        text.contains(":M ") && text.contains("* Ready to accept connections"),
+        "{text}"
+    );
     assert!(text.contains(" - Accepted 127.0.0.1:"), "{text}");
 }
 
@@ -141,7 +147,10 @@ fn shutdown_exits_and_removes_the_socket() {
         &log.to_string_lossy(),
     ]);
     let mut c = s.client();
-    assert_eq!(c.text(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
+    assert_eq!(
+        c.text(&["SHUTDOWN", "ABORT"]),
+        "-ERR No shutdown in progress.\r\n"
+    );
     c.send(b"SHUTDOWN NOSAVE\r\n");
     assert!(s.wait_exit().success());
     assert!(!sock.exists());
@@ -160,20 +169,30 @@ fn sigterm_shuts_down_cleanly() {
     unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
     assert!(s.wait_exit().success());
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("Received SIGTERM scheduling shutdown..."), "{text}");
+    assert!(
+        text.contains("Received SIGTERM scheduling shutdown..."),
+        "{text}"
+    );
     // Save points are on by default: the final-save hook ran.
     assert!(text.contains("not saved"), "{text}");
 }
 
 #[test]
 fn bad_configuration_is_a_clear_error() {
-    for args in [&["--port", "x"][..], &["--nosuch", "1"], &["--maxclients", "0"]] {
+    for args in [
+        &["--port", "x"][..],
+        &["--nosuch", "1"],
+        &["--maxclients", "0"],
+    ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("FATAL CONFIG FILE ERROR"), "{args:?}: {err}");
     }
-    let out = Command::new(BIN).arg("/nonexistent/redis.conf").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("/nonexistent/redis.conf")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let out = Command::new(BIN).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("7.0.15"));

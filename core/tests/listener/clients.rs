@@ -33,8 +33,7 @@ fn client_list_shows_every_connection() {
     assert_eq!(field(other, "cmd"), "client|setinfo");
     // The in-process session lists itself with the network clients.
     let mut s = served.engine.session();
-    let kvstore_core::Reply::Verbatim(_, text) =
-        served.engine.execute(&mut s, &["CLIENT", "LIST"])
+    let kvstore_core::Reply::Verbatim(_, text) = served.engine.execute(&mut s, &["CLIENT", "LIST"])
     else {
         panic!("CLIENT LIST")
     };
@@ -88,7 +87,11 @@ fn client_pause_write_holds_writes_not_reads() {
     assert_eq!(b.text(&["GET", "k"]), "$1\r\n1\r\n");
     assert!(t.elapsed() < Duration::from_millis(250));
     assert_eq!(b.text(&["INCR", "k"]), ":2\r\n");
-    assert!(t.elapsed() >= Duration::from_millis(250), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
     // ALL holds every command, until UNPAUSE.
     assert_eq!(a.text(&["CLIENT", "PAUSE", "10000", "ALL"]), "+OK\r\n");
     b.send(b"PING\r\n");
@@ -114,7 +117,12 @@ fn client_reply_and_quit() {
 #[test]
 fn maxclients_refuses_with_redis_error() {
     let served = Served::start();
-    served.engine.shared().config.set("maxclients", "2").unwrap();
+    served
+        .engine
+        .shared()
+        .config
+        .set("maxclients", "2")
+        .unwrap();
     let mut a = served.client();
     let _b = served.client();
     a.text(&["PING"]);
@@ -159,7 +167,9 @@ fn query_buffer_limit_closes() {
 fn output_buffer_limit_closes_a_client_that_does_not_read() {
     let served = Served::start();
     let config = &served.engine.shared().config;
-    config.set("client-output-buffer-limit", "normal 1mb 0 0").unwrap();
+    config
+        .set("client-output-buffer-limit", "normal 1mb 0 0")
+        .unwrap();
     let mut a = served.client();
     a.text(&["SET", "big", &"x".repeat(100_000)]);
     // 100 replies of 100 KB: far past 1 MB, never read.
@@ -169,7 +179,7 @@ fn output_buffer_limit_closes_a_client_that_does_not_read() {
     }
     a.send(&pipe);
     eventually(Duration::from_secs(5), "the client closed", || {
-        served.engine.shared().clients.len() == 0
+        served.engine.shared().clients.is_empty()
     });
 }
 
@@ -178,14 +188,19 @@ fn output_buffer_limit_closes_a_client_that_does_not_read() {
 #[test]
 fn unauthenticated_replies_are_capped() {
     let served = Served::start();
-    served.engine.shared().config.set("requirepass", "pw").unwrap();
+    served
+        .engine
+        .shared()
+        .config
+        .set("requirepass", "pw")
+        .unwrap();
     let mut a = served.client();
     let pings = b"PING\r\n".repeat(1_000_000);
     let writer = std::thread::spawn(move || {
         let _ = std::io::Write::write_all(&mut a.stream, &pings);
     });
     eventually(Duration::from_secs(10), "the client closed", || {
-        served.engine.shared().clients.len() == 0
+        served.engine.shared().clients.is_empty()
     });
     writer.join().unwrap();
 }
@@ -212,7 +227,10 @@ fn no_touch_leaves_access_times() {
     assert_eq!(a.text(&["CLIENT", "NO-TOUCH", "ON"]), "+OK\r\n");
     let info = a.text(&["CLIENT", "INFO"]);
     assert!(field(&info, "flags").contains('T'), "{info}");
-    assert_eq!(a.text(&["CLIENT", "NO-TOUCH", "maybe"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        a.text(&["CLIENT", "NO-TOUCH", "maybe"]),
+        "-ERR syntax error\r\n"
+    );
 }
 
 /// Many clients at once, each on its own keys, over both workers.

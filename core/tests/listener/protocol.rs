@@ -38,7 +38,11 @@ fn mask_ids(mut bytes: Vec<u8>) -> Vec<u8> {
     let mut i = 0;
     while let Some(p) = bytes[i..].windows(AT.len()).position(|w| w == AT) {
         let start = i + p + AT.len();
-        let end = start + bytes[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
         bytes.splice(start..end, *b"N");
         i = start;
     }
@@ -131,7 +135,11 @@ fn unauthenticated_limits_match_redis() {
     let mut admin = crate::harness::Client::connect(redis.port);
     admin.call(&["CONFIG", "SET", "requirepass", "secret"]);
     let ours = Served::start();
-    ours.engine.shared().config.set("requirepass", "secret").unwrap();
+    ours.engine
+        .shared()
+        .config
+        .set("requirepass", "secret")
+        .unwrap();
     let cases: &[&[u8]] = &[
         b"*100\r\n",
         b"*11\r\n",
@@ -207,7 +215,11 @@ fn unix_socket_serves_inline_and_pipelines() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixStream;
     let served = Served::start();
-    let mode = std::fs::metadata(&served.sock).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&served.sock)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o700);
     let mut s = UnixStream::connect(&served.sock).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -223,6 +235,9 @@ fn unix_socket_serves_inline_and_pipelines() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("+OK\r\n:2\r\n$1\r\n2\r\n$"), "{text}");
     let sock = served.sock.to_string_lossy();
-    assert!(text.contains(&format!("addr={sock}:0 laddr={sock}:0")), "{text}");
+    assert!(
+        text.contains(&format!("addr={sock}:0 laddr={sock}:0")),
+        "{text}"
+    );
     assert!(text.contains("flags=U "), "{text}");
 }

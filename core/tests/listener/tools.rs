@@ -84,7 +84,10 @@ fn redis_cli_commands_and_pipe() {
     assert!(err.contains("ERR value is not an integer"), "{err}");
     // Over the unix socket too.
     let sock = served.sock.to_string_lossy().into_owned();
-    assert_eq!(run(Command::new("redis-cli").args(["-s", &sock, "GET", "k"])).trim(), "hello world");
+    assert_eq!(
+        run(Command::new("redis-cli").args(["-s", &sock, "GET", "k"])).trim(),
+        "hello world"
+    );
     // --pipe: RESP commands and inline lines, mixed.
     let mut input = Vec::new();
     for i in 0..1000 {
@@ -132,7 +135,13 @@ fn redis_benchmark_short_run() {
         let rows: Vec<&str> = out.lines().skip(1).collect();
         assert!(rows.len() >= 9, "{out}");
         for row in rows {
-            let rps: f64 = row.split(',').nth(1).unwrap().trim_matches('"').parse().unwrap();
+            let rps: f64 = row
+                .split(',')
+                .nth(1)
+                .unwrap()
+                .trim_matches('"')
+                .parse()
+                .unwrap();
             assert!(rps > 0.0, "{row}");
         }
     }

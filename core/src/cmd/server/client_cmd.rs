@@ -104,7 +104,7 @@ pub(super) const CLIENT: &[Command] = &[
         summary: "Kill the connection of a client",
         since: "2.4.0",
         syntax: "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] \
-                 [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
+                 [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]>",
         complexity: "O(N) where N is the number of client connections",
         ..ADMIN_ROW
     },
@@ -366,16 +366,18 @@ impl KillFilter<'_> {
     }
 }
 
+/// The filters, read in order as Redis does: an option without its value
+/// is a syntax error where it stands.
 fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> {
-    if argv.len() % 2 != 0 {
-        return Err(CmdError::Syntax);
-    }
     let mut f = KillFilter {
         skip_me: true,
         ..KillFilter::default()
     };
     for pair in argv[2..].chunks(2) {
-        let (opt, value) = (pair[0], pair[1]);
+        let [opt, value] = pair else {
+            return Err(CmdError::Syntax);
+        };
+        let (opt, value) = (*opt, *value);
         if is(opt, "id") {
             let id = crate::num::parse_i64(value)
                 .filter(|&n| n >= 1)
@@ -459,17 +461,18 @@ fn client_pause(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 4 {
         return Err(wrong_args(argv[1]));
     }
-    let ms = crate::num::parse_i64(argv[2])
-        .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
-    if ms < 0 {
-        return Err(CmdError::err("timeout is negative"));
-    }
+    // Redis reads the mode before the timeout.
     let kind = match argv.get(3) {
         None => PauseKind::All,
         Some(m) if is(m, "write") => PauseKind::Write,
         Some(m) if is(m, "all") => PauseKind::All,
         Some(_) => return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL")),
     };
+    let ms = crate::num::parse_i64(argv[2])
+        .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
     let now = ctx.shared().clock.now_ms();
     let end = now
         .checked_add(ms as u64)
@@ -506,7 +509,7 @@ fn client_unblock(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 4 {
         return Err(wrong_args(argv[1]));
     }
-    crate::num::parse_i64(argv[2]).ok_or(CmdError::NotInt)?;
+    // Redis reads the reason before the id.
     if let Some(reason) = argv.get(3) {
         if !is(reason, "timeout") && !is(reason, "error") {
             return Err(CmdError::err(
@@ -514,6 +517,7 @@ fn client_unblock(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             ));
         }
     }
+    crate::num::parse_i64(argv[2]).ok_or(CmdError::NotInt)?;
     Ok(Reply::Int(0))
 }
 
