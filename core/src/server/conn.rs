@@ -94,6 +94,22 @@ impl ReadBuf {
     }
 }
 
+/// Buffers a worker lends to the connection it serves: a connection keeps
+/// buffers of its own only while it holds an incomplete request or
+/// unwritten replies, so an idle connection costs no buffer memory.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    read: ReadBuf,
+    write: Vec<u8>,
+}
+
+/// Which scratch buffers a connection holds during one service.
+#[derive(Debug, Clone, Copy)]
+struct Lent {
+    read: bool,
+    write: bool,
+}
+
 /// A client connection.
 pub(super) struct Conn {
     pub(super) stream: Stream,
@@ -147,10 +163,66 @@ impl Conn {
         !self.session.conn.authenticated && engine.shared().config.get_bool("requirepass")
     }
 
-    /// Reads, runs and writes what it can; `Err` says why the connection
-    /// must now be closed. `Ok(true)` when it stopped with input possibly
-    /// left in the socket (its turn ended): serve it again soon.
-    pub(super) fn service(&mut self, env: &Env<'_>) -> Result<bool, Close> {
+    /// Reads, runs and writes what it can, with the worker's `scratch`
+    /// buffers when its own are empty; `Err` says why the connection must
+    /// now be closed. `Ok(true)` when it stopped with input possibly left in
+    /// the socket (its turn ended): serve it again soon.
+    pub(super) fn service(&mut self, env: &Env<'_>, scratch: &mut Scratch) -> Result<bool, Close> {
+        let lent = Lent {
+            read: self.rbuf.pending().is_empty(),
+            write: self.wpos == self.wbuf.len(),
+        };
+        if lent.read {
+            std::mem::swap(&mut self.rbuf, &mut scratch.read);
+            self.rbuf.start = 0;
+            self.rbuf.end = 0;
+        }
+        if lent.write {
+            std::mem::swap(&mut self.wbuf, &mut scratch.write);
+            self.wbuf.clear();
+            self.wpos = 0;
+        }
+        let result = self.serve_io(env);
+        self.give_back(scratch, lent);
+        result
+    }
+
+    /// Returns the lent buffers; what is still pending in them is copied
+    /// into buffers of the connection's own (or, when large, the
+    /// connection keeps the lent one and the worker grows a new one).
+    fn give_back(&mut self, scratch: &mut Scratch, lent: Lent) {
+        if lent.read {
+            let pending = self.rbuf.pending();
+            let own = match pending.len() {
+                0 => ReadBuf::default(),
+                n if n <= KEEP_BUFFER => ReadBuf {
+                    data: pending.to_vec(),
+                    start: 0,
+                    end: n,
+                },
+                _ => std::mem::take(&mut self.rbuf),
+            };
+            scratch.read = std::mem::replace(&mut self.rbuf, own);
+        }
+        if lent.write {
+            let pending = &self.wbuf[self.wpos..];
+            let own = match pending.len() {
+                0 => Vec::new(),
+                n if n <= KEEP_BUFFER => pending.to_vec(),
+                _ => {
+                    // Keep the big buffer; drop its written part later.
+                    let mut v = std::mem::take(&mut self.wbuf);
+                    v.drain(..self.wpos);
+                    v
+                }
+            };
+            self.wpos = 0;
+            scratch.write = std::mem::replace(&mut self.wbuf, own);
+            scratch.write.clear();
+        }
+    }
+
+    fn serve_io(&mut self, env: &Env<'_>) -> Result<bool, Close> {
         if self.entry.killed() {
             return Err(Close::Killed);
         }

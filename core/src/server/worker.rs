@@ -5,7 +5,7 @@
 //! new connections, clients to look at again (CLIENT KILL, and later
 //! pushes and unblocking), the end of a pause, or stop.
 
-use super::conn::{Close, Conn, Env};
+use super::conn::{Close, Conn, Env, Scratch};
 use super::net::{Listening, Stream, is_loopback};
 use super::{Level, Log};
 use crate::Engine;
@@ -286,6 +286,8 @@ struct Loop<'a> {
     /// Connections suspended by a pause.
     parked: Vec<Token>,
     output_limit: (u64, u64, u64),
+    /// Buffers lent to the connection being served.
+    scratch: Scratch,
 }
 
 impl Worker {
@@ -306,6 +308,7 @@ impl Worker {
             ready: Vec::new(),
             parked: Vec::new(),
             output_limit: (0, 0, 0),
+            scratch: Scratch::default(),
         };
         l.run();
         clients.remove_waker(&waker);
@@ -425,7 +428,7 @@ impl Loop<'_> {
         let Some(conn) = self.conns.get(t) else {
             return;
         };
-        match conn.service(&env) {
+        match conn.service(&env, &mut self.scratch) {
             Ok(more) => {
                 if more {
                     self.ready.push(t);
