@@ -1260,12 +1260,12 @@ fn random_cross_family_resp3() {
 /// compared byte for byte.
 #[test]
 fn random_cross_family_over_socket_resp2() {
-    random_sequence(Pair::over_socket(false), "mixed_socket_resp2", 1500, true);
+    random_sequence(Pair::over_socket(false), "mixed_socket_resp2", 3000, true);
 }
 
 #[test]
 fn random_cross_family_over_socket_resp3() {
-    random_sequence(Pair::over_socket(true), "mixed_socket_resp3", 1500, false);
+    random_sequence(Pair::over_socket(true), "mixed_socket_resp3", 3000, false);
 }
 
 /// Commands we have and Redis 7.0 has not (CLIENT SETINFO and NO-TOUCH are
