@@ -25,8 +25,11 @@ const WRITE_EARLY: usize = 64 * 1024;
 /// Query and reply buffer limit of a client that has to authenticate and
 /// has not (Redis #12989 for queries; replies capped the same way).
 const UNAUTHENTICATED_BUFFER: usize = 1024 * 1024;
-/// Buffers larger than this are freed as soon as they are empty.
+/// A connection keeps at most this much of a lent buffer as a copy; more,
+/// and it keeps the lent buffer itself.
 const KEEP_BUFFER: usize = 64 * 1024;
+/// A worker's scratch buffer larger than this is freed after use.
+const SCRATCH_MAX: usize = 4 * 1024 * 1024;
 
 /// Why a connection is closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +89,9 @@ impl ReadBuf {
         &mut self.data[self.end..]
     }
 
-    /// Frees the memory when nothing is pending and it is big (or `always`).
-    fn shrink(&mut self, always: bool) {
-        if self.start == self.end && (always || self.data.len() > KEEP_BUFFER) {
+    /// Frees the memory when nothing is pending.
+    fn shrink(&mut self) {
+        if self.start == self.end {
             *self = ReadBuf::default();
         }
     }
@@ -219,6 +222,14 @@ impl Conn {
             self.wpos = 0;
             scratch.write = std::mem::replace(&mut self.wbuf, own);
             scratch.write.clear();
+        }
+        // The worker keeps its buffers, unless one grew for a huge request
+        // or reply.
+        if scratch.write.capacity() > SCRATCH_MAX {
+            scratch.write = Vec::new();
+        }
+        if scratch.read.data.len() > SCRATCH_MAX {
+            scratch.read = ReadBuf::default();
         }
     }
 
@@ -424,10 +435,6 @@ impl Conn {
         }
         self.wbuf.clear();
         self.wpos = 0;
-        if self.wbuf.capacity() > KEEP_BUFFER {
-            self.wbuf = Vec::new();
-        }
-        self.rbuf.shrink(false);
         Ok(())
     }
 
@@ -437,7 +444,7 @@ impl Conn {
             self.wbuf = Vec::new();
             self.wpos = 0;
         }
-        self.rbuf.shrink(true);
+        self.rbuf.shrink();
     }
 
     /// Publishes what CLIENT LIST shows of this client.

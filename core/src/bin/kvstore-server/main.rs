@@ -29,7 +29,8 @@ Examples:
 
 Options are redis.conf directives: port, bind, unixsocket, unixsocketperm,
 requirepass, maxclients, timeout, protected-mode, loglevel, logfile, dir,
-dbfilename, appendonly, appendfsync, save, io-threads, and the other
+dbfilename, appendonly, appendfsync, save, io-threads (worker threads;
+default half the cores), and the other
 parameters CONFIG GET lists.";
 
 fn main() {
