@@ -277,8 +277,10 @@ impl Conn {
             }
         }
         self.check_limits(env, now)?;
-        self.flush(env)?;
+        // Published before the replies go out: once a client has its reply,
+        // CLIENT LIST from anyone shows what the command changed.
         self.publish(now);
+        self.flush(env)?;
         if self.wpos == self.wbuf.len() {
             if self.closing {
                 return Err(Close::AfterReply);
