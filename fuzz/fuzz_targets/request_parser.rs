@@ -13,7 +13,12 @@ type Outcome = Result<Option<(Vec<Vec<u8>>, usize)>, ProtocolError>;
 fn whole(buf: &[u8], unauth: bool) -> Outcome {
     let mut p = RequestParser::new();
     let n = p.parse(buf, &Limits::default(), unauth)?;
-    Ok(n.map(|n| (p.with_args(buf, |a| a.iter().map(|a| a.to_vec()).collect()), n)))
+    Ok(n.map(|n| {
+        (
+            p.with_args(buf, |a| a.iter().map(|a| a.to_vec()).collect()),
+            n,
+        )
+    }))
 }
 
 fn pieces(buf: &[u8], cuts: &[u8], unauth: bool) -> Outcome {
@@ -23,7 +28,10 @@ fn pieces(buf: &[u8], cuts: &[u8], unauth: bool) -> Outcome {
         end = (end + 1 + usize::from(*c)).min(buf.len());
         if let Some(n) = p.parse(&buf[..end], &Limits::default(), unauth)? {
             assert!(n <= end);
-            return Ok(Some((p.with_args(buf, |a| a.iter().map(|a| a.to_vec()).collect()), n)));
+            return Ok(Some((
+                p.with_args(buf, |a| a.iter().map(|a| a.to_vec()).collect()),
+                n,
+            )));
         }
         if end == buf.len() {
             return Ok(None);

@@ -204,19 +204,8 @@ fn admit(
     peer: Option<SocketAddr>,
 ) -> Option<NewConn> {
     let shared = common.engine.shared();
-    let config = &shared.config;
-    let max = usize::try_from(config.get_int("maxclients")).unwrap_or(usize::MAX);
-    let refusal = if common.live.load(Ordering::Acquire) >= max {
-        Some(MAXCLIENTS_ERR)
-    } else if peer.is_some_and(|p| !is_loopback(p.ip()))
-        && config.get_bool("protected-mode")
-        && !config.get_bool("requirepass")
-    {
-        Some(DENIED.as_bytes())
-    } else {
-        None
-    };
-    if let Some(line) = refusal {
+    let live = common.live.load(Ordering::Acquire);
+    if let Some(line) = refusal(&shared.config, live, peer) {
         let _ = stream.write(line);
         shared.clients.rejected.fetch_add(1, Ordering::Relaxed);
         return None;
@@ -228,6 +217,27 @@ fn admit(
     common.live.fetch_add(1, Ordering::AcqRel);
     (common.log)(Level::Verbose, &format!("Accepted {}", facts.addr));
     Some(NewConn { stream, facts })
+}
+
+/// The line a new client is refused with, if it is: maxclients reached
+/// (`live` connections open), or protected mode (no password, a peer that
+/// is not on this machine; unix sockets are local).
+fn refusal(
+    config: &crate::config::Config,
+    live: usize,
+    peer: Option<SocketAddr>,
+) -> Option<&'static [u8]> {
+    let max = usize::try_from(config.get_int("maxclients")).unwrap_or(usize::MAX);
+    if live >= max {
+        Some(MAXCLIENTS_ERR)
+    } else if peer.is_some_and(|p| !is_loopback(p.ip()))
+        && config.get_bool("protected-mode")
+        && !config.get_bool("requirepass")
+    {
+        Some(DENIED.as_bytes())
+    } else {
+        None
+    }
 }
 
 /// A worker's connections: slot `i` is token `i + 1`.
@@ -483,5 +493,29 @@ impl Loop<'_> {
                 conn.shrink_idle();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn admission_rules() {
+        let c = Config::default();
+        let remote: SocketAddr = "10.1.2.3:5000".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(refusal(&c, 0, Some(remote)), Some(DENIED.as_bytes()));
+        assert_eq!(refusal(&c, 0, Some(local)), None);
+        assert_eq!(refusal(&c, 0, None), None);
+        c.set("maxclients", "3").unwrap();
+        assert_eq!(refusal(&c, 3, Some(local)), Some(MAXCLIENTS_ERR));
+        // A password, or protected mode off, lets remote peers in.
+        c.set("requirepass", "pw").unwrap();
+        assert_eq!(refusal(&c, 0, Some(remote)), None);
+        c.set("requirepass", "").unwrap();
+        c.set("protected-mode", "no").unwrap();
+        assert_eq!(refusal(&c, 0, Some(remote)), None);
     }
 }
