@@ -43,6 +43,12 @@ pub enum Kind {
     Immutable,
     /// Refused unless `enable-protected-configs` (which we never allow).
     Protected,
+    /// A password (`requirepass`): free text; its cached number is 1 when
+    /// one is set, so the command path checks it without locking.
+    Password,
+    /// `client-output-buffer-limit`: `class hard soft seconds` groups; a
+    /// class not named keeps its limits.
+    OutputLimits,
 }
 
 /// One parameter.
@@ -174,6 +180,18 @@ pub const PARAMS: &[Param] = &[
     p("protected-mode", "yes", Kind::Bool),
     p("tcp-backlog", "511", Kind::Immutable),
     p("unixsocket", "", Kind::Immutable),
+    p("unixsocketperm", "0", Kind::Immutable),
+    p("requirepass", "", Kind::Password),
+    p(
+        "client-query-buffer-limit",
+        "1073741824",
+        mem(1024 * 1024, LONG_MAX),
+    ),
+    p(
+        "client-output-buffer-limit",
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        Kind::OutputLimits,
+    ),
     // Persistence.
     p("save", "3600 1 300 100 60 10000", Kind::Save),
     p("appendonly", "no", Kind::Bool),
@@ -307,7 +325,11 @@ impl Default for Config {
                 None => working_dir(),
             })
             .collect();
-        let num = text.iter().map(|t| AtomicI64::new(numeric(t))).collect();
+        let num = PARAMS
+            .iter()
+            .zip(&text)
+            .map(|(p, t)| AtomicI64::new(numeric(p, t)))
+            .collect();
         Config {
             text: RwLock::new(text),
             num,
@@ -320,8 +342,12 @@ fn working_dir() -> String {
 }
 
 /// The cached number for a value's text: integers as themselves (a value
-/// beyond `i64` saturates), yes/no as 1/0, anything else 0.
-fn numeric(text: &str) -> i64 {
+/// beyond `i64` saturates), yes/no as 1/0, a password as 1 when set,
+/// anything else 0.
+fn numeric(param: &Param, text: &str) -> i64 {
+    if let Kind::Password = param.kind {
+        return i64::from(!text.is_empty());
+    }
     match text {
         "yes" => 1,
         "no" => 0,
@@ -369,7 +395,7 @@ impl Config {
     /// engine itself decides (`dir`, the directory it opened).
     pub(crate) fn force(&self, name: &str, value: &str) {
         if let Some(n) = lookup(name.as_bytes()) {
-            self.num[n.param].store(numeric(value), Ordering::Relaxed);
+            self.num[n.param].store(numeric(&PARAMS[n.param], value), Ordering::Relaxed);
             self.text.write().unwrap_or_else(|p| p.into_inner())[n.param] = value.to_string();
         }
     }
@@ -389,7 +415,7 @@ impl Config {
         let names = resolve_names(pairs)?;
         let mut parsed = Vec::with_capacity(pairs.len());
         for (n, (arg, value)) in names.iter().zip(pairs) {
-            let v = parse_value(&PARAMS[n.param], value).map_err(|e| {
+            let v = self.check(n, value).map_err(|e| {
                 format!(
                     "CONFIG SET failed (possibly related to argument '{}') - {e}",
                     crate::cmd::args::cstr_text(arg)
@@ -397,12 +423,39 @@ impl Config {
             })?;
             parsed.push((n.param, v));
         }
+        self.store(parsed);
+        Ok(())
+    }
+
+    /// Sets a parameter from a configuration file or the command line: the
+    /// value is checked as CONFIG SET checks it, but parameters that cannot
+    /// change at runtime (`port`, `dir`, `unixsocket`, ...) are accepted, as
+    /// text. The error is the reason alone.
+    pub fn set_at_startup(&self, name: &str, value: &str) -> Result<(), String> {
+        let n = lookup(name.as_bytes())
+            .ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+        let v = self.check(&n, value.as_bytes())?;
+        self.store(vec![(n.param, v)]);
+        Ok(())
+    }
+
+    /// The text `value` is stored as for `n`, or the reason it is refused.
+    fn check(&self, n: &Name, value: &[u8]) -> Result<String, String> {
+        let param = &PARAMS[n.param];
+        match param.kind {
+            // CONFIG SET refuses these before checking values.
+            Kind::Immutable | Kind::Protected => Ok(String::from_utf8_lossy(value).into_owned()),
+            Kind::OutputLimits => parse_output_limits(value, &self.value(n.param)),
+            _ => parse_value(param, value),
+        }
+    }
+
+    fn store(&self, parsed: Vec<(usize, String)>) {
         let mut text = self.text.write().unwrap_or_else(|p| p.into_inner());
         for (idx, v) in parsed {
-            self.num[idx].store(numeric(&v), Ordering::Relaxed);
+            self.num[idx].store(numeric(&PARAMS[idx], &v), Ordering::Relaxed);
             text[idx] = v;
         }
-        Ok(())
     }
 }
 
@@ -489,14 +542,70 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
                     words.join(", ")
                 )
             }),
-        Kind::Text => Ok(text()),
+        Kind::Text | Kind::Password => Ok(text()),
         Kind::Save => parse_save(value),
         Kind::Events => events_flags(c_value)
             .map(events_string)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::Immutable => Err("can't set immutable config".into()),
         Kind::Protected => Err("can't set protected config".into()),
+        Kind::OutputLimits => Err("argument must be a buffer limit".into()),
     }
+}
+
+/// The client classes of `client-output-buffer-limit`, in Redis's order.
+const OUTPUT_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+
+/// Limits of one client class: (hard bytes, soft bytes, soft seconds).
+pub type OutputLimit = (u64, u64, u64);
+
+/// Redis's `client-output-buffer-limit` check: groups of `class hard soft
+/// seconds` (memory values, `replica` meaning `slave`), applied over
+/// `current`; the result lists every class.
+fn parse_output_limits(value: &[u8], current: &str) -> Result<String, String> {
+    let mut limits = output_limits(current);
+    let text = String::from_utf8_lossy(value);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    for group in words.chunks(4) {
+        let class = match group[0].to_ascii_lowercase().as_str() {
+            "replica" => 1,
+            c => OUTPUT_CLASSES
+                .iter()
+                .position(|n| *n == c)
+                .ok_or("Invalid client class specified in buffer limit configuration.")?,
+        };
+        let mem = |w: &str| parse_memory(w.as_bytes());
+        let secs = strtoll_full(group[3].as_bytes()).and_then(|n| u64::try_from(n).ok());
+        let (Some(hard), Some(soft), Some(secs)) = (mem(group[1]), mem(group[2]), secs) else {
+            return Err(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.".into(),
+            );
+        };
+        limits[class] = (hard, soft, secs);
+    }
+    Ok(OUTPUT_CLASSES
+        .iter()
+        .zip(limits)
+        .map(|(c, (h, s, t))| format!("{c} {h} {s} {t}"))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// The limits of each class in a (valid) `client-output-buffer-limit`
+/// value, by index in Redis's class order (normal, replica, pubsub).
+pub fn output_limits(value: &str) -> [OutputLimit; 3] {
+    let mut out = [(0, 0, 0); 3];
+    let words: Vec<&str> = value.split_whitespace().collect();
+    for group in words.chunks_exact(4) {
+        if let Some(i) = OUTPUT_CLASSES.iter().position(|c| *c == group[0]) {
+            let n = |w: &str| w.parse().unwrap_or(0);
+            out[i] = (n(group[1]), n(group[2]), n(group[3]));
+        }
+    }
+    out
 }
 
 /// The range check, with Redis's message. Redis formats unsigned bounds
@@ -681,6 +790,45 @@ mod tests {
         assert!(parse_save(b"1 x").is_err());
         assert!(parse_save(b"3600  1").is_err());
         assert_eq!(parse_save(b"3600 ").as_deref(), Ok("3600 0"));
+    }
+
+    #[test]
+    fn output_limits_merge_by_class() {
+        let c = Config::default();
+        c.set("client-output-buffer-limit", "normal 1mb 2 3")
+            .unwrap();
+        assert_eq!(
+            c.get("client-output-buffer-limit").as_deref(),
+            Some("normal 1048576 2 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+        );
+        assert_eq!(
+            output_limits(&c.get("client-output-buffer-limit").unwrap())[0],
+            (1048576, 2, 3)
+        );
+        let e = c
+            .set("client-output-buffer-limit", "normal 1 2")
+            .unwrap_err();
+        assert!(
+            e.ends_with("Wrong number of arguments in buffer limit configuration."),
+            "{e}"
+        );
+        let e = c
+            .set("client-output-buffer-limit", "foo 1 2 3")
+            .unwrap_err();
+        assert!(e.ends_with("Invalid client class specified in buffer limit configuration."));
+    }
+
+    #[test]
+    fn password_is_cached_as_set_or_not() {
+        let c = Config::default();
+        assert!(!c.get_bool("requirepass"));
+        c.set("requirepass", "secret").unwrap();
+        assert!(c.get_bool("requirepass"));
+        assert_eq!(c.get("requirepass").as_deref(), Some("secret"));
+        assert!(c.set("unixsocket", "/tmp/s").is_err());
+        c.set_at_startup("unixsocket", "/tmp/s").unwrap();
+        assert_eq!(c.get("unixsocket").as_deref(), Some("/tmp/s"));
+        assert!(c.set_at_startup("port", "x").is_err());
     }
 
     #[test]

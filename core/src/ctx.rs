@@ -228,6 +228,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn lookup_in(&mut self, db: usize, key: &[u8], touch: bool) -> Option<EntryMut<'_>> {
+        // CLIENT NO-TOUCH: the client's reads leave access times alone.
+        let touch = touch && !self.session.conn.no_touch;
         let shared = self.shared;
         let now = if self.shard_in(db, key).map.volatile() > 0 {
             self.now()

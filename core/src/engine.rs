@@ -72,6 +72,10 @@ pub struct Shared {
     pub persist: crate::persist::Persistence,
     /// The keys sessions WATCH.
     pub(crate) watches: Arc<crate::watch::Watches>,
+    /// Clients connected through a network front (CLIENT LIST, KILL, PAUSE).
+    pub clients: crate::clients::Clients,
+    /// What the process serving this engine does on SHUTDOWN.
+    pub lifecycle: crate::lifecycle::Lifecycle,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -125,11 +129,16 @@ pub struct Session {
     pub lib_name: Option<Vec<u8>>,
     /// CLIENT SETINFO lib-ver.
     pub lib_ver: Option<Vec<u8>>,
+    /// Connection-level state (auth, reply mode, close after reply).
+    pub conn: crate::clients::ConnState,
     /// The last command this client ran: clients repeat commands, and a
     /// case-insensitive compare with it is cheaper than the table lookup.
     last_cmd: Option<&'static Command>,
     /// MULTI queue and WATCHed keys.
     pub(crate) tx: crate::multi::Tx,
+    /// The command being run or last run: (top-level row, the row itself,
+    /// a subcommand's for containers).
+    last_run: Option<(&'static Command, &'static Command)>,
 }
 
 impl Session {
@@ -138,6 +147,12 @@ impl Session {
     /// run at once, so fronts must send commands through `execute` then.
     pub fn in_multi(&self) -> bool {
         self.tx.in_multi()
+    }
+
+    /// The command being run or last run (CLIENT LIST `cmd`): its top-level
+    /// row and the row itself (a subcommand's for containers).
+    pub fn last_command(&self) -> Option<(&'static Command, &'static Command)> {
+        self.last_run
     }
 }
 
@@ -198,6 +213,8 @@ impl Engine {
             config,
             persist,
             watches: Arc::default(),
+            clients: crate::clients::Clients::default(),
+            lifecycle: crate::lifecycle::Lifecycle::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -230,8 +247,10 @@ impl Engine {
             name: None,
             lib_name: None,
             lib_ver: None,
+            conn: crate::clients::ConnState::local(),
             last_cmd: None,
             tx: crate::multi::Tx::default(),
+            last_run: None,
         }
     }
 
@@ -263,6 +282,15 @@ impl Engine {
                     .refused(args.first().copied().unwrap_or_default(), e));
             }
         };
+        // Redis's authRequired: only a client that connected while a
+        // password was set, and has not passed AUTH since, is refused.
+        if !session.conn.authenticated
+            && !cmd.has(crate::cmd::table::flags::NO_AUTH)
+            && self.shared.config.get_bool("requirepass")
+        {
+            return Err(CmdError::Raw("NOAUTH Authentication required.".into()));
+        }
+        session.last_run = session.last_cmd.map(|top| (top, cmd));
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);
         }

@@ -19,6 +19,10 @@
 //!   parameters, counters.
 //! - [`persist`]: RDB snapshots (Redis 7.0's format), DUMP payloads and
 //!   the data directory of [`Engine::open`].
+//! - [`clients`]: connection-level session state and the registry of
+//!   network clients (CLIENT LIST/KILL/PAUSE); [`lifecycle`]: SHUTDOWN's hook.
+//! - `server` (cargo feature `server`): the RESP listener over TCP and unix
+//!   sockets, behind the `kvstore-server` binary and the fronts' `serve`.
 //!
 //! ```
 //! let engine = kvstore_core::Engine::new();
@@ -28,6 +32,7 @@
 //! ```
 
 pub mod chain;
+pub mod clients;
 pub mod clock;
 pub mod cmd;
 pub mod config;
@@ -38,11 +43,14 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod keyspace;
+pub mod lifecycle;
 mod multi;
 pub mod num;
 pub mod persist;
 pub mod reply;
 pub mod resp;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod stats;
 mod typed;
 pub mod types;

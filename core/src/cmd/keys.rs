@@ -310,10 +310,12 @@ fn exists(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 }
 
 /// TOUCH: like EXISTS, but refreshes the access time of the keys found.
+/// TOUCH updates access times even for a CLIENT NO-TOUCH client.
 fn touch(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    Ok(Reply::Int(
-        argv[1..].iter().filter(|k| ctx.get(k).is_some()).count() as i64,
-    ))
+    let no_touch = std::mem::take(&mut ctx.session.conn.no_touch);
+    let n = argv[1..].iter().filter(|k| ctx.get(k).is_some()).count();
+    ctx.session.conn.no_touch = no_touch;
+    Ok(Reply::Int(n as i64))
 }
 
 fn type_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

@@ -1,7 +1,8 @@
 //! Server and connection commands: PING, ECHO, SELECT, SWAPDB, FLUSHDB,
 //! FLUSHALL, DBSIZE, TIME, INFO, ROLE, LASTSAVE, CONFIG, CLIENT, HELLO,
-//! AUTH, RESET.
+//! AUTH, RESET, QUIT, SHUTDOWN.
 
+mod client_cmd;
 mod config_cmd;
 mod connection;
 mod info;
@@ -182,7 +183,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         name: "client",
         arity: -2,
         acl: &["slow"],
-        subcommands: connection::CLIENT,
+        subcommands: client_cmd::CLIENT,
         summary: "A container for client connection commands",
         since: "2.4.0",
         group: "connection",
@@ -224,6 +225,29 @@ pub(crate) const COMMANDS: &[Command] = &[
         since: "6.2.0",
         group: "connection",
         complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "quit",
+        arity: -1,
+        flags: HANDSHAKE,
+        acl: &["fast", "connection"],
+        handler: connection::quit,
+        summary: "Close the connection",
+        group: "connection",
+        complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "shutdown",
+        arity: -1,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        acl: &["admin", "slow", "dangerous"],
+        handler: connection::shutdown,
+        summary: "Synchronously save the dataset to disk and then shut down the server",
+        group: "server",
+        syntax: "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
+        complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         ..BASE
     },
 ];

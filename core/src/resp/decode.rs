@@ -188,151 +188,6 @@ fn decode_at(buf: &[u8], pos: usize, limits: &Limits, depth: usize) -> Step<Repl
     Ok(Some((reply, next)))
 }
 
-/// Decodes one client request from the start of `buf`: a RESP array of bulk
-/// strings, or an inline command line (space separated, with Redis's quoting).
-/// An empty inline line yields an empty argv.
-pub fn decode_command(buf: &[u8], limits: &Limits) -> Step<Vec<Vec<u8>>> {
-    let Some(&first) = buf.first() else {
-        return Ok(None);
-    };
-    if first != b'*' {
-        let Some((line, next)) = read_line(buf, 0) else {
-            return if buf.len() > limits.max_inline_len {
-                perr("too big inline request")
-            } else {
-                Ok(None)
-            };
-        };
-        if line.len() > limits.max_inline_len {
-            return perr("too big inline request");
-        }
-        let argv = split_inline(line)
-            .ok_or_else(|| ProtocolError("unbalanced quotes in request".into()))?;
-        return Ok(Some((argv, next)));
-    }
-    let Some((line, mut at)) = read_line(buf, 1) else {
-        return if buf.len() > limits.max_inline_len {
-            perr("too big mbulk count string")
-        } else {
-            Ok(None)
-        };
-    };
-    let n = parse_len(line, "multibulk")?;
-    if n > limits.max_multibulk_len as i64 {
-        return perr("invalid multibulk length");
-    }
-    if n <= 0 {
-        return Ok(Some((Vec::new(), at)));
-    }
-    let mut argv = Vec::with_capacity((n as usize).min((buf.len() - at) / 4 + 1));
-    for _ in 0..n {
-        let Some(&tag) = buf.get(at) else {
-            return Ok(None);
-        };
-        if tag != b'$' {
-            return perr(format!("expected '$', got '{}'", tag as char));
-        }
-        let Some((line, next)) = read_line(buf, at + 1) else {
-            return if buf.len() - at > limits.max_inline_len {
-                perr("too big bulk count string")
-            } else {
-                Ok(None)
-            };
-        };
-        let len = parse_len(line, "bulk")?;
-        if len < 0 || len as u64 > limits.max_bulk_len as u64 {
-            return perr("invalid bulk length");
-        }
-        let Some((body, end)) = read_body(buf, next, len as usize)? else {
-            return Ok(None);
-        };
-        argv.push(body.to_vec());
-        at = end;
-    }
-    Ok(Some((argv, at)))
-}
-
-/// Splits an inline command the way Redis's `sdssplitargs` does: spaces
-/// separate words, "double quotes" take C escapes (`\n`, `\xHH`, ...),
-/// 'single quotes' take only `\'`. `None` on unbalanced quotes.
-fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && line[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(out);
-        }
-        let mut word = Vec::new();
-        let (mut inq, mut insq) = (false, false);
-        loop {
-            let c = line.get(i).copied();
-            if inq {
-                match c {
-                    None => return None,
-                    Some(b'\\')
-                        if i + 3 < line.len()
-                            && line[i + 1] == b'x'
-                            && line[i + 2].is_ascii_hexdigit()
-                            && line[i + 3].is_ascii_hexdigit() =>
-                    {
-                        let hex = std::str::from_utf8(&line[i + 2..i + 4]).ok()?;
-                        word.push(u8::from_str_radix(hex, 16).ok()?);
-                        i += 3;
-                    }
-                    Some(b'\\') if i + 1 < line.len() => {
-                        i += 1;
-                        word.push(match line[i] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 8,
-                            b'a' => 7,
-                            other => other,
-                        });
-                    }
-                    Some(b'"') => {
-                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(b) => word.push(b),
-                }
-            } else if insq {
-                match c {
-                    None => return None,
-                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
-                        i += 1;
-                        word.push(b'\'');
-                    }
-                    Some(b'\'') => {
-                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(b) => word.push(b),
-                }
-            } else {
-                match c {
-                    None => break,
-                    Some(b) if b.is_ascii_whitespace() => break,
-                    Some(b'"') => inq = true,
-                    Some(b'\'') => insq = true,
-                    Some(b) => word.push(b),
-                }
-            }
-            i += 1;
-        }
-        out.push(word);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,40 +200,17 @@ mod tests {
     fn incomplete_is_none_at_every_prefix() {
         let full = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n";
         for i in 0..full.len() {
-            assert_eq!(decode_command(&full[..i], &lim()), Ok(None), "prefix {i}");
             assert_eq!(decode(&full[..i], &lim()), Ok(None), "prefix {i}");
         }
-        let (argv, used) = decode_command(full, &lim()).unwrap().unwrap();
+        let (reply, used) = decode(full, &lim()).unwrap().unwrap();
         assert_eq!(used, full.len());
-        assert_eq!(
-            argv,
-            vec![b"SET".to_vec(), b"k".to_vec(), b"hello".to_vec()]
-        );
+        assert_eq!(reply, Reply::bulks([&b"SET"[..], b"k", b"hello"]));
     }
 
     #[test]
     fn huge_declared_lengths_do_not_allocate() {
-        assert_eq!(decode_command(b"*2147483647\r\n", &lim()), Ok(None));
-        assert!(decode_command(b"*1\r\n$536870913\r\n", &lim()).is_err());
         assert_eq!(decode(b"*2147483647\r\n", &lim()), Ok(None));
         assert!(decode(b"*99999999999\r\n", &lim()).is_err());
-    }
-
-    #[test]
-    fn inline_commands_split_like_redis() {
-        let (argv, _) = decode_command(b"set k \"a b\\x41\" 'c\\'d'\r\n", &lim())
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            argv,
-            vec![
-                b"set".to_vec(),
-                b"k".to_vec(),
-                b"a bA".to_vec(),
-                b"c'd".to_vec()
-            ]
-        );
-        assert!(decode_command(b"set \"k\r\n", &lim()).is_err());
     }
 
     #[test]
@@ -468,7 +300,6 @@ mod tests {
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())])
                 .collect();
             let _ = decode(&buf, &lim());
-            let _ = decode_command(&buf, &lim());
         }
     }
 }

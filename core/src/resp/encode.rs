@@ -9,7 +9,11 @@ pub fn encode(reply: &Reply, proto: u8, out: &mut Vec<u8>) {
     match reply {
         Reply::Status(s) => line(out, b'+', s.as_bytes()),
         Reply::Error(s) => line(out, b'-', s.as_bytes()),
-        Reply::Int(n) => line(out, b':', itoa(*n).as_bytes()),
+        Reply::Int(n) => {
+            out.push(b':');
+            push_int(out, *n);
+            out.extend_from_slice(b"\r\n");
+        }
         Reply::Bulk(b) => bulk(out, b'$', b),
         Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
         Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
@@ -20,9 +24,9 @@ pub fn encode(reply: &Reply, proto: u8, out: &mut Vec<u8>) {
         Reply::Push(items) => seq(out, if resp3 { b'>' } else { b'*' }, items, proto),
         Reply::Map(pairs) => {
             if resp3 {
-                line(out, b'%', pairs.len().to_string().as_bytes());
+                header(out, b'%', pairs.len());
             } else {
-                line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                header(out, b'*', pairs.len() * 2);
             }
             for (k, v) in pairs {
                 encode(k, proto, out);
@@ -52,14 +56,37 @@ pub fn encode(reply: &Reply, proto: u8, out: &mut Vec<u8>) {
 
 /// Appends a command (an array of bulk strings) to `out`.
 pub fn encode_command<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<u8>) {
-    line(out, b'*', argv.len().to_string().as_bytes());
+    header(out, b'*', argv.len());
     for a in argv {
         bulk(out, b'$', a.as_ref());
     }
 }
 
-fn itoa(n: i64) -> String {
-    n.to_string()
+/// Appends the decimal digits of `n` (no allocation: replies are full of
+/// lengths and integers).
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut v = n.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// `<tag><len>\r\n`: an aggregate or bulk header.
+fn header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    push_int(out, len as i64);
+    out.extend_from_slice(b"\r\n");
 }
 
 fn line(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
@@ -69,13 +96,13 @@ fn line(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
 }
 
 fn bulk(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
-    line(out, tag, body.len().to_string().as_bytes());
+    header(out, tag, body.len());
     out.extend_from_slice(body);
     out.extend_from_slice(b"\r\n");
 }
 
 fn seq(out: &mut Vec<u8>, tag: u8, items: &[Reply], proto: u8) {
-    line(out, tag, items.len().to_string().as_bytes());
+    header(out, tag, items.len());
     for item in items {
         encode(item, proto, out);
     }
@@ -97,6 +124,9 @@ mod tests {
         assert_eq!(enc(&m, 2), "*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
         assert_eq!(enc(&m, 3), "%1\r\n$1\r\na\r\n,1.5\r\n");
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
+        assert_eq!(enc(&Reply::Int(i64::MIN), 2), ":-9223372036854775808\r\n");
+        assert_eq!(enc(&Reply::Int(0), 2), ":0\r\n");
+        assert_eq!(enc(&Reply::Int(-7), 3), ":-7\r\n");
         assert_eq!(enc(&Reply::Nil, 2), "$-1\r\n");
         assert_eq!(enc(&Reply::NilArray, 2), "*-1\r\n");
         assert_eq!(enc(&Reply::Nil, 3), "_\r\n");

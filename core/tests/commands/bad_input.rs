@@ -23,7 +23,9 @@
 //! CLIENT HELP: we have fewer), per-key flags of COMMAND GETKEYSANDFLAGS
 //! (derived from the command's flags), and nondeterministic replies (TIME,
 //! INFO, CLIENT ID/INFO/LIST, HELLO, RANDOMKEY, SCAN cursors, random picks).
-//! CLIENT SETINFO (Redis 7.2's) is ours only. `KVSTORE_SEED` replays a run;
+//! CLIENT SETINFO and NO-TOUCH (Redis 7.2's) are ours only, and so are the
+//! commands that would close, pause, silence or stop the test's connection
+//! to the server (CLIENT KILL/PAUSE/UNPAUSE/REPLY, QUIT, SHUTDOWN). `KVSTORE_SEED` replays a run;
 //! `BAD_INPUT_N` sets the random lists per command.
 
 use crate::harness::{Client, Pair, rng};
@@ -476,6 +478,15 @@ const TEMPLATES: &[&str] = &[
     "CLIENT LIST TYPE normal",
     "CLIENT LIST ID 1 2",
     "CLIENT NO-EVICT on",
+    "CLIENT NO-TOUCH off",
+    "CLIENT UNBLOCK 999999 TIMEOUT",
+    "CLIENT KILL ID 999999",
+    "CLIENT KILL 1.2.3.4:5",
+    "CLIENT PAUSE 0 WRITE",
+    "CLIENT UNPAUSE",
+    "CLIENT REPLY ON",
+    "QUIT",
+    "SHUTDOWN ABORT",
     "CLIENT GETREDIR",
     "CLIENT TRACKINGINFO",
     "CLIENT HELP",
@@ -519,7 +530,7 @@ const SAFE_PARAMS: &[(&str, &str)] = &[
 ];
 
 /// Commands we have and Redis 7.0 has not: run on our side only.
-const EXTENSIONS: &[&str] = &["client|setinfo"];
+const EXTENSIONS: &[&str] = &["client|setinfo", "client|no-touch"];
 
 // ---------------------------------------------------------------------------
 // Comparison.
@@ -583,6 +594,10 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
         "save" | "bgsave" => Mode::Ours,
         // A payload holds hash and set members in table order.
         "dump" => Mode::Shape,
+        // They would close, pause, silence or stop the test's server
+        // connection (the listener's tests cover them).
+        "client|kill" | "client|pause" | "client|unpause" | "client|reply" | "quit"
+        | "shutdown" => Mode::Ours,
         "config|set" => {
             let pairs = &argv[2..];
             let safe = pairs.len() % 2 == 0

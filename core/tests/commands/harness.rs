@@ -2,6 +2,8 @@
 //! Differential testing against a real `redis-server`: each test starts its
 //! own server on a free loopback port (stopped by pid on drop), sends the same
 //! commands to it and to a kvstore engine, and compares the decoded replies.
+//! A pair made by [`Pair::over_socket`] sends kvstore's side through the
+//! RESP listener too, and then also compares the raw reply bytes.
 //! A missing `redis-server` is a failure, never a skip.
 
 use kvstore_core::resp::{Limits, decode, encode, encode_command};
@@ -114,13 +116,18 @@ impl Client {
 
     /// Sends one command and reads its reply.
     pub fn call<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        self.call_raw(argv).0
+    }
+
+    /// Sends one command; returns its reply, decoded and as raw bytes.
+    pub fn call_raw<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Vec<u8>) {
         let mut out = Vec::new();
         encode_command(argv, &mut out);
         self.stream.write_all(&out).unwrap();
         loop {
             if let Some((reply, used)) = decode(&self.buf, &Limits::default()).unwrap() {
-                self.buf.drain(..used);
-                return reply;
+                let raw = self.buf.drain(..used).collect();
+                return (reply, raw);
             }
             let mut chunk = [0u8; 65536];
             let n = self.stream.read(&mut chunk).unwrap();
@@ -148,6 +155,10 @@ pub struct Pair {
     /// Who sends the current command, for the log ("" for the pair's
     /// client, "peer: " inside [`Pair::check_peer`]).
     who: &'static str,
+    /// kvstore's side over the RESP listener (see [`Pair::over_socket`]).
+    pub socket: Option<(kvstore_core::server::Listener, Client)>,
+    /// The raw bytes of the last replies (redis, kvstore) when over a socket.
+    pub last_raw: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// A second client of a [`Pair`]: its own connection to the real server
@@ -182,7 +193,50 @@ impl Pair {
             log: Vec::new(),
             settle_ttls: false,
             who: "",
+            socket: None,
+            last_raw: None,
         }
+    }
+
+    /// A fresh pair whose kvstore side is served by the RESP listener:
+    /// commands go through a socket, and replies are also compared byte
+    /// for byte. RESP3 (HELLO 3 on both connections) when `resp3`.
+    pub fn over_socket(resp3: bool) -> Pair {
+        use kvstore_core::server::{ListenConfig, Listener};
+        let mut p = Pair::new();
+        let listener = Listener::start(
+            p.engine.clone(),
+            ListenConfig {
+                bind: vec!["127.0.0.1".into()],
+                port: Some(0),
+                threads: 1,
+                ..ListenConfig::default()
+            },
+        )
+        .expect("listener starts");
+        let client = Client::connect(listener.local_addrs()[0].port());
+        p.socket = Some((listener, client));
+        if resp3 {
+            p.redis.call(&["HELLO", "3"]);
+            p.ours(&["HELLO", "3"]);
+            p.session.proto = 3;
+        }
+        p
+    }
+
+    /// Runs argv on kvstore's side: through the socket when there is one,
+    /// else on the session and through the wire encoding of its protocol.
+    /// The reply, decoded and as bytes.
+    pub fn ours<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Vec<u8>) {
+        if let Some((_, client)) = &mut self.socket {
+            return client.call_raw(argv);
+        }
+        let ours = self.engine.execute(&mut self.session, argv);
+        let mut wire = Vec::new();
+        encode(&ours, self.session.proto, &mut wire);
+        let (ours, used) = decode(&wire, &Limits::default()).unwrap().unwrap();
+        assert_eq!(used, wire.len());
+        (ours, wire)
     }
 
     /// A fresh pair speaking RESP3 (HELLO 3 on the server).
@@ -226,12 +280,11 @@ impl Pair {
     /// passed through the wire encoding of the session's protocol.
     pub fn both<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> (Reply, Reply) {
         self.log.push(format!("{}{}", self.who, show(argv)));
-        let theirs = self.redis.call(argv);
-        let ours = self.engine.execute(&mut self.session, argv);
-        let mut wire = Vec::new();
-        encode(&ours, self.session.proto, &mut wire);
-        let (ours, used) = decode(&wire, &Limits::default()).unwrap().unwrap();
-        assert_eq!(used, wire.len());
+        let (theirs, theirs_raw) = self.redis.call_raw(argv);
+        let (ours, ours_raw) = self.ours(argv);
+        if self.socket.is_some() {
+            self.last_raw = Some((theirs_raw, ours_raw));
+        }
         self.settle_short_ttl(argv);
         (theirs, ours)
     }
@@ -261,17 +314,14 @@ impl Pair {
             return;
         }
         let pttl = [&b"PTTL"[..], key.as_ref()];
-        let replies = [
-            self.redis.call(&pttl),
-            self.engine.execute(&mut self.session, &pttl),
-        ];
+        let replies = [self.redis.call(&pttl), self.ours(&pttl).0];
         if replies
             .iter()
             .any(|r| matches!(r, Reply::Int(ms) if (0..10_000).contains(ms)))
         {
             let del = [&b"DEL"[..], key.as_ref()];
             self.redis.call(&del);
-            self.engine.execute(&mut self.session, &del);
+            self.ours(&del);
         }
     }
 
@@ -286,11 +336,22 @@ impl Pair {
         );
     }
 
-    /// Asserts identical replies; returns the reply.
+    /// Asserts identical replies (over a socket, identical bytes); returns
+    /// the reply.
     pub fn check<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
         let (theirs, ours) = self.both(argv);
         if theirs != ours {
             self.fail(&format!("reply differs for {}", show(argv)), &theirs, &ours);
+        }
+        if let Some((a, b)) = self.last_raw.take() {
+            if a != b {
+                let text = |b: &[u8]| Reply::Bulk(b.to_vec());
+                self.fail(
+                    &format!("reply bytes differ for {}", show(argv)),
+                    &text(&a),
+                    &text(&b),
+                );
+            }
         }
         ours
     }
@@ -434,7 +495,7 @@ impl Pair {
                 let reply = if side == 0 {
                     self.redis.call(&call)
                 } else {
-                    self.engine.execute(&mut self.session, &call)
+                    self.ours(&call).0
                 };
                 let Reply::Array(parts) = &reply else {
                     panic!("{}: {reply:?}", show(&call))

@@ -1255,9 +1255,22 @@ fn random_cross_family_resp3() {
     random_sequence(Pair::resp3(), "mixed_random_resp3", 4000, false);
 }
 
-/// Commands we have and Redis 7.0 has not (CLIENT SETINFO is 7.2's: clients
-/// send it on connect); they are checked against our own expected replies.
-const EXTENSIONS: &[&str] = &["client|setinfo"];
+/// The same sequences with kvstore served by the RESP listener: replies
+/// compared byte for byte.
+#[test]
+fn random_cross_family_over_socket_resp2() {
+    random_sequence(Pair::over_socket(false), "mixed_socket_resp2", 3000, true);
+}
+
+#[test]
+fn random_cross_family_over_socket_resp3() {
+    random_sequence(Pair::over_socket(true), "mixed_socket_resp3", 3000, false);
+}
+
+/// Commands we have and Redis 7.0 has not (CLIENT SETINFO and NO-TOUCH are
+/// 7.2's; clients send SETINFO on connect); they are checked against our
+/// own expected replies.
+const EXTENSIONS: &[&str] = &["client|setinfo", "client|no-touch"];
 
 /// Every command and subcommand of the table, with one argument too few and
 /// (for fixed arities) one too many, under its name in three casings; plus

@@ -1,127 +1,14 @@
-//! Connection state: HELLO, AUTH, RESET and CLIENT. The engine knows only
-//! the calling session, so CLIENT LIST shows that one client; the network
-//! fields (addresses, buffers) an embedded session does not have are
-//! reported as Redis reports a client without a socket (`?:0`, `fd=-1`) or 0.
+//! Connection state: HELLO, AUTH, RESET, QUIT and SHUTDOWN. AUTH checks
+//! `requirepass` (the default user's password; without one, any password
+//! is accepted for `default`, as Redis's `nopass`). What only a network
+//! front can do (close the connection after QUIT's reply) is recorded in
+//! the session's [`ConnState`](crate::clients::ConnState) for it.
 
-use super::help;
 use crate::cmd::args::{self, is};
-use crate::cmd::table::{BASE, Command, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::lifecycle::ShutdownRequest;
 use crate::reply::Reply;
-
-/// Flags Redis gives the connection-level CLIENT subcommands.
-const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
-/// ... and the administrative ones.
-const CLIENT_ADMIN: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
-/// ACL categories of CLIENT subcommands (admin ones get @admin implicitly).
-const CLIENT_ACL: &[&str] = &["slow", "connection"];
-
-/// A CLIENT subcommand row: connection-level, O(1) unless stated.
-const CLIENT_ROW: Command = Command {
-    flags: CLIENT_FLAGS,
-    acl: CLIENT_ACL,
-    group: "connection",
-    complexity: "O(1)",
-    ..BASE
-};
-
-/// The CLIENT subcommands we implement.
-pub(super) const CLIENT: &[Command] = &[
-    Command {
-        name: "id",
-        arity: 2,
-        handler: client_id,
-        summary: "Returns the client ID for the current connection",
-        since: "5.0.0",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "setname",
-        arity: 3,
-        handler: client_setname,
-        summary: "Set the current connection name",
-        since: "2.6.9",
-        syntax: "connection-name",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "getname",
-        arity: 2,
-        handler: client_getname,
-        summary: "Get the current connection name",
-        since: "2.6.9",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "setinfo",
-        arity: 4,
-        handler: client_setinfo,
-        summary: "Set client or connection specific info",
-        since: "7.2.0",
-        syntax: "<LIB-NAME libname | LIB-VER libver>",
-        tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "info",
-        arity: 2,
-        handler: client_info,
-        summary: "Returns information about the current client connection.",
-        since: "6.2.0",
-        tips: &["nondeterministic_output"],
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "list",
-        arity: -2,
-        flags: CLIENT_ADMIN,
-        acl: &["admin", "slow", "dangerous", "connection"],
-        handler: client_list,
-        summary: "Get the list of client connections",
-        since: "2.4.0",
-        syntax: "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-        complexity: "O(N) where N is the number of client connections",
-        tips: &["nondeterministic_output"],
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "no-evict",
-        arity: 3,
-        flags: CLIENT_ADMIN,
-        acl: &["admin", "slow", "dangerous", "connection"],
-        handler: client_no_evict,
-        summary: "Set client eviction mode for the current connection",
-        since: "7.0.0",
-        syntax: "<ON | OFF>",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "getredir",
-        arity: 2,
-        handler: client_getredir,
-        summary: "Get tracking notifications redirection client ID if any",
-        since: "6.0.0",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "trackinginfo",
-        arity: 2,
-        handler: client_trackinginfo,
-        summary: "Return information about server assisted client side caching for the current connection",
-        since: "6.2.0",
-        ..CLIENT_ROW
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        handler: client_help,
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        ..CLIENT_ROW
-    },
-];
 
 /// HELLO [protover [AUTH username password] [SETNAME clientname]].
 pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -142,7 +29,7 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         if is(argv[i], "auth") && more >= 2 {
             // Redis 7.0 authenticates as it parses: a wrong password is
             // reported before a bad option after it.
-            authenticate(argv[i + 1], argv[i + 2])?;
+            authenticate(ctx, argv[i + 1], argv[i + 2])?;
             i += 3;
         } else if is(argv[i], "setname") && more >= 1 {
             // Redis checks the name as it parses too.
@@ -155,6 +42,14 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
                 args::cstr_text(argv[i])
             )));
         }
+    }
+    if password_set(ctx) && !ctx.session.conn.authenticated {
+        return Err(CmdError::Raw(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
+             the RESP protocol version at the same time"
+                .into(),
+        ));
     }
     if let Some(name) = name {
         set_name(ctx, name)?;
@@ -172,41 +67,104 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     ]))
 }
 
-/// The only user is `default`, without a password (Redis's `nopass`), so
-/// any password is accepted for it.
-fn authenticate(user: &[u8], _password: &[u8]) -> Result<(), CmdError> {
-    if user == b"default" {
-        Ok(())
-    } else {
-        Err(CmdError::Raw(
+/// True when the default user has a password (`requirepass`).
+fn password_set(ctx: &Ctx<'_>) -> bool {
+    ctx.shared().config.get_bool("requirepass")
+}
+
+/// The only user is `default`. Without a password (Redis's `nopass`) any
+/// password is accepted for it; with one, it must match. Success
+/// authenticates the session.
+fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Result<(), CmdError> {
+    let ok = user == b"default"
+        && (!password_set(ctx)
+            || ctx
+                .shared()
+                .config
+                .get("requirepass")
+                .unwrap_or_default()
+                .as_bytes()
+                == password);
+    if !ok {
+        return Err(CmdError::Raw(
             "WRONGPASS invalid username-password pair or user is disabled.".into(),
-        ))
+        ));
     }
+    ctx.session.conn.authenticated = true;
+    Ok(())
 }
 
 /// AUTH [username] password.
-pub(super) fn auth(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+pub(super) fn auth(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     match argv.len() {
-        2 => Err(CmdError::err(
+        2 if !password_set(ctx) => Err(CmdError::err(
             "AUTH <password> called without any password configured for the default user. \
              Are you sure your configuration is correct?",
         )),
-        3 => authenticate(argv[1], argv[2]).map(|()| Reply::ok()),
+        2 => authenticate(ctx, b"default", argv[1]).map(|()| Reply::ok()),
+        3 => authenticate(ctx, argv[1], argv[2]).map(|()| Reply::ok()),
         _ => Err(CmdError::Syntax),
     }
 }
 
-/// RESET: back to db 0, RESP2, no name, out of MULTI, nothing WATCHed.
+/// RESET: back to db 0, RESP2, no name, out of MULTI, nothing WATCHed,
+/// replies on, flags off; a network client must authenticate again when a
+/// password is set.
 pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
     ctx.session.tx = Default::default();
     ctx.session.db = 0;
     ctx.session.proto = 2;
     ctx.session.name = None;
+    let password = password_set(ctx);
+    ctx.session.conn.reset(password);
     Ok(Reply::Status("RESET".into()))
 }
 
+/// QUIT: +OK, then the front closes the connection.
+pub(super) fn quit(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    ctx.session.conn.close = true;
+    Ok(Reply::ok())
+}
+
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: Redis 7.0's options;
+/// the process serving the engine does the rest (see
+/// [`Lifecycle`](crate::lifecycle::Lifecycle)). Shutdowns are never
+/// delayed, so ABORT finds none in progress.
+pub(super) fn shutdown(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    let mut req = ShutdownRequest::default();
+    let (mut save, mut nosave, mut abort) = (false, false, false);
+    for a in &argv[1..] {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "now") {
+            req.now = true;
+        } else if is(a, "force") {
+            req.force = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if (abort && (save || nosave || req.now || req.force)) || (save && nosave) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::err("No shutdown in progress."));
+    }
+    req.save = (save || nosave).then_some(save);
+    let hook = ctx.shared().lifecycle.shutdown_hook().ok_or_else(|| {
+        CmdError::err("SHUTDOWN is not available: the engine is embedded in another program")
+    })?;
+    hook(req).map_err(CmdError::err)?;
+    // The hook returns only when it refuses.
+    Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."))
+}
+
 /// Redis accepts client names and attributes made of `!`..=`~` only.
-fn valid_attr(v: &[u8]) -> bool {
+pub(super) fn valid_attr(v: &[u8]) -> bool {
     v.iter().all(|c| (b'!'..=b'~').contains(c))
 }
 
@@ -222,167 +180,8 @@ fn check_name(name: &[u8]) -> Result<(), CmdError> {
 }
 
 /// Sets (or, when empty, clears) the session's name.
-fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
+pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
     check_name(name)?;
     ctx.session.name = (!name.is_empty()).then(|| name.to_vec());
     Ok(())
-}
-
-fn client_id(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(Reply::Int(ctx.session.id as i64))
-}
-
-fn client_setname(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    set_name(ctx, argv[2]).map(|()| Reply::ok())
-}
-
-fn client_getname(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(Reply::opt_bulk(ctx.session.name.as_deref()))
-}
-
-/// CLIENT SETINFO LIB-NAME|LIB-VER value, as Redis 7.2 has it (redis-py 5+
-/// sends it on connect; 7.0 does not know it).
-fn client_setinfo(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let attr = argv[2];
-    let value = argv[3];
-    let lib_name = if is(attr, "lib-name") {
-        true
-    } else if is(attr, "lib-ver") {
-        false
-    } else {
-        return Err(CmdError::err(format!(
-            "Unrecognized option '{}'",
-            args::text(attr)
-        )));
-    };
-    if !valid_attr(value) {
-        return Err(CmdError::err(format!(
-            "{} cannot contain spaces, newlines or special characters.",
-            args::text(attr)
-        )));
-    }
-    let slot = if lib_name {
-        &mut ctx.session.lib_name
-    } else {
-        &mut ctx.session.lib_ver
-    };
-    *slot = (!value.is_empty()).then(|| value.to_vec());
-    Ok(Reply::ok())
-}
-
-/// One CLIENT LIST line (newline included) for the calling session; `cmd`
-/// is the command being run (`client|list` or `client|info`).
-fn info_line(ctx: &Ctx<'_>, cmd: &str) -> String {
-    let s = &*ctx.session;
-    let (flags, multi) = s.tx.client_info();
-    let flags = if flags.is_empty() { "N" } else { flags };
-    fn text(v: &Option<Vec<u8>>) -> std::borrow::Cow<'_, str> {
-        v.as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default()
-    }
-    format!(
-        "id={} addr=?:0 laddr=?:0 fd=-1 name={} age=0 idle=0 flags={flags} db={} sub=0 psub=0 ssub=0 \
-         multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
-         tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
-        s.id,
-        text(&s.name),
-        s.db,
-        s.proto,
-        text(&s.lib_name),
-        text(&s.lib_ver),
-    )
-}
-
-fn verbatim(text: String) -> Reply {
-    Reply::Verbatim("txt", text.into_bytes())
-}
-
-fn client_info(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(verbatim(info_line(ctx, "client|info")))
-}
-
-/// CLIENT LIST [TYPE type | ID id [id ...]]: only the calling session is
-/// known to the engine, so it is the whole list (and each ID naming it
-/// lists it again, as Redis does).
-fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let times = if argv.len() == 4 && is(argv[2], "type") {
-        // Redis compares (strcasecmp) and prints (%s) the type as a C string.
-        let t = args::cstr(argv[3]);
-        if !["normal", "slave", "replica", "pubsub", "master"]
-            .iter()
-            .any(|n| is(t, n))
-        {
-            return Err(CmdError::err(format!(
-                "Unknown client type '{}'",
-                args::cstr_text(t)
-            )));
-        }
-        usize::from(is(t, "normal"))
-    } else if argv.len() > 3 && is(argv[2], "id") {
-        let mut n = 0;
-        for id in &argv[3..] {
-            let id = crate::num::parse_i64(id).ok_or_else(|| CmdError::err("Invalid client ID"))?;
-            n += usize::from(id == ctx.session.id as i64);
-        }
-        n
-    } else if argv.len() != 2 {
-        return Err(CmdError::Syntax);
-    } else {
-        1
-    };
-    Ok(verbatim(info_line(ctx, "client|list").repeat(times)))
-}
-
-fn client_no_evict(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    if is(argv[2], "on") || is(argv[2], "off") {
-        Ok(Reply::ok())
-    } else {
-        Err(CmdError::Syntax)
-    }
-}
-
-/// Tracking is never on, so there is no redirection.
-fn client_getredir(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(Reply::Int(-1))
-}
-
-fn client_trackinginfo(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    let s = |t: &str| Reply::bulk(t.as_bytes());
-    Ok(Reply::Map(vec![
-        (s("flags"), Reply::Set(vec![s("off")])),
-        (s("redirect"), Reply::Int(-1)),
-        (s("prefixes"), Reply::Array(Vec::new())),
-    ]))
-}
-
-/// CLIENT HELP: Redis's text for the subcommands we implement.
-fn client_help(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Ok(help(
-        "CLIENT",
-        &[
-            "GETREDIR",
-            "    Return the client ID we are redirecting to when tracking is enabled.",
-            "GETNAME",
-            "    Return the name of the current connection.",
-            "ID",
-            "    Return the ID of the current connection.",
-            "INFO",
-            "    Return information about the current client connection.",
-            "LIST [options ...]",
-            "    Return information about client connections. Options:",
-            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-            "      Return clients of specified type.",
-            "SETNAME <name>",
-            "    Assign the name <name> to the current connection.",
-            "SETINFO <option> <value>",
-            "    Set client meta attr. Options are:",
-            "    * LIB-NAME: the client lib name.",
-            "    * LIB-VER: the client lib version.",
-            "TRACKINGINFO",
-            "    Report tracking status for the current connection.",
-            "NO-EVICT (ON|OFF)",
-            "    Protect current client connection from eviction.",
-        ],
-    ))
 }

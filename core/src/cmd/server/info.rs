@@ -88,7 +88,7 @@ fn section(ctx: &mut Ctx<'_>, name: &str, out: &mut String) {
     let shared = ctx.shared();
     let lines = match name {
         "server" => server(shared),
-        "clients" => clients(shared),
+        "clients" => clients(shared, ctx.session.id),
         "memory" => memory(shared),
         "persistence" => persistence(shared),
         "stats" => stats(shared),
@@ -179,10 +179,13 @@ fn executable() -> String {
         .unwrap_or_default()
 }
 
-fn clients(shared: &Shared) -> Lines {
-    // The engine does not track live sessions; the caller is one.
+fn clients(shared: &Shared, caller: u64) -> Lines {
+    // The network clients, and the caller when it is an in-process session
+    // (those are not registered; CLIENT LIST shows the same set).
+    let registered = shared.clients.len();
+    let caller_extra = usize::from(shared.clients.get(caller).is_none());
     let mut v = vec![
-        ("connected_clients", "1".to_string()),
+        ("connected_clients", (registered + caller_extra).to_string()),
         ("cluster_connections", "0".into()),
         (
             "maxclients",
@@ -359,11 +362,11 @@ fn stats(shared: &Shared) -> Lines {
     let mut v: Lines = vec![
         ("total_connections_received", n(&s.connections)),
         ("total_commands_processed", n(&s.commands)),
+        ("instantaneous_ops_per_sec", "0".into()),
+        ("total_net_input_bytes", n(&shared.clients.net_input)),
+        ("total_net_output_bytes", n(&shared.clients.net_output)),
     ];
     v.extend(zeros(&[
-        "instantaneous_ops_per_sec",
-        "total_net_input_bytes",
-        "total_net_output_bytes",
         "total_net_repl_input_bytes",
         "total_net_repl_output_bytes",
     ]));
@@ -375,12 +378,8 @@ fn stats(shared: &Shared) -> Lines {
     ] {
         v.push((k, "0.00".into()));
     }
-    v.extend(zeros(&[
-        "rejected_connections",
-        "sync_full",
-        "sync_partial_ok",
-        "sync_partial_err",
-    ]));
+    v.push(("rejected_connections", n(&shared.clients.rejected)));
+    v.extend(zeros(&["sync_full", "sync_partial_ok", "sync_partial_err"]));
     v.push(("expired_keys", n(&s.expired_keys)));
     v.push(("expired_stale_perc", "0.00".into()));
     v.extend(zeros(&[

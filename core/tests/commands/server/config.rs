@@ -190,7 +190,19 @@ fn candidates(kind: &Kind) -> Vec<String> {
             "1 +",
             "1 +2",
         ],
-        Kind::Text => &["x"],
+        Kind::Text | Kind::Password => &["x"],
+        Kind::OutputLimits => &[
+            "normal 1mb 2 3",
+            "replica 1 2 3",
+            "pubsub 0 0 0 normal 1kb 1kb 5",
+            "NORMAL 1 2 3",
+            "normal 1 2",
+            "foo 1 2 3",
+            "normal x 1 2",
+            "normal 1 1 -1",
+            "normal 1 1 1x",
+            "",
+        ],
         Kind::Immutable | Kind::Protected => &["x", ""],
     };
     v.iter().map(|s| s.to_string()).collect()

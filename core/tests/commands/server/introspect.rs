@@ -13,7 +13,7 @@ const FAMILY: &[&str] = &[
 ];
 
 /// Subcommands we have that Redis 7.0 lacks (7.2's CLIENT SETINFO).
-const NEWER: &[&str] = &["client|setinfo"];
+const NEWER: &[&str] = &["client|setinfo", "client|no-touch"];
 
 fn items(r: &Reply) -> &[Reply] {
     match r {

@@ -1,0 +1,97 @@
+//! Log lines in redis-server's format:
+//! `pid:role dd Mon yyyy hh:mm:ss.mmm <c> message`, where `c` is `.` debug,
+//! `-` verbose, `*` notice, `#` warning, and the role is `C` while the
+//! configuration loads, `M` once serving. Written to `logfile` (appended),
+//! or standard output when it is empty; filtered by `loglevel` as it
+//! changes (CONFIG SET loglevel).
+
+use kvstore_core::Engine;
+use kvstore_core::server::Level;
+use std::fs::File;
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The server's log.
+pub struct Logger {
+    out: Mutex<Box<dyn Write + Send>>,
+    role: AtomicU8,
+    engine: Engine,
+}
+
+impl Logger {
+    /// A log to `path` (standard output when empty) for `engine`, whose
+    /// `loglevel` filters it.
+    pub fn open(path: &str, engine: Engine) -> std::io::Result<Logger> {
+        let out: Box<dyn Write + Send> = if path.is_empty() {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(File::options().create(true).append(true).open(path)?)
+        };
+        Ok(Logger {
+            out: Mutex::new(out),
+            role: AtomicU8::new(b'C'),
+            engine,
+        })
+    }
+
+    /// From now on lines carry the master role (`M`).
+    pub fn serving(&self) {
+        self.role.store(b'M', Ordering::Relaxed);
+    }
+
+    /// Writes one line if `level` passes `loglevel`.
+    pub fn log(&self, level: Level, msg: &str) {
+        let min = match self.engine.shared().config.get("loglevel").as_deref() {
+            Some("debug") => Level::Debug,
+            Some("verbose") => Level::Verbose,
+            Some("warning") => Level::Warning,
+            _ => Level::Notice,
+        };
+        if level < min {
+            return;
+        }
+        let mark = match level {
+            Level::Debug => '.',
+            Level::Verbose => '-',
+            Level::Notice => '*',
+            Level::Warning => '#',
+        };
+        let line = format!(
+            "{}:{} {} {mark} {msg}\n",
+            std::process::id(),
+            self.role.load(Ordering::Relaxed) as char,
+            timestamp()
+        );
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(line.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// Local time as Redis prints it: `26 Nov 2026 06:11:33.283`.
+fn timestamp() -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which we own.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    };
+    format!(
+        "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
+        tm.tm_mday,
+        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        tm.tm_year + 1900,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        now.subsec_millis()
+    )
+}

@@ -1,0 +1,74 @@
+//! What the process that serves an engine does when a client asks it to
+//! stop: SHUTDOWN calls the hook the server binary installs. An engine
+//! embedded in another program has none, and SHUTDOWN is refused there.
+//! [`final_save`] is the save a stopping server makes (SHUTDOWN, SIGTERM).
+
+use std::sync::{Arc, RwLock};
+
+/// SHUTDOWN's options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShutdownRequest {
+    /// SAVE (`Some(true)`), NOSAVE (`Some(false)`), or neither: save when
+    /// persistence is configured.
+    pub save: Option<bool>,
+    /// NOW: do not wait for lagging replicas (we have none).
+    pub now: bool,
+    /// FORCE: exit even if the final save fails.
+    pub force: bool,
+}
+
+/// The shutdown hook: on success it does not return (the process exits);
+/// an error is the reason, sent to the client as an `ERR` reply.
+pub type ShutdownHook = dyn Fn(ShutdownRequest) -> Result<(), String> + Send + Sync;
+
+/// The hooks of the process serving the engine.
+#[derive(Default)]
+pub struct Lifecycle {
+    shutdown: RwLock<Option<Arc<ShutdownHook>>>,
+}
+
+impl std::fmt::Debug for Lifecycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lifecycle").finish_non_exhaustive()
+    }
+}
+
+impl Lifecycle {
+    /// Installs what SHUTDOWN does (the server binary: save if asked, then
+    /// exit).
+    pub fn set_shutdown(&self, hook: Arc<ShutdownHook>) {
+        *self.shutdown.write().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// The installed shutdown hook, if any.
+    pub fn shutdown_hook(&self) -> Option<Arc<ShutdownHook>> {
+        self.shutdown
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// True when the configuration asks for persistence (save points or the
+/// append-only file): a SHUTDOWN without SAVE/NOSAVE, or SIGTERM, then
+/// saves, as Redis does.
+pub fn persistence_configured(engine: &crate::Engine) -> bool {
+    let config = &engine.shared().config;
+    !config.get("save").unwrap_or_default().is_empty() || config.get_bool("appendonly")
+}
+
+/// What a final save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinalSave {
+    /// The data is on disk.
+    Saved,
+    /// The engine has no persistence to save with.
+    Unavailable,
+}
+
+/// The save a stopping server makes before it exits. This is the hook
+/// persistence (RDB snapshot, AOF fsync) fills in; until the engine has
+/// persistence there is nothing to write, and it says so.
+pub fn final_save(_engine: &crate::Engine) -> Result<FinalSave, String> {
+    Ok(FinalSave::Unavailable)
+}

@@ -1,0 +1,484 @@
+//! One client connection: its socket, query and reply buffers, request
+//! parser and session. [`Conn::service`] reads what arrived, runs every
+//! complete command through `Engine::execute` (on the serving thread; the
+//! engine's shard locks give the parallelism), and writes the replies,
+//! enforcing Redis's limits: protocol errors close the connection after
+//! their reply, and the query buffer, output buffer and unauthenticated
+//! limits close it at once.
+
+use super::net::Stream;
+use super::{Level, Log};
+use crate::clients::{ClientEntry, PauseKind};
+use crate::cmd::table::flags::{MAY_REPLICATE, WRITE};
+use crate::resp::{Limits, RequestParser, encode};
+use crate::{Engine, Session};
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Bytes a read asks for at least (Redis's `PROTO_IOBUF_LEN`).
+const READ_CHUNK: usize = 16 * 1024;
+/// Reads per readiness event before other clients get their turn.
+const READS_PER_TURN: usize = 16;
+/// Pending reply bytes that make the connection write before it parses more.
+const WRITE_EARLY: usize = 64 * 1024;
+/// Query and reply buffer limit of a client that has to authenticate and
+/// has not (Redis #12989 for queries; replies capped the same way).
+const UNAUTHENTICATED_BUFFER: usize = 1024 * 1024;
+/// A connection keeps at most this much of a lent buffer as a copy; more,
+/// and it keeps the lent buffer itself.
+const KEEP_BUFFER: usize = 64 * 1024;
+/// A worker's scratch buffer larger than this is freed after use.
+const SCRATCH_MAX: usize = 4 * 1024 * 1024;
+
+/// Why a connection is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Close {
+    /// The peer closed it (or a socket error).
+    Peer,
+    /// QUIT, CLIENT KILL of itself, or a protocol error: replies written.
+    AfterReply,
+    /// CLIENT KILL from another client.
+    Killed,
+    /// `POST` or `Host:`: an HTTP request (cross-protocol scripting).
+    Security,
+    /// The query buffer passed its limit.
+    QueryBuffer,
+    /// The reply buffer passed its limit.
+    OutputBuffer,
+    /// Idle past `timeout`.
+    Idle,
+}
+
+/// A growable read buffer whose unparsed bytes are `data[start..end]`.
+/// `data` stays initialized to its full length, so reads go straight into
+/// it without zeroing per read.
+#[derive(Debug, Default)]
+struct ReadBuf {
+    data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuf {
+    fn pending(&self) -> &[u8] {
+        &self.data[self.start..self.end]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Room for at least [`READ_CHUNK`] more bytes: moves the unparsed
+    /// bytes to the front, then grows (doubling, so a big argument costs
+    /// amortized linear copying and memory follows the bytes received).
+    fn space(&mut self) -> &mut [u8] {
+        if self.data.len() - self.end < READ_CHUNK && self.start > 0 {
+            self.data.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.data.len() - self.end < READ_CHUNK {
+            let len = (self.data.len() * 2).max(self.end + READ_CHUNK);
+            self.data.resize(len, 0);
+        }
+        &mut self.data[self.end..]
+    }
+
+    /// Frees the memory when nothing is pending.
+    fn shrink(&mut self) {
+        if self.start == self.end {
+            *self = ReadBuf::default();
+        }
+    }
+}
+
+/// Buffers a worker lends to the connection it serves: a connection keeps
+/// buffers of its own only while it holds an incomplete request or
+/// unwritten replies, so an idle connection costs no buffer memory.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    read: ReadBuf,
+    write: Vec<u8>,
+}
+
+/// Which scratch buffers a connection holds during one service.
+#[derive(Debug, Clone, Copy)]
+struct Lent {
+    read: bool,
+    write: bool,
+}
+
+/// A client connection.
+pub(super) struct Conn {
+    pub(super) stream: Stream,
+    pub(super) session: Session,
+    pub(super) entry: Arc<ClientEntry>,
+    parser: RequestParser,
+    rbuf: ReadBuf,
+    wbuf: Vec<u8>,
+    wpos: usize,
+    /// Close once the pending replies are written.
+    closing: bool,
+    /// Suspended by CLIENT PAUSE until it ends.
+    pub(super) parked: bool,
+    /// Unix ms of the last command or read.
+    pub(super) last_ms: u64,
+    /// When the reply buffer first went over the soft limit.
+    soft_since: Option<u64>,
+    /// The peer closed its side; close once replies are written.
+    peer_gone: bool,
+}
+
+/// What serving a connection needs from its thread.
+pub(super) struct Env<'a> {
+    pub(super) engine: &'a Engine,
+    pub(super) log: &'a Log,
+    /// Normal clients' output buffer limits: (hard, soft, soft seconds).
+    pub(super) output_limit: (u64, u64, u64),
+}
+
+impl Conn {
+    /// A new connection serving `session`.
+    pub(super) fn new(stream: Stream, session: Session, entry: Arc<ClientEntry>, now: u64) -> Conn {
+        Conn {
+            stream,
+            session,
+            entry,
+            parser: RequestParser::new(),
+            rbuf: ReadBuf::default(),
+            wbuf: Vec::new(),
+            wpos: 0,
+            closing: false,
+            parked: false,
+            last_ms: now,
+            soft_since: None,
+            peer_gone: false,
+        }
+    }
+
+    /// True when the client has to authenticate and has not.
+    fn unauthenticated(&self, engine: &Engine) -> bool {
+        !self.session.conn.authenticated && engine.shared().config.get_bool("requirepass")
+    }
+
+    /// Reads, runs and writes what it can, with the worker's `scratch`
+    /// buffers when its own are empty; `Err` says why the connection must
+    /// now be closed. `Ok(true)` when it stopped with input possibly left in
+    /// the socket (its turn ended): serve it again soon.
+    pub(super) fn service(&mut self, env: &Env<'_>, scratch: &mut Scratch) -> Result<bool, Close> {
+        let lent = Lent {
+            read: self.rbuf.pending().is_empty(),
+            write: self.wpos == self.wbuf.len(),
+        };
+        if lent.read {
+            std::mem::swap(&mut self.rbuf, &mut scratch.read);
+            self.rbuf.start = 0;
+            self.rbuf.end = 0;
+        }
+        if lent.write {
+            std::mem::swap(&mut self.wbuf, &mut scratch.write);
+            self.wbuf.clear();
+            self.wpos = 0;
+        }
+        let result = self.serve_io(env);
+        self.give_back(scratch, lent);
+        result
+    }
+
+    /// Returns the lent buffers; what is still pending in them is copied
+    /// into buffers of the connection's own (or, when large, the
+    /// connection keeps the lent one and the worker grows a new one).
+    fn give_back(&mut self, scratch: &mut Scratch, lent: Lent) {
+        if lent.read {
+            let pending = self.rbuf.pending();
+            let own = match pending.len() {
+                0 => ReadBuf::default(),
+                n if n <= KEEP_BUFFER => ReadBuf {
+                    data: pending.to_vec(),
+                    start: 0,
+                    end: n,
+                },
+                _ => std::mem::take(&mut self.rbuf),
+            };
+            scratch.read = std::mem::replace(&mut self.rbuf, own);
+        }
+        if lent.write {
+            let pending = &self.wbuf[self.wpos..];
+            let own = match pending.len() {
+                0 => Vec::new(),
+                n if n <= KEEP_BUFFER => pending.to_vec(),
+                _ => {
+                    // Keep the big buffer; drop its written part later.
+                    let mut v = std::mem::take(&mut self.wbuf);
+                    v.drain(..self.wpos);
+                    v
+                }
+            };
+            self.wpos = 0;
+            scratch.write = std::mem::replace(&mut self.wbuf, own);
+            scratch.write.clear();
+        }
+        // The worker keeps its buffers, unless one grew for a huge request
+        // or reply.
+        if scratch.write.capacity() > SCRATCH_MAX {
+            scratch.write = Vec::new();
+        }
+        if scratch.read.data.len() > SCRATCH_MAX {
+            scratch.read = ReadBuf::default();
+        }
+    }
+
+    fn serve_io(&mut self, env: &Env<'_>) -> Result<bool, Close> {
+        if self.entry.killed() {
+            return Err(Close::Killed);
+        }
+        let mut more = false;
+        let now = env.engine.shared().clock.now_ms();
+        // A connection parked by a pause first runs what it holds.
+        self.parked = false;
+        self.run_commands(env, now)?;
+        let mut reads = 0;
+        while !self.parked && !self.closing && !self.peer_gone {
+            if reads == READS_PER_TURN {
+                more = true;
+                break;
+            }
+            reads += 1;
+            let room = self.rbuf.space().len();
+            match self.stream.read(self.rbuf.space()) {
+                Ok(0) => self.peer_gone = true,
+                Ok(n) => {
+                    self.rbuf.end += n;
+                    self.last_ms = now;
+                    env.engine
+                        .shared()
+                        .clients
+                        .net_input
+                        .fetch_add(n as u64, Ordering::Relaxed);
+                    self.run_commands(env, now)?;
+                    if self.wbuf.len() - self.wpos > WRITE_EARLY {
+                        self.flush(env)?;
+                    }
+                    // A short read took everything the socket had; bytes
+                    // arriving later raise a new (edge-triggered) event.
+                    // This saves the read that would only say WouldBlock.
+                    if n < room {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Close::Peer),
+            }
+        }
+        self.check_limits(env, now)?;
+        // Published before the replies go out: once a client has its reply,
+        // CLIENT LIST from anyone shows what the command changed.
+        self.publish(now);
+        self.flush(env)?;
+        if self.wpos == self.wbuf.len() {
+            if self.closing {
+                return Err(Close::AfterReply);
+            }
+            if self.peer_gone {
+                return Err(Close::Peer);
+            }
+        }
+        Ok(more)
+    }
+
+    /// Runs every complete command in the query buffer.
+    fn run_commands(&mut self, env: &Env<'_>, now: u64) -> Result<(), Close> {
+        let engine = env.engine;
+        let shared = engine.shared();
+        let limits = Limits {
+            max_bulk_len: usize::try_from(shared.config.get_int("proto-max-bulk-len"))
+                .unwrap_or(usize::MAX),
+            ..Limits::default()
+        };
+        let password = shared.config.get_bool("requirepass");
+        let Conn {
+            parser,
+            rbuf,
+            session,
+            wbuf,
+            entry,
+            closing,
+            parked,
+            last_ms,
+            ..
+        } = self;
+        while !*closing && !*parked {
+            let buf = rbuf.pending();
+            if buf.is_empty() {
+                break;
+            }
+            let unauthenticated = password && !session.conn.authenticated;
+            let used = match parser.parse(buf, &limits, unauthenticated) {
+                Ok(None) => break,
+                Ok(Some(used)) => used,
+                Err(e) => {
+                    (env.log)(
+                        Level::Verbose,
+                        &format!("Protocol error ({}) from client: {}", e.0, entry.facts.addr),
+                    );
+                    encode(
+                        &crate::Reply::Error(format!("ERR {e}")),
+                        session.proto,
+                        wbuf,
+                    );
+                    *closing = true;
+                    break;
+                }
+            };
+            if parser.argc() == 0 {
+                rbuf.consume(used);
+                continue;
+            }
+            if parser.with_args(buf, |argv| is_http(argv[0])) {
+                (env.log)(
+                    Level::Warning,
+                    "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or \
+                     Host: commands to Redis. This is likely due to an attacker attempting to use \
+                     Cross Protocol Scripting to compromise your Redis instance. Connection aborted.",
+                );
+                return Err(Close::Security);
+            }
+            if let Some((_, kind)) = shared.clients.paused(now) {
+                if kind == PauseKind::All || parser.with_args(buf, pausable) {
+                    // Left in the buffer: run when the pause ends.
+                    *parked = true;
+                    break;
+                }
+            }
+            session.conn.begin_command();
+            let reply = parser.with_args(buf, |argv| engine.execute(session, argv));
+            if session.conn.end_command() {
+                encode(&reply, session.proto, wbuf);
+            }
+            rbuf.consume(used);
+            *last_ms = now;
+            *closing |= session.conn.close;
+        }
+        Ok(())
+    }
+
+    /// Closes a client whose query or reply buffer is over its limit.
+    fn check_limits(&mut self, env: &Env<'_>, now: u64) -> Result<(), Close> {
+        let config = &env.engine.shared().config;
+        let unauthenticated = self.unauthenticated(env.engine);
+        let query_limit = if unauthenticated {
+            UNAUTHENTICATED_BUFFER as u64
+        } else {
+            config.get_int("client-query-buffer-limit").max(0) as u64
+        };
+        let pending = self.rbuf.pending().len() as u64;
+        if pending > query_limit {
+            let head = String::from_utf8_lossy(&self.rbuf.pending()[..64.min(pending as usize)])
+                .into_owned();
+            (env.log)(
+                Level::Warning,
+                &format!(
+                    "Closing client that reached max query buffer length: {} (qbuf initial bytes: {head:?})",
+                    self.describe()
+                ),
+            );
+            return Err(Close::QueryBuffer);
+        }
+        let omem = (self.wbuf.len() - self.wpos) as u64;
+        let (hard, soft, secs) = if unauthenticated {
+            (UNAUTHENTICATED_BUFFER as u64, 0, 0)
+        } else {
+            env.output_limit
+        };
+        let over_soft = soft > 0 && omem > soft;
+        if !over_soft {
+            self.soft_since = None;
+        }
+        let soft_expired = over_soft && {
+            let since = *self.soft_since.get_or_insert(now);
+            now.saturating_sub(since) / 1000 >= secs
+        };
+        if (hard > 0 && omem > hard) || soft_expired {
+            (env.log)(
+                Level::Warning,
+                &format!(
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    self.describe()
+                ),
+            );
+            return Err(Close::OutputBuffer);
+        }
+        Ok(())
+    }
+
+    /// Writes pending replies until done or the socket is full.
+    pub(super) fn flush(&mut self, env: &Env<'_>) -> Result<(), Close> {
+        while self.wpos < self.wbuf.len() {
+            match self.stream.write(&self.wbuf[self.wpos..]) {
+                Ok(0) => return Err(Close::Peer),
+                Ok(n) => {
+                    self.wpos += n;
+                    env.engine
+                        .shared()
+                        .clients
+                        .net_output
+                        .fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Close::Peer),
+            }
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        Ok(())
+    }
+
+    /// Frees idle buffers (called by the thread's cron).
+    pub(super) fn shrink_idle(&mut self) {
+        if self.wpos == self.wbuf.len() {
+            self.wbuf = Vec::new();
+            self.wpos = 0;
+        }
+        self.rbuf.shrink();
+    }
+
+    /// Publishes what CLIENT LIST shows of this client.
+    fn publish(&self, now: u64) {
+        self.entry.touch(self.last_ms.min(now));
+        let mut snap = self.entry.snapshot();
+        snap.refresh(&self.session);
+        snap.qbuf = self.rbuf.pending().len();
+        snap.qbuf_free = self.rbuf.data.len() - self.rbuf.end;
+        snap.omem = self.wbuf.len() - self.wpos;
+        snap.writing = snap.omem > 0;
+    }
+
+    /// `id=.. addr=..` for log lines.
+    pub(super) fn describe(&self) -> String {
+        format!(
+            "id={} addr={} laddr={} fd={}",
+            self.entry.id, self.entry.facts.addr, self.entry.facts.laddr, self.entry.facts.fd
+        )
+    }
+}
+
+/// `POST` or `Host:` as a command name: an HTTP request sent to us.
+fn is_http(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+/// True when CLIENT PAUSE WRITE suspends this command: commands that may
+/// write or propagate, and EXEC (whose queue may hold writes).
+fn pausable(argv: &[&[u8]]) -> bool {
+    match crate::engine::resolve(argv, &mut None) {
+        Ok(cmd) => cmd.has(WRITE | MAY_REPLICATE) || cmd.name == "exec",
+        Err(_) => false,
+    }
+}

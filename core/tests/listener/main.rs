@@ -1,0 +1,13 @@
+//! The RESP listener from the outside: raw protocol against redis-server
+//! byte for byte, bad input, limits, connection commands, and real
+//! clients (redis-py, redis-cli, redis-benchmark) and the kvstore-server
+//! binary.
+
+#[path = "../commands/harness.rs"]
+mod harness;
+mod support;
+
+mod binary;
+mod clients;
+mod protocol;
+mod tools;
