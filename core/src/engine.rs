@@ -257,7 +257,12 @@ impl Engine {
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = match resolve(args, &mut session.last_cmd) {
             Ok(cmd) => cmd,
-            Err(e) => return Err(session.tx.refused(args[0], e)),
+            // An empty argv has no name (and must not panic).
+            Err(e) => {
+                return Err(session
+                    .tx
+                    .refused(args.first().copied().unwrap_or_default(), e));
+            }
         };
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);
