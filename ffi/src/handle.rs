@@ -4,13 +4,15 @@
 //! A handle owns one engine. kvstore-core keeps per-client state (selected
 //! db, protocol, the last command's table row, the MULTI queue and WATCHed
 //! keys) in a `Session`, which needs `&mut`; a handle shared by threads
-//! therefore keeps, per thread, a cached session in a thread-local slot (no
+//! therefore keeps, per thread, a cached session in a thread-local list (no
 //! lock, no shared counter on the hot path: two threads scale like two Rust
-//! sessions). The handle-wide state a C caller can change (the db chosen
-//! with SELECT, the protocol chosen with HELLO) lives in the handle and is
-//! copied into the session before each call and back after it, so it is the
-//! same from every thread. A transaction (MULTI ... EXEC, WATCH) stays the
-//! calling thread's, as a connection's is in Redis.
+//! sessions). Each thread is thus one client of each handle it uses, as a
+//! connection is in Redis: its transaction (MULTI ... EXEC, WATCH) is its
+//! own, and survives its calls on other handles in between. The
+//! handle-wide state a C caller can change (the db chosen with SELECT, the
+//! protocol chosen with HELLO) lives in the handle and is copied into the
+//! session before each call and back after it, so it is the same from
+//! every thread.
 //!
 //! A handle opened on a data directory owns it through the engine
 //! (`Engine::open`: the lock file, `dump.rdb` loaded, saves by the `save`
@@ -21,11 +23,12 @@ use crate::args;
 use crate::error::{Fail, kvstore_result};
 use kvstore_core::persist::OpenError;
 use kvstore_core::{Engine, Options, Session};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::ffi::{OsStr, c_char};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 /// Options for `kvstore_open`. Fill one with `kvstore_options_init` (which
 /// sets `struct_size` and the defaults), then change the fields you need:
@@ -69,9 +72,12 @@ impl Default for kvstore_options {
 #[derive(Debug)]
 pub struct kvstore {
     engine: Engine,
-    /// Unique among the handles of this process: tells a thread's cached
-    /// session apart from a session of another (or a closed) handle.
+    /// Unique among the handles of this process: finds this handle's
+    /// session among a thread's cached ones.
     id: u64,
+    /// Dropped with the handle: a thread's cached session whose `alive`
+    /// no longer upgrades belongs to a closed handle and is pruned.
+    alive: Arc<()>,
     /// The selected db (SELECT), handle-wide.
     db: AtomicUsize,
     /// The protocol (2 or 3; HELLO), handle-wide.
@@ -80,12 +86,22 @@ pub struct kvstore {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A thread's session of one handle.
+struct Cached {
+    /// The handle's `id`.
+    id: u64,
+    /// The handle's `alive` token: dead once the handle is closed.
+    alive: Weak<()>,
+    /// Boxed: taking it out of the list and putting it back each call then
+    /// moves a pointer, not the session.
+    session: Box<Session>,
+}
+
 thread_local! {
-    /// This thread's session and the id of the handle it belongs to. A
-    /// thread that alternates between handles gets a new session at each
-    /// switch (correct, only slower). Boxed: taking it out of the slot and
-    /// putting it back each call then moves a pointer, not the session.
-    static SESSION: Cell<Option<(u64, Box<Session>)>> = const { Cell::new(None) };
+    /// This thread's sessions, one per live handle it has used (usually
+    /// one). Those of closed handles are dropped the next time the thread
+    /// starts a session.
+    static SESSIONS: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where `kvstore_open`'s `path` says the data lives.
@@ -145,6 +161,7 @@ impl kvstore {
         Ok(kvstore {
             engine,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            alive: Arc::new(()),
             db: AtomicUsize::new(0),
             proto: AtomicU8::new(opts.protocol as u8),
         })
@@ -154,18 +171,22 @@ impl kvstore {
     /// handle's db and protocol; what `f` changes there (SELECT, HELLO,
     /// RESET) becomes the handle's.
     pub fn with_session<T>(&self, f: impl FnOnce(&Engine, &mut Session) -> T) -> T {
-        let cached = SESSION.try_with(Cell::take).ok().flatten();
-        let mut s = match cached {
-            Some((id, s)) if id == self.id => s,
-            _ => Box::new(self.engine.session()),
-        };
+        // Taken out of the list while `f` runs (so no borrow is held), put
+        // back after. Fails only during thread teardown: a fresh session.
+        let cached = SESSIONS.try_with(|list| self.take_cached(&mut list.borrow_mut()));
+        let mut entry = cached.ok().flatten().unwrap_or_else(|| Cached {
+            id: self.id,
+            alive: Arc::downgrade(&self.alive),
+            session: Box::new(self.engine.session()),
+        });
+        let s = &mut entry.session;
         let (db, proto) = (
             self.db.load(Ordering::Relaxed),
             self.proto.load(Ordering::Relaxed),
         );
         s.db = db;
         s.proto = proto;
-        let out = f(&self.engine, &mut s);
+        let out = f(&self.engine, s);
         if s.db != db {
             self.db.store(s.db, Ordering::Relaxed);
         }
@@ -173,8 +194,21 @@ impl kvstore {
             self.proto.store(s.proto, Ordering::Relaxed);
         }
         // Fails only during thread teardown: the session is then dropped.
-        let _ = SESSION.try_with(|c| c.set(Some((self.id, s))));
+        let _ = SESSIONS.try_with(|list| list.borrow_mut().push(entry));
         out
+    }
+
+    /// This handle's session from `list`, or `None` after pruning the
+    /// sessions of closed handles (a new session is about to be made).
+    fn take_cached(&self, list: &mut Vec<Cached>) -> Option<Cached> {
+        // The last one is the most recently used handle's.
+        match list.iter().rposition(|c| c.id == self.id) {
+            Some(i) => Some(list.swap_remove(i)),
+            None => {
+                list.retain(|c| c.alive.strong_count() > 0);
+                None
+            }
+        }
     }
 }
 
@@ -293,4 +327,32 @@ pub unsafe extern "C" fn kvstore_close(db: *mut kvstore) {
             db.engine.close();
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This thread's cached sessions, by handle id.
+    fn cached_ids() -> Vec<u64> {
+        SESSIONS.with(|l| l.borrow().iter().map(|c| c.id).collect())
+    }
+
+    #[test]
+    fn each_handle_keeps_its_session_and_closed_ones_are_pruned() {
+        let opts = kvstore_options::default();
+        let a = kvstore::open(Location::Memory, &opts).unwrap();
+        let b = kvstore::open(Location::Memory, &opts).unwrap();
+        a.with_session(|e, s| e.execute(s, &["MULTI"]));
+        b.with_session(|e, s| e.execute(s, &["PING"]));
+        assert!(a.with_session(|_, s| s.in_multi()), "a's MULTI survives b");
+        let (ida, idb) = (a.id, b.id);
+        assert_eq!(cached_ids().len(), 2);
+        drop(b);
+        // The closed handle's session goes when a new one is made.
+        let c = kvstore::open(Location::Memory, &opts).unwrap();
+        c.with_session(|_, _| ());
+        let ids = cached_ids();
+        assert!(ids.contains(&ida) && ids.contains(&c.id) && !ids.contains(&idb));
+    }
 }

@@ -5,8 +5,9 @@
  * untouched and runs nothing; EXEC's array holds each command's reply in
  * order. Other threads on the same handle are other clients: their calls
  * run at once, and a change they make to a WATCHed key makes EXEC nil.
- * Four threads incrementing one counter with WATCH/MULTI/EXEC and retries
- * end exactly at the total.
+ * A thread's transaction survives its calls on another handle. Four
+ * threads incrementing one counter with WATCH/MULTI/EXEC and retries end
+ * exactly at the total.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -202,6 +203,37 @@ static void test_watch(unsigned protocol) {
     kvstore_close(db);
 }
 
+/* A thread's transaction and WATCH on one handle survive its calls on
+ * another handle in between (each handle keeps this thread's session). */
+static void test_two_handles(void) {
+    kvstore *a = NULL, *b = NULL;
+    CHECK_RC(kvstore_open(NULL, NULL, &a), KVSTORE_OK);
+    CHECK_RC(kvstore_open(NULL, NULL, &b), KVSTORE_OK);
+    kvstore_reply_free(RUN(a, "WATCH", "w"));
+    CHECK_RC(kvstore_set(b, K("w"), K("on b")), KVSTORE_OK); /* b's key, not a's */
+    kvstore_reply_free(RUN(a, "MULTI"));
+    CHECK_RC(kvstore_set(a, K("k"), K("1")), KVSTORE_QUEUED);
+    CHECK_RC(kvstore_set(b, K("k"), K("2")), KVSTORE_OK); /* b runs at once */
+    CHECK_RC(kvstore_incrby(a, K("k"), 1, NULL), KVSTORE_QUEUED);
+    kvstore_reply *r = RUN(a, "EXEC");
+    CHECK(kvstore_reply_type(r) == KVSTORE_REPLY_ARRAY && kvstore_reply_len(r) == 2);
+    check_int(kvstore_reply_element(r, 1), 2);
+    kvstore_reply_free(r);
+
+    /* The WATCH on `a` survives a call on `b`: another thread's change
+     * to the watched key still fails the EXEC. */
+    kvstore_reply_free(RUN(a, "WATCH", "w"));
+    CHECK_RC(kvstore_set(b, K("x"), K("y")), KVSTORE_OK);
+    on_other_thread(change_watched_key, a);
+    kvstore_reply_free(RUN(a, "MULTI"));
+    CHECK_RC(kvstore_set(a, K("k"), K("3")), KVSTORE_QUEUED);
+    r = RUN(a, "EXEC");
+    CHECK(kvstore_reply_type(r) == KVSTORE_REPLY_NIL);
+    kvstore_reply_free(r);
+    kvstore_close(b);
+    kvstore_close(a);
+}
+
 static long retries;
 
 /* INCREMENTS optimistic increments of "counter": WATCH, read with the
@@ -260,6 +292,7 @@ int main(void) {
     test_errors_and_discard();
     test_watch(2);
     test_watch(3);
+    test_two_handles();
     test_watch_counter();
     report("test_multi");
     return 0;
