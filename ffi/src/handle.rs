@@ -23,11 +23,11 @@ use crate::args;
 use crate::error::{Fail, kvstore_result};
 use kvstore_core::persist::OpenError;
 use kvstore_core::{Engine, Options, Session};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{OsStr, c_char};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 /// Options for `kvstore_open`. Fill one with `kvstore_options_init` (which
@@ -72,36 +72,35 @@ impl Default for kvstore_options {
 #[derive(Debug)]
 pub struct kvstore {
     engine: Engine,
-    /// Unique among the handles of this process: finds this handle's
-    /// session among a thread's cached ones.
-    id: u64,
-    /// Dropped with the handle: a thread's cached session whose `alive`
-    /// no longer upgrades belongs to a closed handle and is pruned.
-    alive: Arc<()>,
+    /// The handle's identity for a thread's cached sessions, which hold
+    /// a `Weak` to it: its address tells this handle's session apart (a
+    /// `Weak` keeps the allocation, so the address is never reused while
+    /// a session refers to it), and once the handle is closed the `Weak`
+    /// no longer upgrades, so that session is pruned.
+    token: Arc<()>,
     /// The selected db (SELECT), handle-wide.
     db: AtomicUsize,
     /// The protocol (2 or 3; HELLO), handle-wide.
     proto: AtomicU8,
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 /// A thread's session of one handle.
 struct Cached {
-    /// The handle's `id`.
-    id: u64,
-    /// The handle's `alive` token: dead once the handle is closed.
-    alive: Weak<()>,
-    /// Boxed: taking it out of the list and putting it back each call then
+    /// The handle's `token`.
+    token: Weak<()>,
+    /// Boxed: taking it out of its slot and putting it back each call then
     /// moves a pointer, not the session.
     session: Box<Session>,
 }
 
 thread_local! {
-    /// This thread's sessions, one per live handle it has used (usually
-    /// one). Those of closed handles are dropped the next time the thread
-    /// starts a session.
-    static SESSIONS: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+    /// This thread's session of the handle it used last: the hot path
+    /// takes it out and puts it back (no borrow flag, no search).
+    static CURRENT: Cell<Option<Cached>> = const { Cell::new(None) };
+    /// This thread's sessions of the other live handles it has used,
+    /// consulted only when the thread switches handles. Those of closed
+    /// handles are dropped the next time the thread starts a session.
+    static OTHERS: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where `kvstore_open`'s `path` says the data lives.
@@ -160,8 +159,7 @@ impl kvstore {
         };
         Ok(kvstore {
             engine,
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            alive: Arc::new(()),
+            token: Arc::new(()),
             db: AtomicUsize::new(0),
             proto: AtomicU8::new(opts.protocol as u8),
         })
@@ -171,14 +169,13 @@ impl kvstore {
     /// handle's db and protocol; what `f` changes there (SELECT, HELLO,
     /// RESET) becomes the handle's.
     pub fn with_session<T>(&self, f: impl FnOnce(&Engine, &mut Session) -> T) -> T {
-        // Taken out of the list while `f` runs (so no borrow is held), put
-        // back after. Fails only during thread teardown: a fresh session.
-        let cached = SESSIONS.try_with(|list| self.take_cached(&mut list.borrow_mut()));
-        let mut entry = cached.ok().flatten().unwrap_or_else(|| Cached {
-            id: self.id,
-            alive: Arc::downgrade(&self.alive),
-            session: Box::new(self.engine.session()),
-        });
+        // Fails only during thread teardown: then a fresh session, dropped
+        // after the call.
+        let mut entry = match CURRENT.try_with(Cell::take) {
+            Ok(Some(c)) if self.owns(&c) => c,
+            Ok(last) => self.switch_to(last),
+            Err(_) => self.new_session(),
+        };
         let s = &mut entry.session;
         let (db, proto) = (
             self.db.load(Ordering::Relaxed),
@@ -193,21 +190,40 @@ impl kvstore {
         if s.proto != proto {
             self.proto.store(s.proto, Ordering::Relaxed);
         }
-        // Fails only during thread teardown: the session is then dropped.
-        let _ = SESSIONS.try_with(|list| list.borrow_mut().push(entry));
+        let _ = CURRENT.try_with(|c| c.set(Some(entry)));
         out
     }
 
-    /// This handle's session from `list`, or `None` after pruning the
-    /// sessions of closed handles (a new session is about to be made).
-    fn take_cached(&self, list: &mut Vec<Cached>) -> Option<Cached> {
-        // The last one is the most recently used handle's.
-        match list.iter().rposition(|c| c.id == self.id) {
-            Some(i) => Some(list.swap_remove(i)),
-            None => {
-                list.retain(|c| c.alive.strong_count() > 0);
-                None
+    /// The thread moves to this handle from the one of `last` (if any),
+    /// whose session is kept for later: this handle's earlier session, or
+    /// a new one (after pruning the sessions of closed handles).
+    #[cold]
+    fn switch_to(&self, last: Option<Cached>) -> Cached {
+        let found = OTHERS.try_with(|others| {
+            let mut others = others.borrow_mut();
+            others.extend(last);
+            match others.iter().position(|c| self.owns(c)) {
+                Some(i) => Some(others.swap_remove(i)),
+                None => {
+                    others.retain(|c| c.token.strong_count() > 0);
+                    None
+                }
             }
+        });
+        found.ok().flatten().unwrap_or_else(|| self.new_session())
+    }
+
+    /// True when `c` is this handle's session.
+    #[inline]
+    fn owns(&self, c: &Cached) -> bool {
+        std::ptr::eq(c.token.as_ptr(), Arc::as_ptr(&self.token))
+    }
+
+    /// A new session of this handle.
+    fn new_session(&self) -> Cached {
+        Cached {
+            token: Arc::downgrade(&self.token),
+            session: Box::new(self.engine.session()),
         }
     }
 }
@@ -333,9 +349,16 @@ pub unsafe extern "C" fn kvstore_close(db: *mut kvstore) {
 mod tests {
     use super::*;
 
-    /// This thread's cached sessions, by handle id.
-    fn cached_ids() -> Vec<u64> {
-        SESSIONS.with(|l| l.borrow().iter().map(|c| c.id).collect())
+    /// How many of this thread's cached sessions `h` owns, and how many
+    /// sessions are cached in all.
+    fn cached(h: &kvstore) -> (usize, usize) {
+        let mut list = OTHERS.with(|l| l.take());
+        list.extend(CURRENT.with(Cell::take));
+        let counts = (list.iter().filter(|c| h.owns(c)).count(), list.len());
+        let current = list.pop();
+        OTHERS.with(|l| *l.borrow_mut() = list);
+        CURRENT.with(|c| c.set(current));
+        counts
     }
 
     #[test]
@@ -346,13 +369,13 @@ mod tests {
         a.with_session(|e, s| e.execute(s, &["MULTI"]));
         b.with_session(|e, s| e.execute(s, &["PING"]));
         assert!(a.with_session(|_, s| s.in_multi()), "a's MULTI survives b");
-        let (ida, idb) = (a.id, b.id);
-        assert_eq!(cached_ids().len(), 2);
+        assert_eq!(cached(&a), (1, 2));
+        assert_eq!(cached(&b), (1, 2));
         drop(b);
         // The closed handle's session goes when a new one is made.
         let c = kvstore::open(Location::Memory, &opts).unwrap();
         c.with_session(|_, _| ());
-        let ids = cached_ids();
-        assert!(ids.contains(&ida) && ids.contains(&c.id) && !ids.contains(&idb));
+        assert_eq!(cached(&a), (1, 2));
+        assert_eq!(cached(&c), (1, 2));
     }
 }
