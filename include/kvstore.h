@@ -24,6 +24,17 @@
  * - Redis errors: the generic calls return KVSTORE_OK with a
  *   KVSTORE_REPLY_ERROR reply; typed calls return KVSTORE_ERR_WRONGTYPE or
  *   KVSTORE_ERR_COMMAND with Redis's text in kvstore_errmsg().
+ * - Transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH are sent through
+ *   the generic calls. A transaction belongs to the thread that sent MULTI
+ *   (each thread is its own client of the handle, as each connection is in
+ *   Redis). Until that thread's EXEC or DISCARD, its commands are queued:
+ *   the generic calls return a QUEUED status reply, and the typed calls
+ *   (kvstore_get, kvstore_set, kvstore_incrby, ...) return KVSTORE_QUEUED
+ *   with their outputs untouched. EXEC's reply array holds each queued
+ *   command's reply in order, or is nil when a WATCHed key changed.
+ * - Data directories: kvstore_open(path) owns the directory until
+ *   kvstore_close (one owner at a time, KVSTORE_ERR_LOCKED otherwise),
+ *   loads and writes dump.rdb in Redis 7.0's RDB format.
  * - ABI stability: none is promised before 1.0; check kvstore_libversion()
  *   against KVSTORE_VERSION.
  */
@@ -106,13 +117,15 @@
 #define KVSTORE_REPLY_VERB 14
 
 /**
- * What a libkvstore call returns. `KVSTORE_OK` and `KVSTORE_NOTFOUND` are
- * successes; every other value is a failure whose message
- * `kvstore_errmsg()` returns on the same thread.
+ * What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND` and
+ * `KVSTORE_QUEUED` are successes (they leave `kvstore_errmsg()` as it
+ * was); every other value is a failure whose message `kvstore_errmsg()`
+ * returns on the same thread.
  *
- * The numbers are stable: new codes are only ever appended. Codes 6 and 7
- * are reserved for the I/O and corrupt-file errors of data-directory opens
- * (persistence, a later release).
+ * The numbers are stable: a code keeps its number forever and new codes
+ * are only ever appended (6 and 7 were reserved for the data-directory
+ * errors from the first release; 11 and 12 came with persistence and
+ * transactions).
  */
 typedef enum kvstore_result {
   /**
@@ -134,14 +147,31 @@ typedef enum kvstore_result {
    */
   KVSTORE_ERR_INVALID = 3,
   /**
-   * The call asks for something this build does not support yet (opening
-   * a data directory).
+   * The call asks for something this build does not support. This
+   * version never returns it (earlier ones did for a data-directory
+   * path); the number stays reserved.
    */
   KVSTORE_ERR_UNSUPPORTED = 4,
   /**
    * The C allocator (`malloc`) failed to provide an output buffer.
    */
   KVSTORE_ERR_NOMEM = 5,
+  /**
+   * `kvstore_open`: a file or directory of the data directory could not
+   * be created, read or locked (missing permission, a path component
+   * that is a regular file, ...). The message names the path and the
+   * operating system's error, for example `kvstore_open: /data/x:
+   * Permission denied (os error 13)`.
+   */
+  KVSTORE_ERR_IO = 6,
+  /**
+   * `kvstore_open`: the directory's `dump.rdb` is not valid RDB data
+   * (truncated, damaged, wrong checksum); nothing was loaded and the
+   * file is left as it is. The message names the file, the byte offset
+   * of the bad item and what is wrong with it, for example
+   * `kvstore_open: /data/dump.rdb: bad RDB data at offset 9: ...`.
+   */
+  KVSTORE_ERR_CORRUPT = 7,
   /**
    * A typed call hit a key holding another type; the message is Redis's
    * `WRONGTYPE Operation against a key holding the wrong kind of value`.
@@ -158,6 +188,23 @@ typedef enum kvstore_result {
    * command may already have done, and the handle stays usable.
    */
   KVSTORE_ERR_PANIC = 10,
+  /**
+   * `kvstore_open`: another handle holds the data directory, in this
+   * process or another (one directory has one owner at a time, as one
+   * redis-server owns its `dir`). The message names the holder's pid and
+   * the lock file, for example `kvstore_open: data directory /data is in
+   * use by process 4242 (lock file /data/kvstore.lock)`. The directory is
+   * free again once the holder calls `kvstore_close` or exits.
+   */
+  KVSTORE_ERR_LOCKED = 11,
+  /**
+   * Success, for typed calls only: the calling thread's transaction on
+   * this handle is open (it sent MULTI through a generic call), so the
+   * command was queued, as the generic call would have queued it, instead
+   * of run. Output parameters are left untouched; the command's result
+   * is an element of the reply to EXEC.
+   */
+  KVSTORE_QUEUED = 12,
 } kvstore_result;
 
 /**
@@ -257,16 +304,29 @@ enum kvstore_result kvstore_options_init(struct kvstore_options *opts);
  * Opens a store and writes its handle to `*out`.
  *
  * `path`: NULL or `":memory:"` opens a new, empty in-memory store (its
- * data lives as long as the handle). Any other path names a data directory;
- * this version has no persistence yet and returns `KVSTORE_ERR_UNSUPPORTED`
- * for it.
+ * data lives as long as the handle). Any other string names a data
+ * directory (relative to the working directory unless absolute), created
+ * if missing, as redis-server's `dir`: the handle owns it until
+ * `kvstore_close` (a lock file, `kvstore.lock`, holds the owner's pid),
+ * loads its `dump.rdb` (Redis 7.0's RDB format; files written by
+ * redis-server load too), and writes `dump.rdb` by the `save` rules
+ * (Redis's default `3600 1 300 100 60 10000`; `CONFIG SET save ""` turns
+ * them off), on SAVE and BGSAVE, and when the handle closes with changes
+ * not yet saved. An empty path is `KVSTORE_ERR_INVALID`.
  * `opts`: NULL for the defaults, or options filled by
  * `kvstore_options_init` (`KVSTORE_ERR_INVALID` for a `struct_size` below
  * this library's or a protocol other than 2 or 3).
  * `out`: required; written only on success. Close the handle with
  * `kvstore_close`.
  *
- * Returns `KVSTORE_OK`, or an error code with `kvstore_errmsg()` set.
+ * Returns `KVSTORE_OK`, or an error code with `kvstore_errmsg()` set:
+ * `KVSTORE_ERR_LOCKED` (another handle, in this process or another, owns
+ * the directory; the message names its pid), `KVSTORE_ERR_CORRUPT`
+ * (`dump.rdb` is not valid RDB data; the message names the file, the
+ * offset and the reason; nothing is loaded or changed),
+ * `KVSTORE_ERR_IO` (the directory or a file in it cannot be created, read
+ * or locked; the message names the path and the OS error),
+ * `KVSTORE_ERR_INVALID`, `KVSTORE_ERR_NULL` (NULL `out`).
  * Thread safety: any thread; the new handle is usable from every thread.
  */
 enum kvstore_result kvstore_open(const char *path,
@@ -274,8 +334,17 @@ enum kvstore_result kvstore_open(const char *path,
                                  struct kvstore **out);
 
 /**
- * Closes `db` and frees its data. Replies obtained from it stay valid
- * (each reply owns its data) until freed with `kvstore_reply_free`.
+ * Closes `db` and frees its data. A handle on a data directory first
+ * waits for a running BGSAVE, then writes `dump.rdb` if anything changed
+ * since the last save and the `save` rules are set, and releases the
+ * directory: when `kvstore_close` returns, another `kvstore_open` of the
+ * directory (in this process or another) succeeds. Replies obtained from
+ * `db` stay valid (each reply owns its data) until freed with
+ * `kvstore_reply_free`; they do not keep the directory.
+ *
+ * A failure of the final save cannot be reported here (the previous
+ * `dump.rdb` is then left intact): to know, send SAVE through a generic
+ * call before closing.
  *
  * NULL: a no-op. Thread safety: must be the last call on `db`; no other
  * thread may be using it or use it afterwards.

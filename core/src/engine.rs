@@ -276,6 +276,7 @@ impl Engine {
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = match resolve(args, &mut session.last_cmd) {
             Ok(cmd) => cmd,
+            // An empty argv has no name (and must not panic).
             Err(e) => {
                 return Err(session
                     .tx

@@ -277,21 +277,6 @@ mod tests {
         e.execute(s, argv)
     }
 
-    /// An empty argv is an unknown command, also inside MULTI (where it
-    /// flags the transaction), never a panic.
-    #[test]
-    fn empty_argv_is_an_error() {
-        let e = Engine::new();
-        let mut s = e.session();
-        let unknown = Reply::Error("ERR unknown command '', with args beginning with: ".into());
-        assert_eq!(exec(&e, &mut s, &[]), unknown);
-        assert_eq!(exec(&e, &mut s, &["MULTI"]), Reply::ok());
-        assert_eq!(exec(&e, &mut s, &[]), unknown);
-        assert!(
-            matches!(exec(&e, &mut s, &["EXEC"]), Reply::Error(m) if m.starts_with("EXECABORT"))
-        );
-    }
-
     /// A `no-multi` command (none of ours has the flag: Redis 7.0 gives it
     /// only to SAVE, SHUTDOWN, SYNC and PSYNC) is refused and aborts.
     #[test]

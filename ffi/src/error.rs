@@ -1,8 +1,9 @@
 //! Result codes and error messages.
 //!
-//! A `kvstore_result` reports API failures (NULL argument, bad option,
-//! unsupported feature, panic) and, for typed calls only, a Redis error
-//! reply (`KVSTORE_ERR_WRONGTYPE`, `KVSTORE_ERR_COMMAND`). The generic calls
+//! A `kvstore_result` reports API failures (NULL argument, bad option, a
+//! data directory that cannot be opened, panic) and, for typed calls only,
+//! a Redis error reply (`KVSTORE_ERR_WRONGTYPE`, `KVSTORE_ERR_COMMAND`) or
+//! a command queued inside MULTI (`KVSTORE_QUEUED`). The generic calls
 //! return `KVSTORE_OK` with a `KVSTORE_REPLY_ERROR` node for Redis errors,
 //! as hiredis does. The message of the last failure is kept per thread (like
 //! `errno`), because one handle is shared by many threads.
@@ -10,13 +11,15 @@
 use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_int};
 
-/// What a libkvstore call returns. `KVSTORE_OK` and `KVSTORE_NOTFOUND` are
-/// successes; every other value is a failure whose message
-/// `kvstore_errmsg()` returns on the same thread.
+/// What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND` and
+/// `KVSTORE_QUEUED` are successes (they leave `kvstore_errmsg()` as it
+/// was); every other value is a failure whose message `kvstore_errmsg()`
+/// returns on the same thread.
 ///
-/// The numbers are stable: new codes are only ever appended. Codes 6 and 7
-/// are reserved for the I/O and corrupt-file errors of data-directory opens
-/// (persistence, a later release).
+/// The numbers are stable: a code keeps its number forever and new codes
+/// are only ever appended (6 and 7 were reserved for the data-directory
+/// errors from the first release; 11 and 12 came with persistence and
+/// transactions).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum kvstore_result {
@@ -30,11 +33,24 @@ pub enum kvstore_result {
     /// An argument is malformed or out of range (an options struct of an
     /// unknown size, a protocol other than 2 or 3, a bad format string).
     KVSTORE_ERR_INVALID = 3,
-    /// The call asks for something this build does not support yet (opening
-    /// a data directory).
+    /// The call asks for something this build does not support. This
+    /// version never returns it (earlier ones did for a data-directory
+    /// path); the number stays reserved.
     KVSTORE_ERR_UNSUPPORTED = 4,
     /// The C allocator (`malloc`) failed to provide an output buffer.
     KVSTORE_ERR_NOMEM = 5,
+    /// `kvstore_open`: a file or directory of the data directory could not
+    /// be created, read or locked (missing permission, a path component
+    /// that is a regular file, ...). The message names the path and the
+    /// operating system's error, for example `kvstore_open: /data/x:
+    /// Permission denied (os error 13)`.
+    KVSTORE_ERR_IO = 6,
+    /// `kvstore_open`: the directory's `dump.rdb` is not valid RDB data
+    /// (truncated, damaged, wrong checksum); nothing was loaded and the
+    /// file is left as it is. The message names the file, the byte offset
+    /// of the bad item and what is wrong with it, for example
+    /// `kvstore_open: /data/dump.rdb: bad RDB data at offset 9: ...`.
+    KVSTORE_ERR_CORRUPT = 7,
     /// A typed call hit a key holding another type; the message is Redis's
     /// `WRONGTYPE Operation against a key holding the wrong kind of value`.
     KVSTORE_ERR_WRONGTYPE = 8,
@@ -45,6 +61,19 @@ pub enum kvstore_result {
     /// The library panicked (a bug); the call had no effect beyond what the
     /// command may already have done, and the handle stays usable.
     KVSTORE_ERR_PANIC = 10,
+    /// `kvstore_open`: another handle holds the data directory, in this
+    /// process or another (one directory has one owner at a time, as one
+    /// redis-server owns its `dir`). The message names the holder's pid and
+    /// the lock file, for example `kvstore_open: data directory /data is in
+    /// use by process 4242 (lock file /data/kvstore.lock)`. The directory is
+    /// free again once the holder calls `kvstore_close` or exits.
+    KVSTORE_ERR_LOCKED = 11,
+    /// Success, for typed calls only: the calling thread's transaction on
+    /// this handle is open (it sent MULTI through a generic call), so the
+    /// command was queued, as the generic call would have queued it, instead
+    /// of run. Output parameters are left untouched; the command's result
+    /// is an element of the reply to EXEC.
+    KVSTORE_QUEUED = 12,
 }
 
 use kvstore_result::*;
@@ -128,9 +157,13 @@ pub extern "C" fn kvstore_errstr(rc: c_int) -> *const c_char {
             3 => c"invalid argument",
             4 => c"not supported by this build",
             5 => c"out of memory",
+            6 => c"I/O error on the data directory",
+            7 => c"the data file is corrupt",
             8 => c"operation against a key holding the wrong kind of value",
             9 => c"the command replied with an error",
             10 => c"internal error (panic)",
+            11 => c"the data directory is in use by another handle",
+            12 => c"queued (inside MULTI)",
             _ => c"unknown result code",
         };
         s.as_ptr()
@@ -151,9 +184,13 @@ mod tests {
             KVSTORE_ERR_INVALID,
             KVSTORE_ERR_UNSUPPORTED,
             KVSTORE_ERR_NOMEM,
+            KVSTORE_ERR_IO,
+            KVSTORE_ERR_CORRUPT,
             KVSTORE_ERR_WRONGTYPE,
             KVSTORE_ERR_COMMAND,
             KVSTORE_ERR_PANIC,
+            KVSTORE_ERR_LOCKED,
+            KVSTORE_QUEUED,
         ] {
             // SAFETY: kvstore_errstr returns a static C string.
             let s = unsafe { CStr::from_ptr(kvstore_errstr(rc as c_int)) };

@@ -9,15 +9,21 @@
 //!
 //! A Redis error reply becomes `KVSTORE_ERR_WRONGTYPE` or
 //! `KVSTORE_ERR_COMMAND` with Redis's text in `kvstore_errmsg()`.
+//!
+//! Inside MULTI (the calling thread sent MULTI on the handle through a
+//! generic call) every typed call, fast path or not, sends its command
+//! through `Engine::execute`, which queues it as it queues the generic
+//! call's: the call returns `KVSTORE_QUEUED` and the command's result
+//! arrives in EXEC's reply.
 
 use crate::args;
 use crate::error::{Fail, kvstore_result};
 use crate::handle::kvstore;
 use crate::reply::kvstore_reply;
-use kvstore_core::Reply;
+use kvstore_core::{Engine, Reply, Session};
 use std::io::Write;
 
-use kvstore_result::{KVSTORE_NOTFOUND, KVSTORE_OK};
+use kvstore_result::{KVSTORE_NOTFOUND, KVSTORE_OK, KVSTORE_QUEUED};
 
 /// The failure for a Redis error reply `msg`.
 fn redis_error(msg: String) -> Fail {
@@ -37,20 +43,54 @@ fn unexpected(r: &Reply) -> Fail {
     )
 }
 
-/// Runs `argv` on `db`; a Redis error reply becomes a [`Fail`].
-fn exec(db: &kvstore, argv: &[&[u8]]) -> Result<Reply, Fail> {
-    match db.with_session(|e, s| e.execute(s, argv)) {
-        Reply::Error(msg) => Err(redis_error(msg)),
-        r => Ok(r),
-    }
+/// Runs a typed call on this thread's session of `db`: `direct` does the
+/// work, unless the session is inside MULTI, where the typed fast paths
+/// would run at once: then `argv`, the same command, goes through
+/// `Engine::execute`, which queues it (`KVSTORE_QUEUED`) or refuses it (a
+/// Redis error), exactly as for the generic call.
+fn typed(
+    db: &kvstore,
+    argv: &[&[u8]],
+    direct: impl FnOnce(&Engine, &mut Session) -> Result<kvstore_result, Fail>,
+) -> Result<kvstore_result, Fail> {
+    db.with_session(|e, s| {
+        if !s.in_multi() {
+            return direct(e, s);
+        }
+        match e.execute(s, argv) {
+            Reply::Status(st) if st == "QUEUED" => Ok(KVSTORE_QUEUED),
+            Reply::Error(msg) => Err(redis_error(msg)),
+            other => Err(unexpected(&other)),
+        }
+    })
 }
 
-/// The integer of an integer reply.
-fn int(r: Reply) -> Result<i64, Fail> {
-    match r {
-        Reply::Int(n) => Ok(n),
+/// A typed call that runs `argv` through `Engine::execute` and hands its
+/// reply to `done` (a Redis error reply becomes a [`Fail`] instead).
+fn command(
+    db: &kvstore,
+    argv: &[&[u8]],
+    done: impl FnOnce(Reply) -> Result<kvstore_result, Fail>,
+) -> Result<kvstore_result, Fail> {
+    typed(db, argv, |e, s| match e.execute(s, argv) {
+        Reply::Error(msg) => Err(redis_error(msg)),
+        r => done(r),
+    })
+}
+
+/// A typed call whose command answers an integer, handed to `store`.
+fn int_command(
+    db: &kvstore,
+    argv: &[&[u8]],
+    store: impl FnOnce(i64),
+) -> Result<kvstore_result, Fail> {
+    command(db, argv, |r| match r {
+        Reply::Int(n) => {
+            store(n);
+            Ok(KVSTORE_OK)
+        }
         other => Err(unexpected(&other)),
-    }
+    })
 }
 
 /// Writes `v` to the optional output `p` (skipped when NULL).
@@ -135,8 +175,10 @@ pub unsafe extern "C" fn kvstore_get(
         let value = args::out(value, "value")?;
         let value_len = args::out(value_len, "value_len")?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
-        db.with_session(|e, s| e.get_with(s, key, |v| unsafe { give(v, value, value_len) }))
-            .map_err(|e| redis_error(e.to_string()))?
+        typed(db, &[b"GET", key], |e, s| {
+            e.get_with(s, key, |v| unsafe { give(v, value, value_len) })
+                .map_err(|e| redis_error(e.to_string()))?
+        })
     })
 }
 
@@ -159,8 +201,10 @@ pub unsafe extern "C" fn kvstore_set(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let value = unsafe { args::bytes(value, value_len, "value") }?;
-        db.with_session(|e, s| e.set(s, key, value));
-        Ok(KVSTORE_OK)
+        typed(db, &[b"SET", key, value], |e, s| {
+            e.set(s, key, value);
+            Ok(KVSTORE_OK)
+        })
     })
 }
 
@@ -179,9 +223,7 @@ pub unsafe extern "C" fn kvstore_del(
         // SAFETY (this block): pointers as the contract above describes.
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
-        let n = int(exec(db, &[b"DEL", key])?)?;
-        unsafe { put(deleted, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"DEL", key], |n| unsafe { put(deleted, n > 0) })
     })
 }
 
@@ -200,9 +242,7 @@ pub unsafe extern "C" fn kvstore_exists(
         let db = unsafe { args::req(db, "db") }?;
         let exists = args::out(exists, "exists")?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
-        let n = int(exec(db, &[b"EXISTS", key])?)?;
-        unsafe { exists.write(n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"EXISTS", key], |n| unsafe { exists.write(n > 0) })
     })
 }
 
@@ -227,9 +267,11 @@ pub unsafe extern "C" fn kvstore_incrby(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let mut buf = [0u8; 20];
-        let n = int(exec(db, &[b"INCRBY", key, decimal(delta, &mut buf)])?)?;
-        unsafe { put(result, n) };
-        Ok(KVSTORE_OK)
+        int_command(
+            db,
+            &[b"INCRBY", key, decimal(delta, &mut buf)],
+            |n| unsafe { put(result, n) },
+        )
     })
 }
 
@@ -252,9 +294,11 @@ pub unsafe extern "C" fn kvstore_expire(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let mut buf = [0u8; 20];
-        let n = int(exec(db, &[b"EXPIRE", key, decimal(seconds, &mut buf)])?)?;
-        unsafe { put(applied, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(
+            db,
+            &[b"EXPIRE", key, decimal(seconds, &mut buf)],
+            |n| unsafe { put(applied, n > 0) },
+        )
     })
 }
 
@@ -280,9 +324,9 @@ pub unsafe extern "C" fn kvstore_hset(
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let field = unsafe { args::bytes(field, field_len, "field") }?;
         let value = unsafe { args::bytes(value, value_len, "value") }?;
-        let n = int(exec(db, &[b"HSET", key, field, value])?)?;
-        unsafe { put(created, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"HSET", key, field, value], |n| unsafe {
+            put(created, n > 0)
+        })
     })
 }
 
@@ -309,8 +353,9 @@ pub unsafe extern "C" fn kvstore_hget(
         let value_len = args::out(value_len, "value_len")?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let field = unsafe { args::bytes(field, field_len, "field") }?;
-        let r = exec(db, &[b"HGET", key, field])?;
-        unsafe { give_reply(r, value, value_len) }
+        command(db, &[b"HGET", key, field], |r| unsafe {
+            give_reply(r, value, value_len)
+        })
     })
 }
 
@@ -333,9 +378,9 @@ pub unsafe extern "C" fn kvstore_hdel(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let field = unsafe { args::bytes(field, field_len, "field") }?;
-        let n = int(exec(db, &[b"HDEL", key, field])?)?;
-        unsafe { put(deleted, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"HDEL", key, field], |n| unsafe {
+            put(deleted, n > 0)
+        })
     })
 }
 
@@ -358,11 +403,12 @@ pub unsafe extern "C" fn kvstore_hgetall(
         let db = unsafe { args::req(db, "db") }?;
         let out = args::out(out, "out")?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
-        let r = exec(db, &[b"HGETALL", key])?;
-        // RESP2's downgrade turns the map into the documented flat array.
-        let root = kvstore_reply::from_reply(r, false);
-        unsafe { out.write(Box::into_raw(Box::new(root))) };
-        Ok(KVSTORE_OK)
+        command(db, &[b"HGETALL", key], |r| {
+            // RESP2's downgrade turns the map into the documented flat array.
+            let root = kvstore_reply::from_reply(r, false);
+            unsafe { out.write(Box::into_raw(Box::new(root))) };
+            Ok(KVSTORE_OK)
+        })
     })
 }
 
@@ -385,9 +431,7 @@ pub unsafe extern "C" fn kvstore_lpush(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let value = unsafe { args::bytes(value, value_len, "value") }?;
-        let n = int(exec(db, &[b"LPUSH", key, value])?)?;
-        unsafe { put(length, n) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"LPUSH", key, value], |n| unsafe { put(length, n) })
     })
 }
 
@@ -411,8 +455,9 @@ pub unsafe extern "C" fn kvstore_rpop(
         let value = args::out(value, "value")?;
         let value_len = args::out(value_len, "value_len")?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
-        let r = exec(db, &[b"RPOP", key])?;
-        unsafe { give_reply(r, value, value_len) }
+        command(db, &[b"RPOP", key], |r| unsafe {
+            give_reply(r, value, value_len)
+        })
     })
 }
 
@@ -435,9 +480,9 @@ pub unsafe extern "C" fn kvstore_sadd(
         let db = unsafe { args::req(db, "db") }?;
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let member = unsafe { args::bytes(member, member_len, "member") }?;
-        let n = int(exec(db, &[b"SADD", key, member])?)?;
-        unsafe { put(added, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"SADD", key, member], |n| unsafe {
+            put(added, n > 0)
+        })
     })
 }
 
@@ -464,9 +509,9 @@ pub unsafe extern "C" fn kvstore_zadd(
         let member = unsafe { args::bytes(member, member_len, "member") }?;
         // d2string round-trips every double through Redis's strtod.
         let score = kvstore_core::num::d2string(score);
-        let n = int(exec(db, &[b"ZADD", key, score.as_bytes(), member])?)?;
-        unsafe { put(added, n > 0) };
-        Ok(KVSTORE_OK)
+        int_command(db, &[b"ZADD", key, score.as_bytes(), member], |n| unsafe {
+            put(added, n > 0)
+        })
     })
 }
 

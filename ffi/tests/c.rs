@@ -4,9 +4,11 @@
 //! `include/kvstore.h` and the library this test run built (the debug
 //! `libkvstore.so` beside this test binary, which has the test-only panic
 //! hook), then run under AddressSanitizer + LeakSanitizer + UBSan (0 leaks,
-//! 0 invalid accesses, any finding fails the run), and the API and NULL
-//! tests once more under valgrind. The install step and pkg-config are
-//! checked by installing into a temporary prefix.
+//! 0 invalid accesses, any finding fails the run), and the API, NULL,
+//! data-directory and transaction tests once more under valgrind; the
+//! `dump.rdb` the data-directory test leaves must pass `redis-check-rdb`.
+//! The install step and pkg-config are checked by installing into a
+//! temporary prefix.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -94,9 +96,10 @@ fn assert_ok(what: &str, out: &Output) {
     );
 }
 
-/// Runs `exe` (under the sanitizers' strict settings) and returns its
-/// standard output; any failure or sanitizer report fails the test.
-fn run(exe: &Path, wrapper: &[&str]) -> String {
+/// Runs `exe` with `args` (under the sanitizers' strict settings) and
+/// returns its standard output; any failure or sanitizer report fails the
+/// test.
+fn run(exe: &Path, wrapper: &[&str], args: &[&Path]) -> String {
     let mut cmd = match wrapper.split_first() {
         Some((first, rest)) => {
             let mut c = Command::new(first);
@@ -106,6 +109,11 @@ fn run(exe: &Path, wrapper: &[&str]) -> String {
         None => Command::new(exe),
     };
     let out = cmd
+        .args(args)
+        // cargo's LD_LIBRARY_PATH lists target/debug before deps/, where a
+        // `cargo build` leaves an older libkvstore.so; the rpath each
+        // program is linked with must decide.
+        .env_remove("LD_LIBRARY_PATH")
         .env("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
         .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
         // The forced panics print their message; a backtrace is noise.
@@ -116,44 +124,79 @@ fn run(exe: &Path, wrapper: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
-/// Builds `tests/c/<name>.c` with the sanitizers, runs it, and checks its
-/// closing line.
-fn c_test(name: &str) {
+/// Builds `tests/c/<name>.c` with the sanitizers, runs it with `args`, and
+/// checks its closing line.
+fn c_test(name: &str, args: &[&Path]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let exe = dir.path().join(name);
     let src = root().join(format!("ffi/tests/c/{name}.c"));
     compile(&[src], &exe, Check::Sanitizers, &shared_link());
-    let out = run(&exe, &[]);
+    let out = run(&exe, &[], args);
     assert!(
         out.contains(&format!("{name}: ")) && out.trim_end().ends_with("checks passed"),
         "{name} did not finish: {out}"
     );
 }
 
+/// `redis-check-rdb` (Redis 7.0's own checker) accepts `file`.
+fn assert_redis_accepts(file: &Path) {
+    let out = Command::new("redis-check-rdb")
+        .arg(file)
+        .output()
+        .expect("run redis-check-rdb (apt-get install redis-tools)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("RDB looks OK"),
+        "redis-check-rdb {}:\n{text}",
+        file.display()
+    );
+}
+
 #[test]
 fn c_api_under_sanitizers() {
-    c_test("test_api");
+    c_test("test_api", &[]);
 }
 
 #[test]
 fn c_null_arguments_under_sanitizers() {
-    c_test("test_null");
+    c_test("test_null", &[]);
 }
 
 #[test]
 fn c_panic_boundary_under_sanitizers() {
-    c_test("test_panic");
+    c_test("test_panic", &[]);
 }
 
 #[test]
 fn c_four_threads_share_one_handle() {
-    c_test("test_threads");
+    c_test("test_threads", &[]);
+}
+
+/// Data directories: the C test writes, closes, reopens, meets a held and
+/// a corrupt directory; the dump it leaves passes `redis-check-rdb`.
+#[test]
+fn c_data_directories_under_sanitizers() {
+    let work = tempfile::tempdir().expect("temp dir");
+    c_test("test_persist", &[work.path()]);
+    assert_redis_accepts(&work.path().join("data/dump.rdb"));
+}
+
+#[test]
+fn c_transactions_with_typed_calls() {
+    c_test("test_multi", &[]);
 }
 
 #[test]
 fn c_tests_under_valgrind() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for name in ["test_api", "test_null"] {
+    let work = tempfile::tempdir().expect("temp dir");
+    let cases: [(&str, &[&Path]); 4] = [
+        ("test_api", &[]),
+        ("test_null", &[]),
+        ("test_persist", &[work.path()]),
+        ("test_multi", &[]),
+    ];
+    for (name, args) in cases {
         let exe = dir.path().join(name);
         let src = root().join(format!("ffi/tests/c/{name}.c"));
         compile(&[src], &exe, Check::Plain, &shared_link());
@@ -167,6 +210,7 @@ fn c_tests_under_valgrind() {
                 "--show-leak-kinds=definite,indirect",
                 "--errors-for-leak-kinds=definite,indirect",
             ],
+            args,
         );
         assert!(
             out.contains("checks passed"),
@@ -181,7 +225,7 @@ fn example(name: &str) -> String {
     let exe = dir.path().join(name);
     let src = root().join(format!("examples/{name}.c"));
     compile(&[src], &exe, Check::Sanitizers, &shared_link());
-    run(&exe, &[])
+    run(&exe, &[], &[])
 }
 
 #[test]
@@ -267,7 +311,7 @@ fn install_and_pkg_config() {
         .output()
         .expect("run the C compiler");
     assert_ok("cc $(pkg-config --cflags --libs kvstore)", &out);
-    assert_eq!(run(&exe, &[]).lines().count(), 3);
+    assert_eq!(run(&exe, &[], &[]).lines().count(), 3);
 
     // Static: the archive itself, with the private libraries it needs.
     let exe = dir.path().join("static");
@@ -285,7 +329,7 @@ fn install_and_pkg_config() {
         .output()
         .expect("run the C compiler");
     assert_ok("static link of libkvstore.a", &out);
-    assert_eq!(run(&exe, &[]).lines().count(), 3);
+    assert_eq!(run(&exe, &[], &[]).lines().count(), 3);
 }
 
 /// The header is valid C++ too (its `extern "C"` guards).

@@ -884,3 +884,20 @@ fn command_introspection() {
         p.check(&["COMMAND", "GETKEYS", "MULTI"]);
     }
 }
+
+/// An empty argv (a C caller's argc 0) is refused, inside MULTI too, and
+/// leaves the session usable.
+#[test]
+fn empty_argv_is_an_error_not_a_panic() {
+    let engine = Engine::new();
+    let mut s = engine.session();
+    let empty: &[&[u8]] = &[];
+    assert!(matches!(engine.execute(&mut s, empty), Reply::Error(_)));
+    assert_eq!(engine.execute(&mut s, &["MULTI"]), Reply::ok());
+    assert!(matches!(engine.execute(&mut s, empty), Reply::Error(_)));
+    assert_eq!(engine.execute(&mut s, &["DISCARD"]), Reply::ok());
+    assert_eq!(
+        engine.execute(&mut s, &["PING"]),
+        Reply::Status("PONG".into())
+    );
+}

@@ -197,7 +197,9 @@ fn restore_options_and_errors_match_redis() {
     // not the exact millisecond.
     let (theirs, ours) = p.both(&["PTTL", "ttl"]);
     for r in [theirs, ours] {
-        let Reply::Int(ms) = r else { panic!("PTTL {r:?}") };
+        let Reply::Int(ms) = r else {
+            panic!("PTTL {r:?}")
+        };
         assert!((99_000..=100_000).contains(&ms), "{ms}");
     }
 }

@@ -65,6 +65,18 @@ static unsigned long checks;
 
 #define K(s) (const uint8_t *)(s), strlen(s)
 
+/* Runs argv (NUL-terminated strings) and returns the reply (must be OK). */
+static inline kvstore_reply *run(kvstore *db, size_t argc, const char *const *argv) {
+    kvstore_reply *r = NULL;
+    CHECK_RC(kvstore_command_argv(db, argc, argv, NULL, &r), KVSTORE_OK);
+    CHECK(r != NULL);
+    return r;
+}
+
+/* RUN(db, "SET", "k", "v"): run() with the arguments counted. */
+#define RUN(db, ...) run((db), sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *), \
+                         (const char *[]){__VA_ARGS__})
+
 static void report(const char *name) {
     printf("%s: %lu checks passed\n", name, checks);
 }
