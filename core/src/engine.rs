@@ -72,6 +72,8 @@ pub struct Shared {
     pub persist: crate::persist::Persistence,
     /// The keys sessions WATCH.
     pub(crate) watches: Arc<crate::watch::Watches>,
+    /// The Lua interpreter, the script cache, and the running script's state.
+    pub scripts: crate::script::Scripts,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -133,6 +135,21 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session a script's `redis.call`s run in (Redis's Lua client):
+    /// db `db`, RESP2, no name, never in MULTI.
+    pub(crate) fn for_script(db: usize) -> Session {
+        Session {
+            db,
+            proto: 2,
+            id: 0,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            last_cmd: None,
+            tx: crate::multi::Tx::default(),
+        }
+    }
+
     /// True between MULTI and EXEC/DISCARD: commands sent through
     /// [`Engine::execute`] are queued. Typed fast paths (`Engine::get`, ...)
     /// run at once, so fronts must send commands through `execute` then.
@@ -198,6 +215,7 @@ impl Engine {
             config,
             persist,
             watches: Arc::default(),
+            scripts: crate::script::Scripts::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -259,6 +277,13 @@ impl Engine {
             Ok(cmd) => cmd,
             Err(e) => return Err(session.tx.refused(args[0], e)),
         };
+        // While a script runs, wait for it (or get BUSY) rather than block
+        // on its locks.
+        if self.shared.scripts.active() {
+            if let Err(e) = self.shared.scripts.admit(cmd.has(table::flags::ALLOW_BUSY)) {
+                return Err(session.tx.refused(args[0], e));
+            }
+        }
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);
         }

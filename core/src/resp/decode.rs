@@ -255,7 +255,7 @@ pub fn decode_command(buf: &[u8], limits: &Limits) -> Step<Vec<Vec<u8>>> {
 /// Splits an inline command the way Redis's `sdssplitargs` does: spaces
 /// separate words, "double quotes" take C escapes (`\n`, `\xHH`, ...),
 /// 'single quotes' take only `\'`. `None` on unbalanced quotes.
-fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub(crate) fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut i = 0;
     loop {
