@@ -17,9 +17,14 @@ fn main() {
         .map(|e| e.expect("native/lua entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "c"))
         .collect();
+    // Ours, with warnings; linked before the interpreter it calls.
+    cc::Build::new()
+        .file("native/script.c")
+        .flag_if_supported("-Wextra")
+        .opt_level(2)
+        .compile("kvstore_script");
     cc::Build::new()
         .files(&lua_sources)
-        .file("native/script.c")
         .define("LUA_ANSI", None)
         .define("ENABLE_CJSON_GLOBAL", None)
         .define("REDIS_STATIC", Some(""))

@@ -95,6 +95,7 @@ typedef struct kv_vm {
     int repl;      /* redis.set_repl flags (kept for the AOF) */
     int inuse;     /* a redis.call is in progress */
     int gc_count;  /* runs since the last incremental GC step */
+    struct run_args *run; /* the run in progress, for __kv_finish */
     uint32_t rx[3], ra[3], rc;
 } kv_vm;
 
@@ -486,7 +487,13 @@ static int parse_reply(parser *ps, lua_State *L) {
  * Only raw accesses: metamethods never run while a reply is built.
  * ---------------------------------------------------------------------- */
 
-static void reply_value(lua_State *L, kv_buf *out, int resp);
+static void reply_value(lua_State *L, kv_buf *out, int resp, int depth);
+
+/* Nesting at which a reply is cut with "reached lua stack limit". Redis
+ * cuts only at Lua's stack limit (some 8,000 levels); this is lower so
+ * that neither this recursion nor a client's decoder can exhaust a
+ * thread's stack. */
+#define MAX_REPLY_DEPTH 512
 
 /* The string field `name` of the table on top, as Redis reads err/ok/...:
  * pushes it and returns its type. */
@@ -496,7 +503,7 @@ static int raw_field(lua_State *L, const char *name) {
     return lua_type(L, -1);
 }
 
-static void reply_table(lua_State *L, kv_buf *out, int resp) {
+static void reply_table(lua_State *L, kv_buf *out, int resp, int depth) {
     size_t len;
     const char *s;
     if (raw_field(L, "err") == LUA_TSTRING) {
@@ -574,8 +581,8 @@ static void reply_table(lua_State *L, kv_buf *out, int resp) {
             /* Stack: table, key, value. */
             if (set) lua_pop(L, 1);
             lua_pushvalue(L, set ? -1 : -2);
-            reply_value(L, out, resp);     /* the key */
-            if (!set) reply_value(L, out, resp); /* the value */
+            reply_value(L, out, resp, depth + 1); /* the key */
+            if (!set) reply_value(L, out, resp, depth + 1); /* the value */
         }
         lua_pop(L, 1);
         return;
@@ -592,13 +599,13 @@ static void reply_table(lua_State *L, kv_buf *out, int resp) {
     buf_head(out, '*', count);
     for (long long j = 1; j <= count; j++) {
         lua_rawgeti(L, -1, (int)j);
-        reply_value(L, out, resp);
+        reply_value(L, out, resp, depth + 1);
     }
 }
 
 /* Converts and pops the value on top of the stack. */
-static void reply_value(lua_State *L, kv_buf *out, int resp) {
-    if (!lua_checkstack(L, 4)) {
+static void reply_value(lua_State *L, kv_buf *out, int resp, int depth) {
+    if (depth > MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
         buf_str(out, "-ERR reached lua stack limit\r\n");
         lua_pop(L, 1);
         return;
@@ -622,7 +629,7 @@ static void reply_value(lua_State *L, kv_buf *out, int resp) {
         buf_head(out, ':', (long long)lua_tonumber(L, -1));
         break;
     case LUA_TTABLE:
-        reply_table(L, out, resp);
+        reply_table(L, out, resp, depth);
         break;
     default:
         buf_str(out, "_\r\n");
@@ -858,6 +865,7 @@ static int redis_replicate_commands(lua_State *L) {
 }
 
 static int acl_check_cmd(lua_State *L);
+static int finish(lua_State *L);
 
 static void set_fn(lua_State *L, const char *name, lua_CFunction f) {
     lua_pushstring(L, name);
@@ -880,11 +888,11 @@ static const char *const allow_list[] = {
     "string", "cjson", "bit", "cmsgpack", "math", "table", "struct",
     /* the Redis API */
     "redis", "__redis__err__handler",
-    /* builtins */
-    "xpcall", "tostring", "getfenv", "setmetatable", "next", "assert", "tonumber", "rawequal",
+    /* builtins (newproxy, setfenv and getfenv are left out: the installed
+     * 7.0.15 drops them unless lua-enable-deprecated-api, off by default) */
+    "xpcall", "tostring", "setmetatable", "next", "assert", "tonumber", "rawequal",
     "collectgarbage", "getmetatable", "rawset", "pcall", "coroutine", "type", "_G", "select",
-    "unpack", "gcinfo", "pairs", "rawget", "loadstring", "ipairs", "_VERSION", "setfenv", "load",
-    "error",
+    "unpack", "gcinfo", "pairs", "rawget", "loadstring", "ipairs", "_VERSION", "load", "error",
     /* removed after initialization */
     "debug", NULL};
 
@@ -1037,6 +1045,9 @@ static int setup(lua_State *L) {
     set_fn(L, "randomseed", redis_math_randomseed);
     lua_pop(L, 1);
 
+    lua_pushcfunction(L, finish);
+    lua_setfield(L, LUA_REGISTRYINDEX, "__kv_finish");
+
     if (luaL_loadbuffer(L, err_handler, sizeof(err_handler) - 1, "@err_handler_def"))
         return lua_error(L);
     lua_call(L, 0, 0);
@@ -1183,7 +1194,6 @@ typedef struct run_args {
     int nargs;
     const char *const *args;
     const size_t *alens;
-    int threshold; /* 0: no timeout hook */
     kv_buf *out;
 } run_args;
 
@@ -1219,19 +1229,25 @@ static const char *err_field(lua_State *L, const char *name) {
     return s;
 }
 
-static int run_protected(lua_State *L) {
+/* KEYS and ARGV, protected (they allocate). */
+static int prepare(lua_State *L) {
     run_args *a = lua_touserdata(L, 1);
-    lua_settop(L, 0);
-    lua_getglobal(L, "__redis__err__handler");
-    lua_getfield(L, LUA_REGISTRYINDEX, a->name);
     set_global_array(L, "KEYS", a->nkeys, a->keys, a->klens);
     set_global_array(L, "ARGV", a->nargs, a->args, a->alens);
-    if (a->threshold) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
-    int err = lua_pcall(L, 0, 1, -2);
-    lua_sethook(L, NULL, 0, 0);
+    return 0;
+}
+
+/* __kv_finish(value, failed): the script's reply, or its error reply
+ * built from the handler's error table, into the run's output. A
+ * registry closure rather than lua_cpcall, so that it can take the value
+ * as its argument. */
+static int finish(lua_State *L) {
+    run_args *a = vm_of(L)->run;
+    int failed = lua_toboolean(L, 2);
+    lua_settop(L, 1);
     const char *sha = a->name + 2;
-    if (!err) {
-        reply_value(L, a->out, a->vm->resp);
+    if (!failed) {
+        reply_value(L, a->out, a->vm->resp, 0);
         return 0;
     }
     if (!lua_istable(L, -1)) {
@@ -1248,7 +1264,9 @@ static int run_protected(lua_State *L) {
     const char *line = err_field(L, "line");
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    luaL_addstring(&b, msg ? msg : "");
+    /* An error table without `err` (error({})) crashes Redis 7.0.15;
+     * later versions report it as below. */
+    luaL_addstring(&b, msg ? msg : "ERR unknown error");
     if (line && source) {
         luaL_addstring(&b, " script: ");
         luaL_addstring(&b, sha);
@@ -1264,43 +1282,64 @@ static int run_protected(lua_State *L) {
     return 0;
 }
 
+/* An error outside the script itself (building KEYS/ARGV or the reply:
+ * out of memory, or a metamethod of an error table) replaces the output. */
+static void run_failed(kv_vm *vm, const char *name, kv_buf *out) {
+    const char *msg = lua_isstring(vm->L, -1) ? lua_tostring(vm->L, -1) : "execution failure";
+    char tmp[256];
+    snprintf(tmp, sizeof(tmp), "ERR Error running script %s, %.100s", name + 2, msg);
+    out->len = 0;
+    out->oom = 0;
+    buf_cline(out, '-', tmp);
+}
+
 /* Runs the defined function `name` with KEYS and ARGV; the reply (or the
  * error reply) goes to `out` as RESP3. A nonzero `threshold` installs the
  * count hook that calls host->interrupt. */
 void kv_lua_run(kv_vm *vm, kv_host *host, const char *name, int nkeys, const char *const *keys,
                 const size_t *klens, int nargs, const char *const *args, const size_t *alens,
                 int threshold, kv_buf *out) {
-    if (!vm->L) {
+    lua_State *L = vm->L;
+    if (!L) {
         buf_str(out, "-ERR Error running script, not enough memory\r\n");
         return;
     }
-    run_args a = {vm, name, nkeys, keys, klens, nargs, args, alens, threshold, out};
+    run_args a = {vm, name, nkeys, keys, klens, nargs, args, alens, out};
     vm->host = host;
+    vm->run = &a;
     vm->resp = 2;
     vm->repl = PROPAGATE_AOF | PROPAGATE_REPL;
     vm->inuse = 0;
-    if (lua_cpcall(vm->L, run_protected, &a)) {
-        /* An error outside the script itself (building KEYS/ARGV or the
-         * reply): out of memory, or a metamethod of an error table. */
-        lua_sethook(vm->L, NULL, 0, 0);
-        const char *msg = lua_isstring(vm->L, -1) ? lua_tostring(vm->L, -1) : "execution failure";
-        char tmp[256];
-        snprintf(tmp, sizeof(tmp), "ERR Error running script %s, %.100s", name + 2, msg);
-        out->len = 0;
-        out->oom = 0;
-        buf_cline(out, '-', tmp);
+    lua_settop(L, 0);
+    if (lua_cpcall(L, prepare, &a)) {
+        run_failed(vm, name, out);
+    } else {
+        /* The script is called straight from here, as Redis calls it (a
+         * lua_cpcall around it would cost scripts one level of C calls).
+         * Nothing before the pcall allocates: both names are interned
+         * strings already (registry and global keys). */
+        lua_getglobal(L, "__redis__err__handler");
+        lua_getfield(L, LUA_REGISTRYINDEX, name);
+        if (threshold) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+        int err = lua_pcall(L, 0, 1, -2);
+        lua_sethook(L, NULL, 0, 0);
+        lua_getfield(L, LUA_REGISTRYINDEX, "__kv_finish");
+        lua_insert(L, -2);
+        lua_pushboolean(L, err != 0);
+        if (lua_pcall(L, 2, 0, 0)) run_failed(vm, name, out);
     }
-    lua_settop(vm->L, 0);
+    lua_settop(L, 0);
     vm->host = NULL;
+    vm->run = NULL;
     if (vm->limit && vm->used > vm->limit / 2) {
         /* A script that ran out of memory leaves its garbage behind:
          * collect it now rather than fail the next script. */
-        lua_gc(vm->L, LUA_GCCOLLECT, 0);
+        lua_gc(L, LUA_GCCOLLECT, 0);
         vm->gc_count = 0;
     } else if (++vm->gc_count == 50) {
         /* Redis's LUA_GC_CYCLE_PERIOD: a GC step every 50 scripts avoids
          * full cycles at unpredictable moments. */
-        lua_gc(vm->L, LUA_GCSTEP, 50);
+        lua_gc(L, LUA_GCSTEP, 50);
         vm->gc_count = 0;
     }
 }

@@ -108,7 +108,10 @@ const SCRIPT: &[Command] = &[
         syntax: "sha1 [sha1 ...]",
         complexity: "O(N) with N being the number of scripts to check (so checking a single \
                      script is an O(1) operation).",
-        tips: &["request_policy:all_shards", "response_policy:agg_logical_and"],
+        tips: &[
+            "request_policy:all_shards",
+            "response_policy:agg_logical_and",
+        ],
         ..SCRIPT_ROW
     },
     Command {

@@ -5,7 +5,7 @@
 mod decode;
 mod encode;
 
-pub use decode::{Limits, ProtocolError, decode, decode_command};
 /// Redis's `sdssplitargs` (inline commands, script shebangs).
 pub(crate) use decode::split_inline as split_args;
+pub use decode::{Limits, ProtocolError, decode, decode_command};
 pub use encode::{encode, encode_command};

@@ -16,7 +16,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// The run state shared by the script's thread and everyone else.
 #[derive(Debug, Default)]
-pub(super) struct Busy {
+pub(crate) struct Busy {
     /// Scripts running or waiting for their locks. Changed under `state`'s
     /// mutex (so a waiter cannot miss the wake-up); read without it on the
     /// command path.
@@ -66,7 +66,11 @@ impl Busy {
                 return Ok(());
             }
             if s.timed_out {
-                return if allow_busy { Ok(()) } else { Err(busy_error()) };
+                return if allow_busy {
+                    Ok(())
+                } else {
+                    Err(busy_error())
+                };
             }
             s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
         }
@@ -74,7 +78,7 @@ impl Busy {
 
     /// A script is about to take its locks: from now on other commands
     /// wait for it. The returned guard ends that.
-    pub(super) fn begin(&self) -> Pending<'_> {
+    pub(crate) fn begin(&self) -> Pending<'_> {
         let _s = self.lock();
         self.pending.fetch_add(1, Ordering::Relaxed);
         Pending(self)
@@ -134,7 +138,7 @@ impl Busy {
 
 /// A script between [`Busy::begin`] and its end: dropping it (also on an
 /// early error return) lets the waiting commands go.
-pub(super) struct Pending<'a>(&'a Busy);
+pub(crate) struct Pending<'a>(&'a Busy);
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {

@@ -277,10 +277,7 @@ unsafe extern "C" fn host_call(
             let r = host.call(&args, resp as u8);
             (r.as_ptr(), r.len())
         }));
-        let (p, n) = out.unwrap_or((
-            PANIC_REPLY.as_ptr(),
-            PANIC_REPLY.len(),
-        ));
+        let (p, n) = out.unwrap_or((PANIC_REPLY.as_ptr(), PANIC_REPLY.len()));
         *reply = p.cast();
         *reply_len = n;
     }
@@ -307,7 +304,11 @@ unsafe extern "C" fn host_sha1hex(s: *const c_char, len: usize, out: *mut c_char
 }
 
 /// `kv_host.known`: is this a command (for `redis.acl_check_cmd`)?
-unsafe extern "C" fn host_known(argc: c_int, argv: *const *const c_char, lens: *const usize) -> c_int {
+unsafe extern "C" fn host_known(
+    argc: c_int,
+    argv: *const *const c_char,
+    lens: *const usize,
+) -> c_int {
     // SAFETY: C passes `argc` valid arguments.
     let args = unsafe { byte_strings(argc, argv, lens) };
     c_int::from(super::run::is_command(&args))

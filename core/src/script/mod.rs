@@ -76,6 +76,13 @@ impl Scripts {
         self.busy.admit(allow_busy)
     }
 
+    /// Announces a script about to take its locks (EXEC with a queued
+    /// EVAL): until the guard drops, other commands wait as for a running
+    /// script.
+    pub(crate) fn announce(&self) -> busy::Pending<'_> {
+        self.busy.begin()
+    }
+
     /// Caps the interpreter's memory at `bytes` (0: no cap); the default
     /// is [`DEFAULT_MEMORY_LIMIT`].
     pub fn set_memory_limit(&self, bytes: usize) {
@@ -143,6 +150,12 @@ impl Cache {
         self.scripts.insert(sha.clone(), flags);
         Ok(sha)
     }
+}
+
+/// True for the commands that run a script (EVAL, EVALSHA and their
+/// read-only forms).
+pub(crate) fn is_script(cmd: &crate::cmd::table::Command) -> bool {
+    matches!(cmd.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro")
 }
 
 /// The SHA1 of `data` as 40 lowercase hex digits (script names, and

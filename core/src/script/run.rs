@@ -56,7 +56,7 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     let scripts = &ctx.shared().scripts;
     // Other clients wait from here on; the locks come before the
     // interpreter's (see the module docs of `script`).
-    let _pending = scripts.busy.begin();
+    let _pending = scripts.announce();
     let own_locks = matches!(ctx.guards, Guards::None);
     if own_locks {
         ctx.guards = engine::lock_dbs(&ctx.shared().keyspace, 0..DB_COUNT);
@@ -186,10 +186,14 @@ pub(crate) fn script_exists(scripts: &Scripts, shas: &[&[u8]]) -> CmdResult {
     let guard = scripts.lock();
     let known = |sha: &[u8]| {
         let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
-        guard.as_ref().is_some_and(|c: &Cache| c.scripts.contains_key(&sha))
+        guard
+            .as_ref()
+            .is_some_and(|c: &Cache| c.scripts.contains_key(&sha))
     };
     Ok(Reply::Array(
-        shas.iter().map(|s| Reply::Int(i64::from(known(s)))).collect(),
+        shas.iter()
+            .map(|s| Reply::Int(i64::from(known(s))))
+            .collect(),
     ))
 }
 

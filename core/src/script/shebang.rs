@@ -84,12 +84,12 @@ mod tests {
         let f = |s: &str| parse(s.as_bytes()).map(|(f, n)| (f.compat, f.no_writes, n));
         assert_eq!(f("return 1"), Ok((true, false, 0)));
         assert_eq!(f("#!lua\nreturn 1"), Ok((false, false, 5)));
-        assert_eq!(f("#!lua flags=no-writes,allow-oom\n"), Ok((false, true, 31)));
-        assert_eq!(f("#!lua flags=\n"), Ok((false, false, 12)));
         assert_eq!(
-            f("#!lua"),
-            Err(CmdError::err("Invalid script shebang"))
+            f("#!lua flags=no-writes,allow-oom\n"),
+            Ok((false, true, 31))
         );
+        assert_eq!(f("#!lua flags=\n"), Ok((false, false, 12)));
+        assert_eq!(f("#!lua"), Err(CmdError::err("Invalid script shebang")));
         assert_eq!(
             f("#!js\n"),
             Err(CmdError::err("Unexpected engine in script shebang: #!js"))
