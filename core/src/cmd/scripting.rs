@@ -177,7 +177,7 @@ const HELP: &[&str] = &[
 /// (YES, SYNC), which forks or blocks the server on a line protocol, is
 /// not part of an embedded engine.
 fn script_debug(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let mode = argv[2];
+    let mode = super::args::cstr(argv[2]);
     if mode.eq_ignore_ascii_case(b"no") {
         return Ok(crate::Reply::ok());
     }

@@ -11,6 +11,7 @@
 use super::busy::{Busy, KILLED};
 use super::lua::Host;
 use super::{Cache, Scripts};
+use crate::cmd::args::cstr;
 use crate::cmd::table::{self, Command, flags};
 use crate::ctx::{Ctx, Guards};
 use crate::engine::{self, Session};
@@ -184,8 +185,9 @@ pub(crate) fn script_load(scripts: &Scripts, body: &[u8]) -> CmdResult {
 /// SCRIPT EXISTS sha1 [sha1 ...]: SHA1s match case-insensitively.
 pub(crate) fn script_exists(scripts: &Scripts, shas: &[&[u8]]) -> CmdResult {
     let guard = scripts.lock();
+    // Redis's script dict compares keys as C strings, case-insensitively.
     let known = |sha: &[u8]| {
-        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+        let sha = String::from_utf8_lossy(cstr(sha)).to_ascii_lowercase();
         guard
             .as_ref()
             .is_some_and(|c: &Cache| c.scripts.contains_key(&sha))
@@ -200,7 +202,8 @@ pub(crate) fn script_exists(scripts: &Scripts, shas: &[&[u8]]) -> CmdResult {
 /// SCRIPT FLUSH [ASYNC|SYNC]: a fresh interpreter, as Redis's
 /// `scriptingReset` (both modes free the old one at once).
 pub(crate) fn script_flush(scripts: &Scripts, argv: &[&[u8]]) -> CmdResult {
-    let mode_ok = match argv.get(2) {
+    // The mode is compared as a C string (strcasecmp).
+    let mode_ok = match argv.get(2).map(|m| cstr(m)) {
         None => argv.len() == 2,
         Some(m) => {
             argv.len() == 3 && (m.eq_ignore_ascii_case(b"sync") || m.eq_ignore_ascii_case(b"async"))
