@@ -1,6 +1,7 @@
 //! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT. The
 //! work is in [`crate::script`]. Their rows lock nothing (`Keys::None`):
-//! EVAL locks every shard itself, after announcing the script so that
+//! EVAL locks the shards itself (see [`crate::script`]), after announcing
+//! the script so that
 //! other clients wait for it (or get `BUSY`) instead of blocking on its
 //! locks; `spec_keys` gives COMMAND GETKEYS the declared keys.
 //!

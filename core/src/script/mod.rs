@@ -9,8 +9,10 @@
 //!   `BUSY` past `busy-reply-threshold`, SCRIPT KILL).
 //! - `shebang`: `#!lua flags=...` parsing.
 //!
-//! A script runs with every shard of every db locked (Redis lets scripts
-//! touch keys they did not declare), so it is atomic. All scripts share
+//! A script runs with every shard of the dbs it may touch locked (Redis
+//! lets scripts touch keys they did not declare): those up to the caller's
+//! db at the start, more as its commands reach further (see `run`), all
+//! held to its end, so it is atomic. All scripts share
 //! one interpreter ([`Scripts`]), as in Redis: its lock is only ever taken
 //! after the shard locks (or with none held), never the other way round.
 

@@ -1,8 +1,9 @@
 //! Running scripts (EVAL and friends) and the SCRIPT subcommands.
 //!
-//! A script runs on its caller's [`Ctx`] with every shard of every db
-//! locked (or, inside EXEC, with the locks EXEC already holds, which are
-//! all of them for a keyless command such as EVAL), and with the caller's
+//! A script runs on its caller's [`Ctx`] holding every shard of a prefix
+//! of the dbs, grown as its commands need (or, inside EXEC, with the locks
+//! EXEC already holds: all of them, for a keyless command such as EVAL),
+//! and with the caller's
 //! session swapped for the script's own (Redis's Lua client: the caller's
 //! db, RESP2 until `redis.setresp`). `redis.call` runs the command's
 //! handler from the table on that context, so scripts see exactly what
@@ -14,7 +15,7 @@ use super::{Cache, Scripts};
 use crate::cmd::args::cstr;
 use crate::cmd::table::{self, Command, flags};
 use crate::ctx::{Ctx, Guards};
-use crate::engine::{self, Session};
+use crate::engine::{self, Need, Session};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::DB_COUNT;
 use crate::reply::Reply;
@@ -58,10 +59,20 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     // Other clients wait from here on; the locks come before the
     // interpreter's (see the module docs of `script`).
     let _pending = scripts.announce();
+    // Locks grow as a prefix of the dbs, in the engine's ascending order:
+    // up to the caller's db now, further dbs when a command needs them
+    // (`Runner::lock_through`). Never releasing before the end (two-phase
+    // locking) keeps the script atomic, and a prefix grown upwards never
+    // deadlocks with a client locking in ascending order. Inside EXEC,
+    // every db is locked already.
     let own_locks = matches!(ctx.guards, Guards::None);
-    if own_locks {
-        ctx.guards = engine::lock_dbs(&ctx.shared().keyspace, 0..DB_COUNT);
-    }
+    let locked = if own_locks {
+        let db = ctx.session.db;
+        ctx.guards = engine::lock_dbs(&ctx.shared().keyspace, 0..db + 1);
+        db + 1
+    } else {
+        DB_COUNT
+    };
     let mut cache = scripts.cache()?;
     let sha = if by_sha {
         String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
@@ -90,6 +101,7 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
         started: Instant::now(),
         threshold: Duration::from_millis(threshold.max(0) as u64),
         reply: Vec::new(),
+        locked,
     };
     runner.session.db = runner.ctx.session.db;
     std::mem::swap(runner.ctx.session, &mut runner.session);
@@ -132,9 +144,27 @@ struct Runner<'c, 'a> {
     threshold: Duration,
     /// The last `redis.call` reply, RESP-encoded for the interpreter.
     reply: Vec<u8>,
+    /// Dbs `0..locked` are locked, every shard of each.
+    locked: usize,
 }
 
 impl Runner<'_, '_> {
+    /// Locks every shard of the dbs up to `db` not locked yet, in
+    /// ascending order, after those already held.
+    fn lock_through(&mut self, db: usize) {
+        if db < self.locked {
+            return;
+        }
+        let ks = &self.ctx.shared().keyspace;
+        let Guards::Many(held) = &mut self.ctx.guards else {
+            unreachable!("a script holds its dbs as many guards")
+        };
+        for d in self.locked..=db {
+            held.extend((0..ks.shard_count()).map(|s| ((d, s), ks.lock(d, s))));
+        }
+        self.locked = db + 1;
+    }
+
     fn execute(&mut self, argv: &[&[u8]], proto: u8) -> Result<Reply, CmdError> {
         let cmd = lookup(argv)?;
         if cmd.has(flags::NOSCRIPT) {
@@ -152,8 +182,16 @@ impl Runner<'_, '_> {
         if !self.busy.may_run(write) {
             return Err(CmdError::err(KILLED));
         }
-        self.ctx.session.proto = proto;
+        // The dbs the command may touch: the script's current one, or all
+        // of them for a command that spans dbs or reads the keyspace on
+        // its own (keyless ones such as INFO).
         let shared = self.ctx.shared();
+        let db = match engine::need(&shared.keyspace, cmd.keys, argv) {
+            Need::Nothing | Need::All => DB_COUNT - 1,
+            _ => self.ctx.session.db,
+        };
+        self.lock_through(db);
+        self.ctx.session.proto = proto;
         shared.stats.commands.fetch_add(1, Ordering::Relaxed);
         // AOF hook: Redis 7.0 propagates a script by its effects, so this
         // is where a successful write command's argv would be appended,

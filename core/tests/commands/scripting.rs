@@ -176,7 +176,75 @@ fn keys_and_argv() {
     p.check(&["GET", "where"]);
     p.check(&["SELECT", "1"]);
     p.check(&["GET", "where"]);
+    // From db 2, scripts reaching lower and higher dbs, and every db.
+    p.check(&["SELECT", "2"]);
+    eval(
+        &mut p,
+        "redis.call('select', 0) local a = redis.call('get', 'where') \
+         redis.call('select', 9) redis.call('set', 'where', 'db9') \
+         redis.call('select', 1) return {a, redis.call('get', 'where')}",
+        &[],
+        &[],
+    );
+    eval(
+        &mut p,
+        "redis.call('set', 'm', 'v') return redis.call('move', 'm', 12)",
+        &[],
+        &[],
+    );
+    eval(
+        &mut p,
+        "redis.call('swapdb', 9, 13) return redis.call('dbsize')",
+        &[],
+        &[],
+    );
+    eval(
+        &mut p,
+        "return redis.call('select', 13) and redis.call('get', 'where')",
+        &[],
+        &[],
+    );
     p.check(&["SELECT", "0"]);
+    p.check_same_data();
+}
+
+/// Scripts reaching other dbs (locks taken mid-script) run beside
+/// clients locking several dbs (MOVE, SWAPDB) without deadlock.
+#[test]
+fn cross_db_scripts_do_not_deadlock() {
+    let e = kvstore_core::Engine::new();
+    let workers: Vec<_> = (0..4)
+        .map(|t| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                let mut s = e.session();
+                e.execute(&mut s, &["SELECT", &(t * 4).to_string()]);
+                for i in 0..500 {
+                    let r = match (t + i) % 3 {
+                        0 => e.execute(
+                            &mut s,
+                            &[
+                                "EVAL",
+                                "redis.call('select', ARGV[1]) return redis.call('incr', 'n')",
+                                "0",
+                                &((i * 7) % 16).to_string(),
+                            ],
+                        ),
+                        1 => e.execute(&mut s, &["MOVE", "n", &((i * 5) % 16).to_string()]),
+                        _ => e.execute(
+                            &mut s,
+                            &["SWAPDB", &(i % 16).to_string(), &((i * 3) % 16).to_string()],
+                        ),
+                    };
+                    // MOVE to its own db is an error; a script never is.
+                    assert!(!r.is_error() || (t + i) % 3 == 1, "{r:?}");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
 }
 
 #[test]
