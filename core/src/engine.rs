@@ -76,6 +76,8 @@ pub struct Shared {
     pub clients: crate::clients::Clients,
     /// What the process serving this engine does on SHUTDOWN.
     pub lifecycle: crate::lifecycle::Lifecycle,
+    /// The Lua interpreter, the script cache, and the running script's state.
+    pub scripts: crate::script::Scripts,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -142,6 +144,23 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session a script's `redis.call`s run in (Redis's Lua client):
+    /// db `db`, RESP2, no name, never in MULTI.
+    pub(crate) fn for_script(db: usize) -> Session {
+        Session {
+            db,
+            proto: 2,
+            id: 0,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            conn: crate::clients::ConnState::local(),
+            last_cmd: None,
+            tx: crate::multi::Tx::default(),
+            last_run: None,
+        }
+    }
+
     /// True between MULTI and EXEC/DISCARD: commands sent through
     /// [`Engine::execute`] are queued. Typed fast paths (`Engine::get`, ...)
     /// run at once, so fronts must send commands through `execute` then.
@@ -215,6 +234,7 @@ impl Engine {
             watches: Arc::default(),
             clients: crate::clients::Clients::default(),
             lifecycle: crate::lifecycle::Lifecycle::default(),
+            scripts: crate::script::Scripts::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -290,6 +310,13 @@ impl Engine {
             && self.shared.config.get_bool("requirepass")
         {
             return Err(CmdError::Raw("NOAUTH Authentication required.".into()));
+        }
+        // While a script runs, wait for it (or get BUSY) rather than block
+        // on its locks.
+        if self.shared.scripts.active() {
+            if let Err(e) = self.shared.scripts.admit(cmd.has(table::flags::ALLOW_BUSY)) {
+                return Err(session.tx.refused(args[0], e));
+            }
         }
         session.last_run = session.last_cmd.map(|top| (top, cmd));
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {

@@ -17,6 +17,8 @@
 //! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
 //! - [`clock`], [`expire`], [`config`], [`stats`]: time, active expiry,
 //!   parameters, counters.
+//! - [`script`]: Lua scripting (EVAL, EVALSHA, SCRIPT) on Redis's own Lua
+//!   5.1 and scripting environment (`native/`).
 //! - [`persist`]: RDB snapshots (Redis 7.0's format), DUMP payloads and
 //!   the data directory of [`Engine::open`].
 //! - [`clients`]: connection-level session state and the registry of
@@ -49,6 +51,7 @@ pub mod num;
 pub mod persist;
 pub mod reply;
 pub mod resp;
+pub mod script;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod stats;

@@ -204,6 +204,12 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|q| q.argv.iter().map(Vec::as_slice).collect())
         .collect();
     let db = ctx.session.db;
+    // A queued script is announced before the locks are taken, so that
+    // other clients wait for it (or get BUSY) instead of blocking on them.
+    let _script = queued
+        .iter()
+        .any(|q| crate::script::is_script(q.cmd))
+        .then(|| shared.scripts.announce());
     let guards = lock_plan(shared, db, &queued, &argvs, watch.as_ref());
     let mut inner = Ctx::new(shared, &mut *ctx.session, guards);
     // The whole transaction runs at one instant, as in Redis (time is

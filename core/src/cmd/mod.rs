@@ -12,6 +12,7 @@ pub(crate) mod introspect;
 pub(crate) mod keys;
 pub(crate) mod list;
 pub(crate) mod persist;
+pub(crate) mod scripting;
 pub(crate) mod server;
 pub(crate) mod set;
 pub(crate) mod sort;

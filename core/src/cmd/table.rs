@@ -188,6 +188,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         server::COMMANDS,
         introspect::COMMANDS,
         transactions::COMMANDS,
+        scripting::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -509,6 +509,19 @@ const TEMPLATES: &[&str] = &[
     "DISCARD",
     "WATCH str list",
     "UNWATCH",
+    // Scripting (bodies without spaces: templates split on them).
+    "EVAL return(redis.call('get',KEYS[1])) 1 str",
+    "EVAL return(redis.call('set',KEYS[1],ARGV[1])) 1 newkey v",
+    "EVAL return({KEYS[1],ARGV[1],#ARGV}) 1 str a b",
+    "EVALSHA 0123456789012345678901234567890123456789 1 str",
+    "EVAL_RO return(redis.call('get',KEYS[1])) 1 str",
+    "EVALSHA_RO 0123456789012345678901234567890123456789 0",
+    "SCRIPT LOAD return(1)",
+    "SCRIPT EXISTS 0123456789012345678901234567890123456789 e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+    "SCRIPT FLUSH ASYNC",
+    "SCRIPT KILL",
+    "SCRIPT HELP",
+    "SCRIPT DEBUG NO",
 ];
 
 /// CONFIG SET parameters safe to change on the test server (each is put
@@ -592,6 +605,8 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
         // The server would write dump.rdb into the working directory (which
         // the next server started there loads); in memory ours refuses.
         "save" | "bgsave" => Mode::Ours,
+        // YES/SYNC would put the server's next EVAL in its debugger.
+        "script|debug" => Mode::Ours,
         // A payload holds hash and set members in table order.
         "dump" => Mode::Shape,
         // They would close, pause, silence or stop the test's server

@@ -10,6 +10,7 @@ mod hll;
 mod keys;
 mod list;
 mod mixed;
+mod scripting;
 mod server;
 mod set;
 mod sort;
