@@ -34,10 +34,7 @@ impl DirLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        // SAFETY: flock on a descriptor we own; no memory is involved.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            let err = std::io::Error::last_os_error();
+        if let Err(err) = try_flock(&file) {
             if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
                 return Err(io(err));
             }
@@ -53,5 +50,25 @@ impl DirLock {
         file.rewind().map_err(io)?;
         writeln!(file, "{}", std::process::id()).map_err(io)?;
         Ok(DirLock { _file: file })
+    }
+}
+
+/// `flock(LOCK_EX | LOCK_NB)`, tried for a short while: a lock that was
+/// just released can still look held while a process this one forks to
+/// run a program holds a copy of the descriptor, until its exec closes it.
+fn try_flock(file: &File) -> std::io::Result<()> {
+    const TRIES: u32 = 20;
+    let mut attempt = 1;
+    loop {
+        // SAFETY: flock on a descriptor we own; no memory is involved.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EWOULDBLOCK) || attempt == TRIES {
+            return Err(err);
+        }
+        attempt += 1;
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
