@@ -119,6 +119,17 @@ def test_stop_serving_closes_connections():
         redis.Redis(port=port, retry=None).ping()
 
 
+def test_requirepass_applies_to_network_clients_only():
+    r = client()
+    port = port_of(r.serve(0))
+    assert r.config_set("requirepass", "s3cret") is True
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(port=port, retry=None).get("k")
+    assert redis.Redis(port=port, password="s3cret").set("k", "v") is True
+    assert r.get("k") == b"v"
+    r.stop_serving()
+
+
 def test_an_address_in_use_is_an_os_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
