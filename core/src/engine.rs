@@ -205,7 +205,19 @@ impl Engine {
         dir: impl AsRef<std::path::Path>,
         opts: Options,
     ) -> Result<Engine, crate::persist::OpenError> {
-        crate::persist::open(dir.as_ref(), opts)
+        Engine::open_with_config(dir, opts, crate::config::Config::default())
+    }
+
+    /// [`Engine::open`] with the configuration parameters already set (as
+    /// a server's configuration file sets them): the snapshot loaded and
+    /// written is `config`'s `dbfilename`, loading honours its limits, and
+    /// its `save` rules apply from the start. `dir` replaces `config`'s.
+    pub fn open_with_config(
+        dir: impl AsRef<std::path::Path>,
+        opts: Options,
+        config: crate::config::Config,
+    ) -> Result<Engine, crate::persist::OpenError> {
+        crate::persist::open(dir.as_ref(), opts, config)
     }
 
     /// Closes the data directory now rather than when the last handle

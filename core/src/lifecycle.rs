@@ -66,9 +66,22 @@ pub enum FinalSave {
     Unavailable,
 }
 
-/// The save a stopping server makes before it exits. This is the hook
-/// persistence (RDB snapshot, AOF fsync) fills in; until the engine has
-/// persistence there is nothing to write, and it says so.
-pub fn final_save(_engine: &crate::Engine) -> Result<FinalSave, String> {
-    Ok(FinalSave::Unavailable)
+/// The save a stopping server makes before it exits (SHUTDOWN, SIGTERM):
+/// a snapshot of the whole dataset written to the engine's `dbfilename`
+/// in its data directory, after any background save still running ends
+/// (Redis kills its child instead; ours cannot be killed, and its file
+/// would be replaced at once anyway). An engine without a data directory
+/// has nothing to write to: `Unavailable`. The error is the I/O failure;
+/// the previous file is then intact.
+pub fn final_save(engine: &crate::Engine) -> Result<FinalSave, String> {
+    use crate::persist::{SaveError, save};
+    loop {
+        match save(engine.shared()) {
+            Ok(()) => return Ok(FinalSave::Saved),
+            Err(SaveError::InMemory) => return Ok(FinalSave::Unavailable),
+            Err(SaveError::Io(e)) => return Err(e.to_string()),
+            // A BGSAVE (command or save rule) is writing: wait for it.
+            Err(SaveError::InProgress) => std::thread::sleep(std::time::Duration::from_millis(1)),
+        }
+    }
 }

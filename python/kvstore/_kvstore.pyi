@@ -18,6 +18,14 @@ class Store:
 
     def __new__(cls, path: Optional[str] = None) -> Store: ...
     def close(self) -> None: ...
+    def listen(self, address: str) -> str:
+        """Serves the store over RESP at ``"host:port"`` (port 0: a free
+        one) or ``"unix:/path"``; returns the address bound."""
+    def unlisten(self) -> None:
+        """Stops serving the store (nothing when it is not served)."""
+    @property
+    def address(self) -> Optional[str]:
+        """The address the store is served at, or ``None``."""
 
 @disjoint_base
 class Client:

@@ -48,11 +48,28 @@ def _store(identity):
 
 @atexit.register
 def _close_stores():
-    """At exit, stores with a data directory save (per their ``save``
+    """At exit, served stores stop serving (no client writes after the final
+    save), then stores with a data directory save (per their ``save``
     rules, when anything changed) and release the directory."""
     with _stores_lock:
-        for store in _stores.values():
+        stores = list(_stores.values())
+        for store in stores:
+            store.unlisten()
+        for store in stores:
             store.close()
+
+
+def _listen_address(address):
+    """The ``Store.listen`` form of a ``serve`` address: a port number
+    means that port on 127.0.0.1."""
+    if isinstance(address, int) and not isinstance(address, bool):
+        return f"127.0.0.1:{address}"
+    if isinstance(address, str):
+        return address
+    raise TypeError(
+        "serve address must be 'host:port', 'unix:/path/to/socket' or a port number, "
+        f"not {type(address).__name__}"
+    )
 
 
 class ConnectionPool:
@@ -151,7 +168,8 @@ class Redis(_kvstore.Client, CoreCommands):
     as in redis-py. Network options (timeouts, retries, SSL, pools) are
     accepted and ignored. ``path`` names a data directory: its
     ``dump.rdb`` is loaded, and saved by SAVE/BGSAVE, the ``save`` rules
-    and at exit.
+    and at exit. ``serve`` (an address, see :meth:`serve`) also serves the
+    store over RESP to other processes.
     """
 
     @classmethod
@@ -192,6 +210,7 @@ class Redis(_kvstore.Client, CoreCommands):
         protocol=None,
         legacy_responses=True,
         path=None,
+        serve=None,
         **kwargs,
     ):
         if connection_pool is not None:
@@ -205,6 +224,7 @@ class Redis(_kvstore.Client, CoreCommands):
             decode_responses = kw.get("decode_responses", decode_responses)
             protocol = kw.get("protocol", protocol)
             path = kw.get("path", path)
+            serve = kw.get("serve", serve)
         else:
             kw = dict(
                 kwargs,
@@ -224,6 +244,7 @@ class Redis(_kvstore.Client, CoreCommands):
                 client_name=client_name,
                 protocol=protocol,
                 path=path,
+                serve=serve,
             )
             connection_pool = ConnectionPool(max_connections=max_connections, **kw)
         self.connection_pool = connection_pool
@@ -240,8 +261,9 @@ class Redis(_kvstore.Client, CoreCommands):
         else:
             identity = ("tcp", host, int(port))
         self.response_callbacks = default_callbacks(proto)
+        self._store = _store(identity)
         self._bind(
-            _store(identity),
+            self._store,
             int(db),
             bool(decode_responses),
             proto,
@@ -251,6 +273,8 @@ class Redis(_kvstore.Client, CoreCommands):
         )
         if client_name is not None:
             self.client_setname(client_name)
+        if serve is not None:
+            self.serve(serve)
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__}({self.connection_pool!r})>"
@@ -263,6 +287,33 @@ class Redis(_kvstore.Client, CoreCommands):
 
     def close(self):
         """Nothing to release in-process; kept for redis-py code."""
+
+    def serve(self, address):
+        """Serves this client's store over RESP at ``address``, so that other
+        processes (redis-cli, redis-py, any Redis client) use it as a server
+        and see the data this process sees; returns the address bound.
+
+        ``address`` is ``"host:port"`` (an IP address or ``localhost``; port
+        0 picks a free port), ``"unix:/path/to/socket"``, or a port number
+        (on 127.0.0.1). A store is served at one address: serving it again
+        at the same address (from any client of the store) returns that
+        address, another address raises ``RuntimeError`` (call
+        :meth:`stop_serving` first), as does an address another store of
+        this process serves; an address that cannot be bound raises
+        ``OSError``. Redis's protected mode applies: with no ``requirepass``
+        only loopback peers are served. Serving stops at interpreter exit.
+        """
+        return self._store.listen(_listen_address(address))
+
+    def stop_serving(self):
+        """Stops serving this client's store (closing its connections);
+        nothing happens when it is not served."""
+        self._store.unlisten()
+
+    @property
+    def served_address(self):
+        """The address this client's store is served at, or ``None``."""
+        return self._store.address
 
     def get_connection_kwargs(self):
         """The keyword arguments this client was built with."""

@@ -1,5 +1,4 @@
-//! `Store` (one engine) and `Client`, the native base class of
-//! `kvstore.Redis`: `execute_command` (any command, with redis-py's response
+//! `Client`, the native base class of `kvstore.Redis`: `execute_command` (any command, with redis-py's response
 //! callbacks) and the hot command methods, which run no Python bytecode.
 //!
 //! A client owns one engine session (its selected db, its MULTI/WATCH
@@ -11,52 +10,26 @@
 use crate::encode::{self, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
-use kvstore_core::{Engine, Options, Reply, Session};
+use crate::store::Store;
+use kvstore_core::{Engine, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
 use std::borrow::{Borrow, Cow};
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
-
-/// One in-process data store: every client of it sees the same data.
-#[pyclass(frozen, module = "kvstore._kvstore")]
-pub struct Store {
-    pub(crate) engine: Engine,
-}
-
-#[pymethods]
-impl Store {
-    /// A new, empty in-memory store, or the store of the data directory
-    /// `path` (its `dump.rdb` loaded; a directory another store holds, or a
-    /// corrupt file, raises `ConnectionError` saying so).
-    #[new]
-    #[pyo3(signature = (path=None))]
-    fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Store> {
-        let Some(path) = path else {
-            return Ok(Store {
-                engine: Engine::new(),
-            });
-        };
-        match py.detach(|| Engine::open(&path, Options::default())) {
-            Ok(engine) => Ok(Store { engine }),
-            Err(e) => Err(errors::connection(py, &e.to_string())),
-        }
-    }
-
-    /// Saves (when the `save` rules ask and anything changed) and releases
-    /// the data directory; the data stays usable in memory.
-    fn close(&self, py: Python<'_>) {
-        py.detach(|| self.engine.close());
-    }
-}
 
 /// Forks seen by this process: a client bound before a fork is unusable in
 /// the child (its store's locks and threads did not survive the fork, and
 /// the child's writes would never reach the parent).
 static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of forks seen so far: a value kept from before a fork
+/// differs from it in the child.
+pub(crate) fn forks() -> u64 {
+    FORKS.load(Ordering::Relaxed)
+}
 
 extern "C" fn after_fork_in_child() {
     FORKS.fetch_add(1, Ordering::Relaxed);
@@ -205,7 +178,7 @@ impl Client {
         let core = self.core.get().ok_or_else(|| {
             errors::internal(py, "client is not initialised: call Redis.__init__ first")
         })?;
-        if core.forks != FORKS.load(Ordering::Relaxed) {
+        if core.forks != forks() {
             return Err(errors::forked(py));
         }
         Ok(core)
@@ -290,7 +263,7 @@ impl Client {
             return Err(PyErr::from_value(errors::reply_error(py, &e)?));
         }
         let core = Core {
-            forks: FORKS.load(Ordering::Relaxed),
+            forks: forks(),
             engine,
             session: Mutex::new(session),
             db: AtomicUsize::new(db),

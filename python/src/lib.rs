@@ -5,7 +5,9 @@
 mod client;
 mod encode;
 mod errors;
+mod listen;
 mod reply;
+mod store;
 
 use pyo3::prelude::*;
 
@@ -13,7 +15,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _kvstore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     client::watch_forks();
-    m.add_class::<client::Store>()?;
+    m.add_class::<store::Store>()?;
     m.add_class::<client::Client>()?;
     m.add("REDIS_VERSION", kvstore_core::REDIS_VERSION)?;
     #[cfg(feature = "test-hooks")]

@@ -399,11 +399,16 @@ pub(crate) fn close(shared: &Shared) {
     drop(lock);
 }
 
-/// Opens the data directory `dir` (creating it if missing): takes its
-/// lock, removes temp files a crashed save left, and loads `dump.rdb` if
+/// Opens the data directory `dir` (creating it if missing) for an engine
+/// with `config`: takes its lock, removes temp files a crashed save left,
+/// and loads the snapshot named by `dbfilename` (`dump.rdb` by default) if
 /// present. A missing or empty file starts an empty store; an unreadable
 /// or corrupt one is an error and nothing is loaded.
-pub(crate) fn open(dir: &Path, opts: Options) -> Result<Engine, OpenError> {
+pub(crate) fn open(
+    dir: &Path,
+    opts: Options,
+    config: crate::config::Config,
+) -> Result<Engine, OpenError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OpenError::Io { path, source }
@@ -421,7 +426,6 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Engine, OpenError> {
             std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
         }
     }
-    let config = crate::config::Config::default();
     let file = dir.join(config.get("dbfilename").unwrap_or_default());
     let keyspace = Keyspace::new(opts.shards);
     let now = opts.clock.now_ms();

@@ -1,21 +1,23 @@
 //! The `kvstore-server` binary: redis-server's flags and a config file,
 //! CONFIG GET showing them, its log lines, SHUTDOWN and SIGTERM, and
-//! configuration errors.
+//! configuration errors; its data directory (load at startup, the final
+//! save of SHUTDOWN and SIGTERM, redis-server loading what it wrote).
 
 use crate::support::{Raw, eventually, temp_dir};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kvstore-server");
+pub const BIN: &str = env!("CARGO_BIN_EXE_kvstore-server");
 
-/// The binary on a free port with `args`; waits until it answers PING.
-struct Server {
-    child: Child,
-    port: u16,
+/// The binary on a free port with `args` (and a fresh data directory
+/// unless they name one); waits until it accepts connections.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -24,11 +26,14 @@ fn free_port() -> u16 {
 }
 
 impl Server {
-    fn start(args: &[&str]) -> Server {
+    pub fn start(args: &[&str]) -> Server {
         let port = free_port();
-        let child = Command::new(BIN)
-            .args(args)
-            .args(["--port", &port.to_string()])
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).args(["--port", &port.to_string()]);
+        if !args.contains(&"--dir") {
+            cmd.args(["--dir", &temp_dir("data").to_string_lossy()]);
+        }
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -44,11 +49,17 @@ impl Server {
         s
     }
 
-    fn client(&self) -> Raw {
+    pub fn client(&self) -> Raw {
         Raw::connect(self.port)
     }
 
-    fn wait_exit(&mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        // SAFETY: kill only sends a signal to our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+    }
+
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         for _ in 0..500 {
             if let Some(st) = self.child.try_wait().unwrap() {
                 return st;
@@ -66,6 +77,10 @@ impl Drop for Server {
     }
 }
 
+pub fn dir_arg(dir: &Path) -> String {
+    dir.to_string_lossy().into_owned()
+}
+
 fn config_get(c: &mut Raw, name: &str) -> String {
     let r = c.text(&["CONFIG", "GET", name]);
     let lines: Vec<&str> = r.split("\r\n").collect();
@@ -78,7 +93,7 @@ fn flags_and_config_file_show_in_config_get() {
     let conf = dir.join("redis.conf");
     std::fs::write(
         &conf,
-        "# a redis.conf subset\nmaxclients 77\ntimeout 30\nsave 900 1\nappendonly yes\nloglevel verbose\n",
+        "# a redis.conf subset\nmaxclients 77\ntimeout 30\nsave 900 1\nappendonly no\nloglevel verbose\n",
     )
     .unwrap();
     let log = dir.join("server.log");
@@ -115,7 +130,7 @@ fn flags_and_config_file_show_in_config_get() {
         ("maxclients", "77"),
         ("timeout", "30"),
         ("save", "900 1"),
-        ("appendonly", "yes"),
+        ("appendonly", "no"),
         ("appendfsync", "always"),
         ("dbfilename", "data.rdb"),
         ("protected-mode", "no"),
@@ -163,18 +178,22 @@ fn shutdown_exits_and_removes_the_socket() {
 fn sigterm_shuts_down_cleanly() {
     let dir = temp_dir("term");
     let log = dir.join("log");
-    let mut s = Server::start(&["--logfile", &log.to_string_lossy()]);
+    let mut s = Server::start(&["--logfile", &log.to_string_lossy(), "--dir", &dir_arg(&dir)]);
     s.client().text(&["SET", "k", "v"]);
-    // SAFETY: kill only sends a signal to our own child.
-    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
+    s.terminate();
     assert!(s.wait_exit().success());
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.contains("Received SIGTERM scheduling shutdown..."),
         "{text}"
     );
-    // Save points are on by default: the final-save hook ran.
-    assert!(text.contains("not saved"), "{text}");
+    // Save points are on by default: SIGTERM makes the final save.
+    assert!(
+        text.contains("* Saving the final RDB snapshot before exiting.")
+            && text.contains("* DB saved on disk"),
+        "{text}"
+    );
+    assert!(dir.join("dump.rdb").exists());
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod harness;
 mod support;
 
 mod binary;
+mod binary_data;
 mod clients;
 mod protocol;
 mod tools;

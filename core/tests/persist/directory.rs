@@ -284,3 +284,39 @@ fn racing_opens_never_share_the_directory() {
         Reply::Bulk(n.to_string().into_bytes())
     );
 }
+
+#[test]
+fn open_with_config_uses_its_dbfilename_and_final_save_writes_it() {
+    use kvstore_core::config::Config;
+    use kvstore_core::lifecycle::{FinalSave, final_save};
+    let dir = TempDir::new("dbfilename");
+    let config = Config::default();
+    config.set_at_startup("dbfilename", "other.rdb").unwrap();
+    config.set_at_startup("save", "").unwrap();
+    let engine = Engine::open_with_config(&dir.0, Options::default(), config).unwrap();
+    let mut s = engine.session();
+    engine.execute(&mut s, &["SET", "k", "v"]);
+    assert_eq!(final_save(&engine), Ok(FinalSave::Saved));
+    assert!(dir.0.join("other.rdb").exists());
+    assert!(!dir.0.join("dump.rdb").exists());
+    assert_eq!(info_field(&engine, "rdb_changes_since_last_save"), "0");
+    drop(s);
+    drop(engine);
+    // Opened with the default name, the directory looks empty; with the
+    // name, the key is back.
+    let engine = Engine::open(&dir.0, Options::default()).unwrap();
+    assert_eq!(
+        engine.execute(&mut engine.session(), &["DBSIZE"]),
+        Reply::Int(0)
+    );
+    drop(engine);
+    let config = Config::default();
+    config.set_at_startup("dbfilename", "other.rdb").unwrap();
+    let engine = Engine::open_with_config(&dir.0, Options::default(), config).unwrap();
+    assert_eq!(
+        engine.execute(&mut engine.session(), &["GET", "k"]),
+        Reply::Bulk(b"v".to_vec())
+    );
+    // An in-memory engine has nowhere to save.
+    assert_eq!(final_save(&Engine::new()), Ok(FinalSave::Unavailable));
+}

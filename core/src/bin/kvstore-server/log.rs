@@ -2,27 +2,30 @@
 //! `pid:role dd Mon yyyy hh:mm:ss.mmm <c> message`, where `c` is `.` debug,
 //! `-` verbose, `*` notice, `#` warning, and the role is `C` while the
 //! configuration loads, `M` once serving. Written to `logfile` (appended),
-//! or standard output when it is empty; filtered by `loglevel` as it
-//! changes (CONFIG SET loglevel).
+//! or standard output when it is empty; filtered by `loglevel`: the
+//! configured one while the engine opens, then the engine's as it changes
+//! (CONFIG SET loglevel).
 
 use kvstore_core::Engine;
 use kvstore_core::server::Level;
 use std::fs::File;
 use std::io::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The server's log.
 pub struct Logger {
     out: Mutex<Box<dyn Write + Send>>,
     role: AtomicU8,
-    engine: Engine,
+    /// `loglevel` before the engine exists.
+    startup_level: Level,
+    engine: OnceLock<Engine>,
 }
 
 impl Logger {
-    /// A log to `path` (standard output when empty) for `engine`, whose
-    /// `loglevel` filters it.
-    pub fn open(path: &str, engine: Engine) -> std::io::Result<Logger> {
+    /// A log to `path` (standard output when empty), filtered by `level`
+    /// (a `loglevel` value) until [`Logger::attach`].
+    pub fn open(path: &str, level: &str) -> std::io::Result<Logger> {
         let out: Box<dyn Write + Send> = if path.is_empty() {
             Box::new(std::io::stdout())
         } else {
@@ -31,8 +34,14 @@ impl Logger {
         Ok(Logger {
             out: Mutex::new(out),
             role: AtomicU8::new(b'C'),
-            engine,
+            startup_level: parse_level(level),
+            engine: OnceLock::new(),
         })
+    }
+
+    /// From now on `engine`'s `loglevel` filters the log.
+    pub fn attach(&self, engine: Engine) {
+        let _ = self.engine.set(engine);
     }
 
     /// From now on lines carry the master role (`M`).
@@ -42,11 +51,9 @@ impl Logger {
 
     /// Writes one line if `level` passes `loglevel`.
     pub fn log(&self, level: Level, msg: &str) {
-        let min = match self.engine.shared().config.get("loglevel").as_deref() {
-            Some("debug") => Level::Debug,
-            Some("verbose") => Level::Verbose,
-            Some("warning") => Level::Warning,
-            _ => Level::Notice,
+        let min = match self.engine.get() {
+            Some(e) => parse_level(&e.shared().config.get("loglevel").unwrap_or_default()),
+            None => self.startup_level,
         };
         if level < min {
             return;
@@ -66,6 +73,16 @@ impl Logger {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = out.write_all(line.as_bytes());
         let _ = out.flush();
+    }
+}
+
+/// A `loglevel` value's level (`notice` for anything else).
+fn parse_level(name: &str) -> Level {
+    match name {
+        "debug" => Level::Debug,
+        "verbose" => Level::Verbose,
+        "warning" => Level::Warning,
+        _ => Level::Notice,
     }
 }
 

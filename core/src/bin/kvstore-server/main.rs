@@ -1,19 +1,23 @@
 //! `kvstore-server`: a kvstore engine served over RESP, a drop-in for
 //! redis-server on one machine. It takes redis-server's command line and a
 //! redis.conf subset (see `options`), logs like redis-server (see `log`),
-//! and stops cleanly on SHUTDOWN or SIGTERM/SIGINT, saving first when
-//! persistence is configured (through `kvstore_core::lifecycle::final_save`).
+//! serves the data directory `dir` (its `dbfilename` snapshot loaded at
+//! startup), and stops cleanly on SHUTDOWN or SIGTERM/SIGINT, saving first
+//! as redis-server does (through `kvstore_core::lifecycle::final_save`).
 
 mod log;
 mod options;
 
+use kvstore_core::clients::PauseKind;
+use kvstore_core::config::Config;
 use kvstore_core::lifecycle::{self, FinalSave, ShutdownRequest};
 use kvstore_core::server::{Level, ListenConfig, Listener};
-use kvstore_core::{Engine, REDIS_VERSION};
+use kvstore_core::{Engine, Options, REDIS_VERSION};
 use log::Logger;
 use options::Invocation;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 const USAGE: &str = "Usage: kvstore-server [/path/to/redis.conf] [options] [-]
        kvstore-server - (read config from stdin)
@@ -29,9 +33,9 @@ Examples:
 
 Options are redis.conf directives: port, bind, unixsocket, unixsocketperm,
 requirepass, maxclients, timeout, protected-mode, loglevel, logfile, dir,
-dbfilename, appendonly, appendfsync, save, io-threads (worker threads;
-default half the cores), and the other
-parameters CONFIG GET lists.";
+dbfilename, save, appendfsync, io-threads (worker threads; default half
+the cores), and the other parameters CONFIG GET lists. appendonly yes is
+refused: there is no append-only file yet.";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,15 +61,21 @@ fn main() {
     // Signals are taken by one thread (sigwait): block them before any
     // other thread starts, so every thread inherits the mask.
     let signals = signals::block();
-    let engine = Engine::new();
-    let settings = options::apply(&engine, &directives).unwrap_or_else(|e| fail(&e));
+    let config = Config::default();
+    let settings = options::apply(&config, &directives).unwrap_or_else(|e| fail(&e));
     if settings.daemonize {
         fail("daemonize yes is not supported: run kvstore-server under a supervisor");
     }
-    let config = &engine.shared().config;
+    if config.get_bool("appendonly") {
+        fail(
+            "appendonly yes is not supported yet: kvstore-server has no append-only file. \
+             Use RDB snapshots (the save rules, SAVE, BGSAVE, a final save at shutdown) \
+             and start it with appendonly no.",
+        );
+    }
     let logfile = config.get("logfile").unwrap_or_default();
     let logger = Arc::new(
-        Logger::open(&logfile, engine.clone())
+        Logger::open(&logfile, &config.get("loglevel").unwrap_or_default())
             .unwrap_or_else(|e| fail(&format!("Can't open the log file: {e}"))),
     );
     let pid = std::process::id();
@@ -89,17 +99,21 @@ fn main() {
              config file use kvstore-server /path/to/redis.conf",
         ),
     }
-    let listen = listen_config(&engine, &settings, &logger);
-    let unix = listen.unixsocket.clone();
     logger.serving();
-    let listener = Listener::start(engine.clone(), listen).unwrap_or_else(|e| {
-        logger.log(Level::Warning, &e.to_string());
-        std::process::exit(1)
-    });
     logger.log(
         Level::Notice,
         &format!("Running mode=standalone, port={}.", config.get_int("port")),
     );
+    logger.log(Level::Warning, "Server initialized");
+    let engine = open_engine(config, &logger);
+    logger.attach(engine.clone());
+    let config = &engine.shared().config;
+    let listen = listen_config(&engine, &settings, &logger);
+    let unix = listen.unixsocket.clone();
+    let listener = Listener::start(engine.clone(), listen).unwrap_or_else(|e| {
+        logger.log(Level::Warning, &e.to_string());
+        std::process::exit(1)
+    });
     if config.get_bool("protected-mode")
         && !config.get_bool("requirepass")
         && listener
@@ -113,7 +127,6 @@ fn main() {
              only loopback clients will be served.",
         );
     }
-    logger.log(Level::Warning, "Server initialized");
     let stop = {
         let (engine, logger) = (engine.clone(), logger.clone());
         Arc::new(move |req: ShutdownRequest| shutdown(&engine, &logger, unix.as_deref(), req))
@@ -168,6 +181,49 @@ fn listen_config(
     }
 }
 
+/// The engine on the configured data directory (`dir`: the working
+/// directory unless set), its snapshot loaded, with redis-server's log
+/// lines. A directory another process holds, or an unreadable or corrupt
+/// snapshot, stops the server: nothing is served from a partial load.
+fn open_engine(config: Config, logger: &Logger) -> Engine {
+    let dir = PathBuf::from(config.get("dir").unwrap_or_default());
+    let file = dir.join(config.get("dbfilename").unwrap_or_default());
+    let exists = file.exists();
+    let started = Instant::now();
+    let engine = Engine::open_with_config(&dir, Options::default(), config).unwrap_or_else(|e| {
+        logger.log(
+            Level::Warning,
+            &format!("Fatal error loading the DB: {e}. Exiting."),
+        );
+        std::process::exit(1)
+    });
+    if exists {
+        let info = engine.shared().persist.info_rdb(0);
+        let field = |name: &str| {
+            info.iter()
+                .find(|(n, _)| *n == name)
+                .map_or("0", |(_, v)| v.as_str())
+                .to_string()
+        };
+        logger.log(
+            Level::Notice,
+            &format!(
+                "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                field("rdb_last_load_keys_loaded"),
+                field("rdb_last_load_keys_expired")
+            ),
+        );
+        logger.log(
+            Level::Notice,
+            &format!(
+                "DB loaded from disk: {:.3} seconds",
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    }
+    engine
+}
+
 /// SHUTDOWN and signals: the final save when asked (or configured), then
 /// exit. Returns only when the save failed and FORCE was not given.
 fn shutdown(
@@ -181,17 +237,28 @@ fn shutdown(
         .save
         .unwrap_or_else(|| lifecycle::persistence_configured(engine))
     {
+        logger.log(
+            Level::Notice,
+            "Saving the final RDB snapshot before exiting.",
+        );
+        // Writes wait from here to the exit, so none is acknowledged after
+        // the snapshot's cut and then lost (a command already past its
+        // pause check when this starts still lands before or after the cut).
+        let clients = &engine.shared().clients;
+        let now = engine.shared().clock.now_ms();
+        clients.pause(u64::MAX, PauseKind::Write, now);
         match lifecycle::final_save(engine) {
             Ok(FinalSave::Saved) => logger.log(Level::Notice, "DB saved on disk"),
             Ok(FinalSave::Unavailable) => logger.log(
                 Level::Warning,
-                "No persistence in this build: the data was not saved.",
+                "The engine has no data directory: the data was not saved.",
             ),
             Err(e) if req.force => logger.log(
                 Level::Warning,
                 &format!("Error trying to save the DB ({e}), exiting anyway (FORCE)."),
             ),
             Err(e) => {
+                clients.unpause();
                 logger.log(
                     Level::Warning,
                     &format!("Error trying to save the DB, can't exit: {e}"),

@@ -7,7 +7,7 @@
 //! `io-threads`, `dir`, `daemonize`); anything else stops the server with
 //! Redis's configuration error.
 
-use kvstore_core::Engine;
+use kvstore_core::config::Config;
 use kvstore_core::resp::split_args;
 use std::io::Read;
 use std::path::PathBuf;
@@ -142,11 +142,10 @@ pub struct ServerSettings {
     pub daemonize: bool,
 }
 
-/// Applies the directives: engine parameters into `engine`'s
-/// configuration (as at startup: fixed ones such as `port` accepted),
-/// `dir` by changing directory, the rest into the returned settings.
-pub fn apply(engine: &Engine, directives: &[Directive]) -> Result<ServerSettings, String> {
-    let config = &engine.shared().config;
+/// Applies the directives: engine parameters into `config` (as at
+/// startup: fixed ones such as `port` accepted), `dir` by changing
+/// directory, the rest into the returned settings.
+pub fn apply(config: &Config, directives: &[Directive]) -> Result<ServerSettings, String> {
     let mut settings = ServerSettings::default();
     for d in directives {
         let err = |reason: &str| fatal(d.line.1, &d.line.0, reason);
@@ -227,20 +226,20 @@ mod tests {
 
     #[test]
     fn apply_checks_values() {
-        let engine = Engine::new();
-        let ok = parse_text("port 7001\nmaxclients 5\nappendonly yes\nsave 60 1 10 2\n").unwrap();
-        apply(&engine, &ok).unwrap();
-        let c = &engine.shared().config;
+        let c = Config::default();
+        let ok =
+            parse_text("port 7001\nmaxclients 5\nappendfsync always\nsave 60 1 10 2\n").unwrap();
+        apply(&c, &ok).unwrap();
         assert_eq!(c.get_int("port"), 7001);
         assert_eq!(c.get_int("maxclients"), 5);
         assert_eq!(c.get("save").as_deref(), Some("60 1 10 2"));
         let bad = parse_text("port x\n").unwrap();
-        let e = apply(&engine, &bad).unwrap_err();
+        let e = apply(&c, &bad).unwrap_err();
         assert!(
             e.contains("at line 1") && e.contains("couldn't be parsed"),
             "{e}"
         );
         let bad = parse_text("nosuch 1\n").unwrap();
-        assert!(apply(&engine, &bad).unwrap_err().contains("Bad directive"));
+        assert!(apply(&c, &bad).unwrap_err().contains("Bad directive"));
     }
 }
