@@ -185,17 +185,22 @@ def test_client_misc(pair):
     assert pair.client_no_evict("on") in ("OK", b"OK")
     pair.client_no_evict("off")
     pair.client_no_evict("maybe")
-    pair.client_no_touch("on")  # Redis 7.2: both answer "unknown subcommand"
 
 
-def test_client_setinfo_kvstore():
-    """CLIENT SETINFO is Redis 7.2; the engine runs it (redis-server 7.0
-    does not), so this is checked on kvstore alone."""
+def test_client_setinfo_and_no_touch_kvstore():
+    """CLIENT SETINFO and NO-TOUCH are Redis 7.2; the engine runs them
+    (clients send them), redis-server 7.0 does not, so they are checked on
+    kvstore alone."""
     r = fresh_client(decode_responses=True)
     assert r.client_setinfo("lib-name", "mylib") is True
     assert r.client_info()["lib-name"] == "mylib"
     with pytest.raises(kvstore.ResponseError):
         r.client_setinfo("lib-name", "has space")
+    assert r.client_no_touch("on") == "OK"
+    assert "T" in r.client_info()["flags"]
+    assert r.client_no_touch("off") == "OK"
+    with pytest.raises(kvstore.ResponseError, match="syntax error"):
+        r.client_no_touch("maybe")
 
 
 def test_client_commands_the_engine_may_lack(pair):
@@ -233,7 +238,7 @@ def test_command_entries(pair):
 
 # Commands the engine runs that redis-server 7.0 does not (reported as an
 # engine mismatch: CLIENT SETINFO arrived in Redis 7.2).
-_NEWER_THAN_7_0 = {"client|setinfo"}
+_NEWER_THAN_7_0 = {"client|setinfo", "client|no-touch"}
 
 
 def test_command_list_and_count(pair):
@@ -431,7 +436,9 @@ def test_persistence_and_replication(pair):
     pair.migrate("127.0.0.1", 1, [], 0, 10)
     assert_unknown_command(pair.kv.sync)
     assert_unknown_command(pair.kv.psync, "?", -1)
-    assert_unknown_command(pair.kv.shutdown, nosave=True)
+    # In-process there is no server to stop: the engine says so.
+    with pytest.raises(kvstore.ResponseError, match="SHUTDOWN is not available: the engine is embedded"):
+        pair.kv.shutdown(nosave=True)
     assert_unknown_command(pair.kv.migrate, "127.0.0.1", 1, "k", 0, 10)
 
 
