@@ -42,6 +42,9 @@ pub struct ConnState {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON: commands other than TOUCH leave access times alone.
     pub no_touch: bool,
+    /// The command replied through the session's inbox (SUBSCRIBE and
+    /// friends): there is no reply of its own to send.
+    pub pushed: bool,
 }
 
 impl ConnState {
@@ -62,7 +65,8 @@ impl ConnState {
     /// Call after running a command: true when its reply is to be sent.
     /// (CLIENT REPLY OFF and SKIP send none themselves; ON does.)
     pub fn end_command(&mut self) -> bool {
-        !(self.reply_off || self.skip_next || std::mem::take(&mut self.skip))
+        let pushed = std::mem::take(&mut self.pushed);
+        !(self.reply_off || self.skip_next || std::mem::take(&mut self.skip) || pushed)
     }
 
     /// Back to a fresh connection's state (RESET): replies on, flags off;

@@ -11,6 +11,7 @@
 
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
+use crate::pubsub::notify;
 use crate::keyspace::{
     Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
 };
@@ -253,6 +254,9 @@ impl<'a> Ctx<'a> {
                 if shared.watches.active() {
                     shared.watches.touch(db, key, || KeyState::Absent);
                 }
+                if shared.config.notify_flags() & notify::EXPIRED != 0 {
+                    notify::notify(shared, notify::EXPIRED, "expired", key, db);
+                }
                 None
             }
             Lookup::Missing => None,
@@ -422,12 +426,33 @@ impl<'a> Ctx<'a> {
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting
     /// a change (Redis's `signalModifiedKey`; MOVE signals both dbs but
     /// counts one change). The key's shard must be locked.
+    /// It also records the key for the clients blocked on it (served once
+    /// the command is over).
     #[inline]
     pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
         let watches = &self.shared().watches;
         if watches.active() {
             let now = self.now();
             watches.touch(db, key, || self.key_state(db, key, now));
+        }
+        if self.shared.blocking.has_waiters(db, key) {
+            self.session.block.ready.push((db, key.to_vec()));
+        }
+    }
+
+    /// Publishes keyspace event `event` of `class` (bits of
+    /// [`crate::pubsub::notify`]) for `key` of the selected db, when
+    /// `notify-keyspace-events` asks for it.
+    #[inline]
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_in(self.session.db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for `key` of `db`.
+    #[inline]
+    pub fn notify_in(&self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.shared.config.notify_flags() & class != 0 {
+            crate::pubsub::notify::notify(self.shared, class, event, key, db);
         }
     }
 

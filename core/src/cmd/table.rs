@@ -188,6 +188,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         server::COMMANDS,
         introspect::COMMANDS,
         transactions::COMMANDS,
+        pubsub::COMMANDS,
+        blocking::COMMANDS,
     ]
     .into_iter()
     .flatten()

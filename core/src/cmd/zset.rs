@@ -1016,7 +1016,12 @@ fn remove_range(
 
 /// Pops up to `count` members from one end of the set at `key` (which must
 /// hold a sorted set), deleting the key when it empties.
-fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: usize) -> Vec<(Box<[u8]>, f64)> {
+pub(crate) fn pop_from(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    max: bool,
+    count: usize,
+) -> Vec<(Box<[u8]>, f64)> {
     let Ok(Some(z)) = write_zset(ctx, key) else {
         return Vec::new();
     };
@@ -1028,7 +1033,9 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: usize) -> Vec<(Box<
     popped
 }
 
-fn pairs_reply(items: &[(Box<[u8]>, f64)], nested: bool) -> Reply {
+/// Popped members with their scores: flat pairs, or nested `[member,
+/// score]` pairs when `nested`.
+pub(crate) fn pairs_reply(items: &[(Box<[u8]>, f64)], nested: bool) -> Reply {
     scored(items.iter().map(|(m, s)| (&**m, *s)), true, nested)
 }
 
@@ -1054,9 +1061,25 @@ fn pop_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], max: bool) -> CmdResult {
     Ok(pairs_reply(&pop_from(ctx, argv[1], max, n), nested))
 }
 
-fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let numkeys = at_least_one(argv[1], "numkeys should be greater than 0")?;
-    let where_at = usize::try_from(numkeys).map_or(usize::MAX, |n| n.saturating_add(2));
+/// The parsed arguments of ZMPOP/BZMPOP after `numkeys`.
+pub(crate) struct ZmpopArgs<'a> {
+    /// The keys, in order.
+    pub keys: &'a [&'a [u8]],
+    /// True for MAX.
+    pub max: bool,
+    /// COUNT (1 when absent).
+    pub count: usize,
+}
+
+/// Parses `numkeys key [key ...] <MIN | MAX> [COUNT count]` starting at
+/// `argv[numkeys_at]`, with Redis's error texts and order.
+pub(crate) fn parse_zmpop<'a>(
+    argv: &'a [&'a [u8]],
+    numkeys_at: usize,
+) -> Result<ZmpopArgs<'a>, CmdError> {
+    let numkeys = at_least_one(argv[numkeys_at], "numkeys should be greater than 0")?;
+    let first = numkeys_at + 1;
+    let where_at = usize::try_from(numkeys).map_or(usize::MAX, |n| n.saturating_add(first));
     let Some(&side) = argv.get(where_at) else {
         return Err(CmdError::Syntax);
     };
@@ -1075,8 +1098,17 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
+    Ok(ZmpopArgs {
+        keys: &argv[first..where_at],
+        max,
+        count: usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX),
+    })
+}
+
+fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    let a = parse_zmpop(argv, 1)?;
     let mut found = None;
-    for &key in &argv[2..where_at] {
+    for &key in a.keys {
         if write_zset(ctx, key)?.is_some() {
             found = Some(key);
             break;
@@ -1085,8 +1117,7 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(key) = found else {
         return Ok(Reply::NilArray);
     };
-    let n = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
-    let popped = pop_from(ctx, key, max, n);
+    let popped = pop_from(ctx, key, a.max, a.count);
     Ok(Reply::Array(vec![
         Reply::bulk(key),
         pairs_reply(&popped, true),
