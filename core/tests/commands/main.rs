@@ -10,6 +10,7 @@ mod hll;
 mod keys;
 mod list;
 mod mixed;
+mod pubsub;
 mod server;
 mod set;
 mod sort;
