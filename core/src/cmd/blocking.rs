@@ -168,13 +168,14 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, CmdError> {
 }
 
 /// Tries `op` on each key in order; waits on all of them when none has
-/// anything (or answers `timeout_reply` where blocking is not allowed).
+/// anything. Where blocking is not allowed the answer is the non-blocking
+/// form's null: a null array, but a null bulk for BLMOVE (`moves`); a wait
+/// that times out always gets a null array, as in Redis.
 fn serve_or_wait(
     ctx: &mut Ctx<'_>,
     keys: &[&[u8]],
     op: Op,
     timeout: Option<Duration>,
-    timeout_reply: Reply,
 ) -> CmdResult {
     for key in keys {
         if let Some(r) = try_op(ctx, key, &op, true)? {
@@ -182,13 +183,16 @@ fn serve_or_wait(
         }
     }
     if !ctx.may_block() {
-        return Ok(timeout_reply);
+        return Ok(match op {
+            Op::Move { .. } => Reply::Nil,
+            _ => Reply::NilArray,
+        });
     }
     Ok(ctx.block(Wait {
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         op,
         timeout,
-        timeout_reply,
+        timeout_reply: Reply::NilArray,
     }))
 }
 
@@ -196,7 +200,7 @@ fn serve_or_wait(
 fn bpop(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool) -> CmdResult {
     let (timeout, keys) = argv[1..].split_last().expect("arity -3");
     let timeout = parse_timeout(timeout)?;
-    serve_or_wait(ctx, keys, Op::Pop { left }, timeout, Reply::NilArray)
+    serve_or_wait(ctx, keys, Op::Pop { left }, timeout)
 }
 
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
@@ -225,7 +229,7 @@ fn bmove(
         from_left,
         to_left,
     };
-    serve_or_wait(ctx, &argv[1..2], op, timeout, Reply::Nil)
+    serve_or_wait(ctx, &argv[1..2], op, timeout)
 }
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
@@ -236,14 +240,14 @@ fn blmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         left: a.left,
         count: a.count,
     };
-    serve_or_wait(ctx, a.keys, op, timeout, Reply::NilArray)
+    serve_or_wait(ctx, a.keys, op, timeout)
 }
 
 /// BZPOPMIN/BZPOPMAX key [key ...] timeout.
 fn bzpop(ctx: &mut Ctx<'_>, argv: &[&[u8]], max: bool) -> CmdResult {
     let (timeout, keys) = argv[1..].split_last().expect("arity -3");
     let timeout = parse_timeout(timeout)?;
-    serve_or_wait(ctx, keys, Op::ZPop { max }, timeout, Reply::NilArray)
+    serve_or_wait(ctx, keys, Op::ZPop { max }, timeout)
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
@@ -254,7 +258,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         max: a.max,
         count: a.count,
     };
-    serve_or_wait(ctx, a.keys, op, timeout, Reply::NilArray)
+    serve_or_wait(ctx, a.keys, op, timeout)
 }
 
 #[cfg(test)]

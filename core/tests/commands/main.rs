@@ -5,6 +5,7 @@ mod harness;
 
 mod bad_input;
 mod bitmap;
+mod blocking;
 mod hash;
 mod hll;
 mod keys;
