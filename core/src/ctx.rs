@@ -364,13 +364,24 @@ impl<'a> Ctx<'a> {
         self.entry_in(db, key).is_some() && self.shard_in(db, key).map.delete(key)
     }
 
-    /// Deletes `key` when it holds an empty collection (after a pop or remove).
-    pub fn delete_if_empty(&mut self, key: &[u8]) {
-        if self
-            .get_for_write(key)
+    /// Deletes `key` when it holds an empty collection (after a pop or
+    /// remove); true when it did.
+    pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
+        self.get_for_write(key)
             .is_some_and(|v| v.is_empty_collection())
-        {
-            self.delete(key);
+            && self.delete(key)
+    }
+
+    /// After a command removed elements from the collection at `key`
+    /// (keyspace event `event` of `class`): deletes the key if it is now
+    /// empty, records the modification, and notifies `event` (then `del`
+    /// when the key went), as Redis's commands do.
+    pub fn removed_elements(&mut self, key: &[u8], class: u32, event: &str) {
+        let gone = self.delete_if_empty(key);
+        self.modified(key);
+        self.notify(class, event, key);
+        if gone {
+            self.notify(notify::GENERIC, "del", key);
         }
     }
 

@@ -4,6 +4,7 @@
 use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::{Ctx, Guards};
+use crate::pubsub::notify as ev;
 use crate::error::{CmdError, CmdResult};
 use crate::persist::decode::Limits;
 use crate::persist::dump::{self, PayloadError};
@@ -144,6 +145,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if deadline != 0 && deadline <= ctx.now() {
         if deleted {
             ctx.modified(key);
+            ctx.notify(ev::GENERIC, "del", key);
         }
         return Ok(Reply::ok());
     }
@@ -160,6 +162,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     }
     ctx.modified(key);
+    ctx.notify(ev::GENERIC, "restore", key);
     Ok(Reply::ok())
 }
 

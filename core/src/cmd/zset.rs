@@ -12,6 +12,7 @@ use super::args;
 use super::scan;
 use super::table::{BASE, Command, Handler, Keys, flags::*};
 use crate::ctx::Ctx;
+use crate::pubsub::notify as ev;
 use crate::dict::Dict;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
@@ -523,13 +524,15 @@ fn non_negative(arg: &[u8]) -> Result<i64, CmdError> {
 
 /// Stores `z` at `dst` (deleting `dst` when `z` is empty) and replies with
 /// its size, as the *STORE commands do.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet) -> CmdResult {
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &str) -> CmdResult {
     let n = z.len();
     if n > 0 {
         ctx.set(dst, Value::ZSet(Box::new(z)));
         ctx.modified(dst);
+        ctx.notify(ev::ZSET, event, dst);
     } else if ctx.delete(dst) {
         ctx.modified(dst);
+        ctx.notify(ev::GENERIC, "del", dst);
     }
     Ok(Reply::Int(n as i64))
 }
@@ -681,6 +684,7 @@ fn add_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], incr: bool) -> CmdResult {
     }
     if added + updated > 0 {
         ctx.modified(key);
+        ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
     }
     result?;
     Ok(match (f.incr, last) {
@@ -703,8 +707,7 @@ fn zrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     }
     if removed > 0 {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, "zrem");
     }
     Ok(Reply::Int(removed))
 }
@@ -972,12 +975,12 @@ fn zrangestore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     for (m, s) in &items {
         add_new(&mut dst, m, *s, &lim);
     }
-    store(ctx, argv[1], dst)
+    store(ctx, argv[1], dst, "zrangestore")
 }
 
 fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let (start, end) = (args::int(argv[2])?, args::int(argv[3])?);
-    remove_range(ctx, argv[1], |z| match clamp_ranks(start, end, z.len()) {
+    remove_range(ctx, argv[1], "zremrangebyrank", |z| match clamp_ranks(start, end, z.len()) {
         Some((s, e)) => z.remove_rank_range(s, e),
         None => 0,
     })
@@ -985,18 +988,23 @@ fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let r = score_range(argv[2], argv[3])?;
-    remove_range(ctx, argv[1], |z| z.remove_score_range(&r))
+    remove_range(ctx, argv[1], "zremrangebyscore", |z| {
+        z.remove_score_range(&r)
+    })
 }
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let r = lex_range(argv[2], argv[3])?;
-    remove_range(ctx, argv[1], |z| z.remove_lex_range(&r))
+    remove_range(ctx, argv[1], "zremrangebylex", |z| {
+        z.remove_lex_range(&r)
+    })
 }
 
 /// Runs `remove` on the sorted set at `key`; replies with how many went.
 fn remove_range(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &str,
     remove: impl FnOnce(&mut ZSet) -> usize,
 ) -> CmdResult {
     let Some(z) = write_zset(ctx, key)? else {
@@ -1004,8 +1012,7 @@ fn remove_range(
     };
     let removed = remove(z);
     if removed > 0 {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, event);
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -1027,8 +1034,7 @@ pub(crate) fn pop_from(
     };
     let popped: Vec<_> = (0..count).map_while(|_| z.pop(max)).collect();
     if !popped.is_empty() {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, if max { "zpopmax" } else { "zpopmin" });
     }
     popped
 }
@@ -1481,7 +1487,12 @@ fn setop_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], k: SetOpKind) -> CmdResult {
         }
         build_stored(&items, &lim)
     };
-    store(ctx, argv[1], result)
+    let event = match k.op {
+        SetOp::Union => "zunionstore",
+        SetOp::Inter => "zinterstore",
+        SetOp::Diff => "zdiffstore",
+    };
+    store(ctx, argv[1], result, event)
 }
 
 /// The sorted set a *STORE command writes: a listpack when it fits
