@@ -142,6 +142,13 @@ impl Inbox {
         }
     }
 
+    /// Appends a reply the front produced itself for this session (a
+    /// command's own reply), for a consumer that reads replies and pushes
+    /// from one queue, in order, as a connection does.
+    pub fn push_reply(&self, reply: Reply) {
+        self.push(reply, 0);
+    }
+
     /// The oldest queued push, if any.
     pub fn pop(&self) -> Option<Reply> {
         let mut q = lock(&self.queue);
