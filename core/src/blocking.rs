@@ -116,23 +116,19 @@ pub(crate) fn try_op(
             from_left,
             to_left,
         } => list::move_element(ctx, key, dst, *from_left, *to_left)?.map(Reply::Bulk),
-        Op::MPop { left, count } => list::pop(ctx, key, *left, *count)?
-            .map(|elems| list::mpop_reply(Some((key, elems)))),
+        Op::MPop { left, count } => {
+            list::pop(ctx, key, *left, *count)?.map(|elems| list::mpop_reply(Some((key, elems))))
+        }
         Op::ZPop { max } => {
             let popped = zset::pop_from(ctx, key, *max, 1);
             popped.first().map(|(m, s)| {
-                Reply::Array(vec![
-                    Reply::bulk(key),
-                    Reply::bulk(m),
-                    Reply::Double(*s),
-                ])
+                Reply::Array(vec![Reply::bulk(key), Reply::bulk(m), Reply::Double(*s)])
             })
         }
         Op::ZMPop { max, count } => {
             let popped = zset::pop_from(ctx, key, *max, *count);
-            (!popped.is_empty()).then(|| {
-                Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)])
-            })
+            (!popped.is_empty())
+                .then(|| Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)]))
         }
     };
     Ok(reply)

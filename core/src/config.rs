@@ -755,7 +755,11 @@ fn events_string(flags: u32) -> String {
             }
         }
     }
-    for (bit, ch) in [(ev::KEYSPACE, 'K'), (ev::KEYEVENT, 'E'), (ev::KEY_MISS, 'm')] {
+    for (bit, ch) in [
+        (ev::KEYSPACE, 'K'),
+        (ev::KEYEVENT, 'E'),
+        (ev::KEY_MISS, 'm'),
+    ] {
         if flags & bit != 0 {
             out.push(ch);
         }

@@ -11,10 +11,10 @@
 
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
-use crate::pubsub::notify;
 use crate::keyspace::{
     Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
 };
+use crate::pubsub::notify;
 use crate::types::zset::ZSet;
 use crate::watch::KeyState;
 use std::collections::VecDeque;

@@ -87,7 +87,10 @@ fn a_blocked_thread_uses_no_cpu() {
     let (wall, cpu) = (wall.elapsed(), thread_cpu() - cpu);
     eprintln!("blocked {wall:?}, CPU {cpu:?}");
     assert!(wall >= Duration::from_secs(1), "{wall:?}");
-    assert!(cpu < Duration::from_millis(20), "a waiting thread used {cpu:?}");
+    assert!(
+        cpu < Duration::from_millis(20),
+        "a waiting thread used {cpu:?}"
+    );
 }
 
 #[test]
@@ -104,9 +107,9 @@ fn blpop_from_four_threads_delivers_every_item_once_in_order() {
                     match e.execute(&mut s, &["BLPOP", "q", "0"]) {
                         Reply::Array(v) if v[1] == bulk("end") => return got,
                         Reply::Array(v) => match &v[1] {
-                            Reply::Bulk(b) => got.push(
-                                String::from_utf8_lossy(b).parse::<usize>().unwrap(),
-                            ),
+                            Reply::Bulk(b) => {
+                                got.push(String::from_utf8_lossy(b).parse::<usize>().unwrap())
+                            }
                             other => panic!("{other:?}"),
                         },
                         other => panic!("{other:?}"),

@@ -7,9 +7,9 @@ use super::args;
 use super::strings::{Built, add_string, c_str, get as read, max_bulk_len};
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::bits::{self, Overflow};
 

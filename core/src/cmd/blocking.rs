@@ -147,19 +147,12 @@ pub(crate) const COMMANDS: &[Command] = &[
 ];
 
 /// A timeout in seconds as Redis's `getTimeoutFromObjectOrReply` reads it:
-/// a C double (hex and `inf` included), turned into whole milliseconds
-/// the way C truncates (a value past `i64` becomes its minimum, so
-/// negative); `None` for 0, which waits forever.
+/// a C `long double` (hex and `inf` included) turned into whole
+/// milliseconds the way C truncates (a value past `i64` becomes its
+/// minimum, so negative); `None` for 0, which waits forever.
 pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, CmdError> {
-    let secs = crate::num::parse_f64(arg)
+    let ms = crate::num::seconds_to_millis(arg)
         .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
-    let ms = secs * 1000.0;
-    // 2^63: the first value a C cast to `long long` cannot represent.
-    let ms = if ms.is_finite() && ms.abs() < 9_223_372_036_854_775_808.0 {
-        ms.trunc() as i64
-    } else {
-        i64::MIN
-    };
     match ms {
         ..0 => Err(CmdError::err("timeout is negative")),
         0 => Ok(None),

@@ -8,10 +8,10 @@
 use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Value, ValueRef};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::hll::{self, Encoding, HllError, REGISTERS};
 

@@ -14,9 +14,9 @@ mod space;
 use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::DB_COUNT;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// ACL categories of the fast keyspace writes.

@@ -4,11 +4,11 @@
 use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::{Ctx, Guards};
-use crate::pubsub::notify as ev;
 use crate::error::{CmdError, CmdResult};
 use crate::persist::decode::Limits;
 use crate::persist::dump::{self, PayloadError};
 use crate::persist::{self as store, BgStart, SaveError};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// The rows of this family.

@@ -13,11 +13,11 @@
 use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Entry, Value, ValueMut};
 use crate::num;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use std::io::Write;
 

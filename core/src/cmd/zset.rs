@@ -12,12 +12,12 @@ use super::args;
 use super::scan;
 use super::table::{BASE, Command, Handler, Keys, flags::*};
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::dict::Dict;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{SetValue, Value, ValueMut, ValueRef};
 use crate::num;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::zset::{Iter, LexRange, ScoreRange, ZSet};
 const NUMKEYS: Keys = Keys::NumKeys {
@@ -980,9 +980,11 @@ fn zrangestore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let (start, end) = (args::int(argv[2])?, args::int(argv[3])?);
-    remove_range(ctx, argv[1], "zremrangebyrank", |z| match clamp_ranks(start, end, z.len()) {
-        Some((s, e)) => z.remove_rank_range(s, e),
-        None => 0,
+    remove_range(ctx, argv[1], "zremrangebyrank", |z| {
+        match clamp_ranks(start, end, z.len()) {
+            Some((s, e)) => z.remove_rank_range(s, e),
+            None => 0,
+        }
     })
 }
 
@@ -995,9 +997,7 @@ fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let r = lex_range(argv[2], argv[3])?;
-    remove_range(ctx, argv[1], "zremrangebylex", |z| {
-        z.remove_lex_range(&r)
-    })
+    remove_range(ctx, argv[1], "zremrangebylex", |z| z.remove_lex_range(&r))
 }
 
 /// Runs `remove` on the sorted set at `key`; replies with how many went.

@@ -38,7 +38,11 @@ pub(crate) struct FrontWaker(pub Option<Waker>);
 
 impl std::fmt::Debug for FrontWaker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Some(waker)" } else { "None" })
+        f.write_str(if self.0.is_some() {
+            "Some(waker)"
+        } else {
+            "None"
+        })
     }
 }
 
@@ -523,7 +527,10 @@ impl Subs {
                 self.record(kind, name, true);
                 reg.add(kind, name, &inbox);
             }
-            inbox.push(confirmation(kind.words().0, Some(name), self.count_for(kind)), 0);
+            inbox.push(
+                confirmation(kind.words().0, Some(name), self.count_for(kind)),
+                0,
+            );
         }
     }
 

@@ -37,7 +37,8 @@ pub const MODULE: u32 = 1 << 13;
 /// `n`: new keys.
 pub const NEW: u32 = 1 << 14;
 /// `A`: every class but key misses and new keys.
-pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+pub const ALL: u32 =
+    GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 
 /// Publishes event `event` of class `class` for `key` of `db`, if the
 /// configured classes include it (Redis's `notifyKeyspaceEvent`).
@@ -56,8 +57,6 @@ pub fn notify(shared: &Shared, class: u32, event: &str, key: &[u8], db: usize) {
     }
     if flags & KEYEVENT != 0 {
         let channel = format!("__keyevent@{db}__:{event}");
-        shared
-            .pubsub
-            .publish(channel.as_bytes(), key, false, limit);
+        shared.pubsub.publish(channel.as_bytes(), key, false, limit);
     }
 }

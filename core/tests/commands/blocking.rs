@@ -11,7 +11,16 @@ fn argument_and_timeout_errors() {
     let mut p = Pair::new();
     p.check(&["SET", "str", "v"]);
     for t in [
-        "abc", "", " 1", "1 ", "nan", "-1", "inf", "-inf", "1e30", "9223372036854776",
+        "abc",
+        "",
+        " 1",
+        "1 ",
+        "nan",
+        "-1",
+        "inf",
+        "-inf",
+        "1e30",
+        "9223372036854776",
     ] {
         for cmd in ["BLPOP", "BRPOP", "BZPOPMIN", "BZPOPMAX"] {
             p.check(&[cmd, "k", t]);
@@ -29,7 +38,9 @@ fn argument_and_timeout_errors() {
         &["BLMPOP", "abc", "1", "k", "MIDDLE"],
         &["BLMPOP", "0.01", "2", "k", "LEFT"],
         &["BLMPOP", "0.01", "1", "k", "LEFT", "COUNT", "0"],
-        &["BLMPOP", "0.01", "1", "k", "LEFT", "COUNT", "1", "COUNT", "2"],
+        &[
+            "BLMPOP", "0.01", "1", "k", "LEFT", "COUNT", "1", "COUNT", "2",
+        ],
         &["BZMPOP", "abc", "0", "k", "MIN"],
         &["BZMPOP", "-1", "1", "k", "foo"],
         &["BZMPOP", "0.01", "1", "k", "MIN", "COUNT", "-1"],
@@ -207,7 +218,10 @@ fn ids(t: &mut Twin) -> (String, String) {
         Reply::Int(n) => n.to_string(),
         other => panic!("{other:?}"),
     };
-    (id(t.redis.call(&["CLIENT", "ID"])), id(t.ours.call(&["CLIENT", "ID"])))
+    (
+        id(t.redis.call(&["CLIENT", "ID"])),
+        id(t.ours.call(&["CLIENT", "ID"])),
+    )
 }
 
 #[test]

@@ -205,9 +205,12 @@ fn notifications(flags: &str, script: &[&[&str]]) {
     let mut n = 0;
     while let Some((theirs, a)) = sub.redis.read_within(std::time::Duration::from_millis(100)) {
         n += 1;
-        let (ours, b) = sub.ours.read_within(std::time::Duration::from_secs(5)).unwrap_or_else(|| {
-            panic!("notification {n}: kvstore sent nothing; redis sent {theirs:?}")
-        });
+        let (ours, b) = sub
+            .ours
+            .read_within(std::time::Duration::from_secs(5))
+            .unwrap_or_else(|| {
+                panic!("notification {n}: kvstore sent nothing; redis sent {theirs:?}")
+            });
         assert_eq!(
             String::from_utf8_lossy(&a),
             String::from_utf8_lossy(&b),
@@ -295,7 +298,10 @@ fn keyspace_notification_classes_filter() {
             &["RPOP", "l"],
         ],
     );
-    notifications("Kg$", &[&["SET", "s", "1"], &["DEL", "s"], &["LPUSH", "l", "a"]]);
+    notifications(
+        "Kg$",
+        &[&["SET", "s", "1"], &["DEL", "s"], &["LPUSH", "l", "a"]],
+    );
 }
 
 #[test]

@@ -7,8 +7,8 @@
 
 use crate::cmd::args;
 use crate::ctx::Ctx;
-use crate::pubsub::notify as ev;
 use crate::error::{CmdError, CmdResult};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// How the EXPIRE family reads its time argument.
