@@ -79,8 +79,8 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 
 /// Seconds read as a C `long double` (Redis's `string2ld`: hex and `inf`
 /// accepted, no spaces, no NaN) and turned into milliseconds as Redis's
-/// `(long long)(seconds * 1000.0)`, with `i64::MIN` where that cast is out
-/// of range; `None` when the text is not a number.
+/// `(long long)ceill(seconds * 1000.0)`, with `i64::MIN` where that cast
+/// is out of range; `None` when the text is not a number.
 pub fn seconds_to_millis(s: &[u8]) -> Option<i64> {
     let mut out = 0i64;
     // SAFETY: `s` is valid for `s.len()` bytes (the C side copies at most

@@ -147,9 +147,10 @@ pub(crate) const COMMANDS: &[Command] = &[
 ];
 
 /// A timeout in seconds as Redis's `getTimeoutFromObjectOrReply` reads it:
-/// a C `long double` (hex and `inf` included) turned into whole
-/// milliseconds the way C truncates (a value past `i64` becomes its
-/// minimum, so negative); `None` for 0, which waits forever.
+/// a C `long double` (hex and `inf` included) turned into milliseconds
+/// rounded up (so a positive timeout waits at least 1 ms; a value past
+/// `i64` becomes its minimum, so negative); `None` for 0 (and anything in
+/// (-0.001, 0]), which waits forever.
 pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, CmdError> {
     let ms = crate::num::seconds_to_millis(arg)
         .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
@@ -262,7 +263,8 @@ mod tests {
     fn timeouts_read_as_redis_does() {
         let ms = |s: &str| parse_timeout(s.as_bytes()).map(|d| d.map(|d| d.as_millis()));
         assert_eq!(ms("0"), Ok(None));
-        assert_eq!(ms("1e-5"), Ok(None));
+        assert_eq!(ms("1e-5"), Ok(Some(1)));
+        assert_eq!(ms("0.001"), Ok(Some(1)));
         assert_eq!(ms("-0.0001"), Ok(None));
         assert_eq!(ms("0.5"), Ok(Some(500)));
         assert_eq!(ms("0x10"), Ok(Some(16_000)));

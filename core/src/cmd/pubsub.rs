@@ -23,6 +23,7 @@ const ROW: Command = Command {
     group: "pubsub",
     flags: SUB_FLAGS,
     acl: ACL_SLOW,
+    since: "2.0.0",
     ..BASE
 };
 
@@ -79,6 +80,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         since: "7.0.0",
         syntax: "shardchannel [shardchannel ...]",
         complexity: "O(N) where N is the number of shard channels to subscribe to.",
+        // Key-like positions (COMMAND INFO), flagged `not_key`.
         spec_keys: Some(Keys::ALL_ARGS),
         ..ROW
     },
@@ -90,6 +92,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         since: "7.0.0",
         syntax: "[shardchannel [shardchannel ...]]",
         complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+        // Key-like positions (COMMAND INFO), flagged `not_key`.
         spec_keys: Some(Keys::ALL_ARGS),
         ..ROW
     },
@@ -115,6 +118,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         since: "7.0.0",
         syntax: "shardchannel message",
         complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        // Key-like positions (COMMAND INFO), flagged `not_key`.
         spec_keys: Some(Keys::FIRST),
         ..ROW
     },
@@ -183,6 +187,7 @@ pub(crate) const COMMANDS: &[Command] = &[
                 name: "help",
                 arity: 2,
                 flags: LOADING | STALE,
+                acl: &["slow"],
                 handler: help,
                 summary: "Show helpful text about the different subcommands",
                 since: "6.2.0",

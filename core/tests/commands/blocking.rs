@@ -95,6 +95,9 @@ fn timeouts_answer_null() {
             &["BZPOPMIN", "k1", "0.05"],
             &["BZPOPMAX", "k1", "0.05"],
             &["BZMPOP", "0.05", "2", "k1", "k2", "MAX"],
+            // Under a millisecond: rounded up, not "forever".
+            &["BLPOP", "k1", "0.0001"],
+            &["BZPOPMIN", "k1", "1e-5"],
         ] {
             p.check(argv);
         }
