@@ -5,7 +5,7 @@ from typing import Any, Optional, Union, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Client", "REDIS_VERSION", "Store"]
+__all__ = ["Client", "PubSubConnection", "REDIS_VERSION", "Store"]
 
 _Arg = Union[bytes, bytearray, memoryview, str, int, float]
 _Reply = Any
@@ -77,6 +77,7 @@ class Client:
     def scard(self, name: _Arg) -> int: ...
     def zadd(self, name: _Arg, mapping: Any, *args: Any, **kwargs: Any) -> Any: ...
 
+@final
 class PubSubConnection:
     """The native half of ``kvstore.PubSub``: a session and its inbox."""
 

@@ -1,13 +1,17 @@
 """Pub/Sub commands: PUBLISH, SPUBLISH and PUBSUB's introspection.
 Subscribing goes through ``Redis.pubsub()`` (``kvstore.pubsub.PubSub``)."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, Callable
 
 from ._args import EncodableT, KeyT
 
 
 class PubSubCommands:
     """redis-py's ``PubSubCommands``."""
+
+    execute_command: Callable[..., Any]
 
     def publish(self, channel: KeyT, message: EncodableT, **kwargs) -> Any:
         """PUBLISH: the number of subscribers that received ``message``."""
