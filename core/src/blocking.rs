@@ -7,7 +7,7 @@
 //! it still holds its keys' shard locks, so a push cannot slip in between
 //! the check and the registration. Every write signals its key
 //! (`Ctx::signal_modified_in`); a key with waiters is recorded in the
-//! writing session, and once the command is over (after EXEC for a
+//! command's context, and once the command is over (after EXEC for a
 //! transaction, after a script) the engine serves that key's waiters in
 //! the order they blocked, each with the non-blocking form of its command
 //! run on its behalf, until the key runs dry. A served waiter's reply is
@@ -283,12 +283,9 @@ impl Blocking {
     }
 }
 
-/// A session's link to its front for waits and pushes, and the keys its
-/// running command made ready.
+/// A session's blocking state.
 #[derive(Debug, Default)]
 pub(crate) struct SessionBlock {
-    /// Keys with waiters that the running command wrote, to serve after it.
-    pub ready: Vec<(usize, Vec<u8>)>,
     /// The wait the last command started, until the front takes it.
     pub blocked: Option<Blocked>,
     /// The front takes waits itself ([`Session::take_blocked`]) instead of
@@ -436,7 +433,7 @@ pub(crate) fn serve_ready(shared: &Shared, ready: Vec<(usize, Vec<u8>)>) {
         for w in shared.blocking.waiters(db, &key) {
             let mut session = Session::detached(db, w.proto);
             let mut served = None;
-            {
+            let more = {
                 let guards = lock_keys(shared, db, &key, w.op.other_key());
                 let mut ctx = Ctx::new(shared, &mut session, guards);
                 let st = lock(&w.state);
@@ -454,8 +451,9 @@ pub(crate) fn serve_ready(shared: &Shared, ready: Vec<(usize, Vec<u8>)>) {
                     shared.blocking.remove(&w);
                     w.finish(st, reply);
                 }
-            }
-            for r in session.block.ready.drain(..) {
+                std::mem::take(&mut ctx.ready)
+            };
+            for r in more {
                 if !queue.contains(&r) {
                     queue.push_back(r);
                 }

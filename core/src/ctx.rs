@@ -40,6 +40,11 @@ pub struct Ctx<'a> {
     /// Address and length of the key slice the engine hashed to pick the
     /// single locked shard: lookups of that very slice skip re-hashing.
     hint: (usize, usize),
+    /// Keys with blocked clients that this command wrote (db, key): the
+    /// engine serves their waiters once the command is over. Kept here,
+    /// not in the session, so the writes of a script's `redis.call`s
+    /// (which run on this context with the script's session) count too.
+    pub(crate) ready: Vec<(usize, Vec<u8>)>,
 }
 
 macro_rules! typed_lookup {
@@ -70,6 +75,7 @@ impl<'a> Ctx<'a> {
             guards,
             now: 0,
             hint: (0, 0),
+            ready: Vec::new(),
         }
     }
 
@@ -447,7 +453,7 @@ impl<'a> Ctx<'a> {
             watches.touch(db, key, || self.key_state(db, key, now));
         }
         if self.shared.blocking.has_waiters(db, key) {
-            self.session.block.ready.push((db, key.to_vec()));
+            self.ready.push((db, key.to_vec()));
         }
     }
 

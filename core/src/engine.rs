@@ -387,9 +387,9 @@ impl Engine {
             ctx.hint(key);
         }
         let out = call(cmd, &mut ctx, args);
+        let ready = std::mem::take(&mut ctx.ready);
         drop(ctx);
-        if !session.block.ready.is_empty() {
-            let ready = std::mem::take(&mut session.block.ready);
+        if !ready.is_empty() {
             crate::blocking::serve_ready(&self.shared, ready);
         }
         if !session.block.defer {
