@@ -210,6 +210,15 @@ impl Blocking {
         self.waiting.load(Ordering::Acquire)
     }
 
+    /// Clients waiting with a timeout (INFO's `clients_in_timeout_table`).
+    pub fn count_with_timeout(&self) -> usize {
+        lock(&self.registry)
+            .clients
+            .values()
+            .filter(|w| w.deadline.is_some())
+            .count()
+    }
+
     /// True when a client waits on `key` of `db`. Called for every write,
     /// with the key's shard locked.
     #[inline]

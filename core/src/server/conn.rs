@@ -490,6 +490,7 @@ impl Conn {
         snap.qbuf_free = self.rbuf.data.len() - self.rbuf.end;
         snap.omem = self.wbuf.len() - self.wpos;
         snap.writing = snap.omem > 0;
+        snap.blocked = self.blocked.is_some();
     }
 
     /// `id=.. addr=..` for log lines.

@@ -344,3 +344,65 @@ fn keyspace_notifications_other_families() {
         ],
     );
 }
+
+/// `name=value` fields of a CLIENT INFO / INFO text reply.
+fn field(r: &Reply, name: &str) -> String {
+    let text = match r {
+        Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("{other:?}"),
+    };
+    text.split([' ', '\n', '\r'])
+        .find_map(|kv| {
+            kv.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(['=', ':']))
+        })
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .to_string()
+}
+
+#[test]
+fn client_and_info_fields_of_subscribers() {
+    let (mut p, mut sub) = setup(true);
+    sub.send(&["SUBSCRIBE", "a", "b"]);
+    sub.expect_same("sub a");
+    sub.expect_same("sub b");
+    sub.send(&["PSUBSCRIBE", "p*"]);
+    sub.expect_same("psub");
+    sub.send(&["SSUBSCRIBE", "s"]);
+    sub.expect_same("ssub");
+    let theirs = sub.redis.call(&["CLIENT", "INFO"]);
+    let ours = sub.ours.call(&["CLIENT", "INFO"]);
+    for f in ["flags", "sub", "psub", "ssub"] {
+        assert_eq!(field(&theirs, f), field(&ours, f), "CLIENT INFO {f}");
+    }
+    let theirs = p.redis.call(&["INFO", "stats"]);
+    let ours = p.ours(&["INFO", "stats"]).0;
+    for f in ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels"] {
+        assert_eq!(field(&theirs, f), field(&ours, f), "INFO {f}");
+    }
+    // A blocked client: INFO's count and CLIENT LIST's `b` flag.
+    let mut waiter = p.socket_client(false);
+    waiter.send(&["BLPOP", "q", "0"]);
+    waiter.expect_nothing(50);
+    let theirs = p.redis.call(&["INFO", "clients"]);
+    let ours = p.ours(&["INFO", "clients"]).0;
+    for f in ["blocked_clients", "clients_in_timeout_table"] {
+        assert_eq!(field(&theirs, f), field(&ours, f), "INFO {f}");
+    }
+    let flags = |r: &Reply| {
+        let mut v: Vec<String> = match r {
+            Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b)
+                .lines()
+                .map(|l| field(&Reply::Bulk(l.as_bytes().to_vec()), "flags"))
+                .collect(),
+            other => panic!("{other:?}"),
+        };
+        v.sort();
+        v
+    };
+    let theirs = p.redis.call(&["CLIENT", "LIST"]);
+    let ours = p.ours(&["CLIENT", "LIST"]).0;
+    assert_eq!(flags(&theirs), flags(&ours));
+    p.check(&["RPUSH", "q", "v"]);
+    waiter.expect_same("served");
+}
