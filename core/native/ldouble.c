@@ -65,3 +65,20 @@ int kvstore_ld_incr(const char *cur, size_t curlen, const char *incr, size_t inc
     n = kv_ld2string(out, outlen, r);
     return n > 0 ? n : -1;
 }
+
+/* kvstore_ld_millis: parses `s` as a long double number of seconds (Redis's
+ * string2ld) and stores `(long long)ceill(seconds * 1000.0)` in `out`, as
+ * Redis 7.0's getTimeoutFromObjectOrReply computes it (a positive timeout
+ * under 1 ms waits 1 ms); a value outside the range of long long (where the
+ * C cast is undefined, and x86 yields LLONG_MIN) becomes LLONG_MIN.
+ * Returns 1, or 0 when `s` is not a valid float. */
+int kvstore_ld_millis(const char *s, size_t len, long long *out) {
+    long double v;
+    if (!kv_string2ld(s, len, &v)) return 0;
+    v = ceill(v * 1000.0L);
+    if (v >= -9223372036854775808.0L && v < 9223372036854775808.0L)
+        *out = (long long)v;
+    else
+        *out = (-9223372036854775807LL - 1);
+    return 1;
+}

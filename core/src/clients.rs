@@ -42,6 +42,9 @@ pub struct ConnState {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON: commands other than TOUCH leave access times alone.
     pub no_touch: bool,
+    /// The command replied through the session's inbox (SUBSCRIBE and
+    /// friends): there is no reply of its own to send.
+    pub pushed: bool,
 }
 
 impl ConnState {
@@ -62,7 +65,8 @@ impl ConnState {
     /// Call after running a command: true when its reply is to be sent.
     /// (CLIENT REPLY OFF and SKIP send none themselves; ON does.)
     pub fn end_command(&mut self) -> bool {
-        !(self.reply_off || self.skip_next || std::mem::take(&mut self.skip))
+        let pushed = std::mem::take(&mut self.pushed);
+        !(self.reply_off || self.skip_next || std::mem::take(&mut self.skip) || pushed)
     }
 
     /// Back to a fresh connection's state (RESET): replies on, flags off;
@@ -127,6 +131,10 @@ pub struct Snapshot {
     pub writing: bool,
     /// MULTI/WATCH flags (`x`, `d`) and the MULTI queue length (-1 outside).
     pub multi: (&'static str, i64),
+    /// Subscriptions: (channels, patterns, shard channels).
+    pub subs: (usize, usize, usize),
+    /// Waiting in a blocking command (set by the front that holds the wait).
+    pub blocked: bool,
 }
 
 impl Snapshot {
@@ -148,6 +156,7 @@ impl Snapshot {
         self.no_evict = session.conn.no_evict;
         self.no_touch = session.conn.no_touch;
         self.multi = session.tx.client_info();
+        self.subs = session.subscription_counts();
     }
 }
 
@@ -366,7 +375,21 @@ impl ClientLine<'_> {
         }
         let s = self.snap;
         let (tx_flags, multi) = s.multi;
-        let mut flags = String::from(tx_flags);
+        // Redis's order: P x b d c U e T (of the flags we have).
+        let mut flags = String::new();
+        let (sub, psub, ssub) = s.subs;
+        if sub + psub + ssub > 0 {
+            flags.push('P');
+        }
+        if tx_flags.contains('x') {
+            flags.push('x');
+        }
+        if s.blocked {
+            flags.push('b');
+        }
+        if tx_flags.contains('d') {
+            flags.push('d');
+        }
         if self.closing {
             flags.push('c');
         }
@@ -399,7 +422,7 @@ impl ClientLine<'_> {
         };
         format!(
             "id={} addr={addr} laddr={laddr} fd={fd} name={} age={} idle={} flags={flags} db={} \
-             sub=0 psub=0 ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={rbs} \
+             sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={rbs} \
              rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={cmd} user=default redir=-1 \
              resp={} lib-name={} lib-ver={}\n",
             self.id,

@@ -6,6 +6,7 @@
 //! Values are kept as the text CONFIG GET shows; numeric and yes/no values
 //! are also cached in atomics so that hot paths (`get_int`) never lock.
 
+use crate::pubsub::notify as ev;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{LazyLock, RwLock};
@@ -337,16 +338,25 @@ impl Default for Config {
     }
 }
 
+/// The index in [`PARAMS`] of a parameter the engine itself reads.
+fn index_of(name: &str) -> usize {
+    lookup(name.as_bytes()).expect("a known parameter").param
+}
+
 fn working_dir() -> String {
     std::env::current_dir().map_or_else(|_| "/".into(), |d| d.to_string_lossy().into_owned())
 }
 
 /// The cached number for a value's text: integers as themselves (a value
-/// beyond `i64` saturates), yes/no as 1/0, a password as 1 when set,
-/// anything else 0.
+/// beyond `i64` saturates), yes/no as 1/0, a password as 1 when set, the
+/// event flags of `notify-keyspace-events`, the `pubsub` class's hard
+/// limit for `client-output-buffer-limit`, anything else 0.
 fn numeric(param: &Param, text: &str) -> i64 {
-    if let Kind::Password = param.kind {
-        return i64::from(!text.is_empty());
+    match param.kind {
+        Kind::Password => return i64::from(!text.is_empty()),
+        Kind::Events => return i64::from(events_flags(text.as_bytes()).unwrap_or(0)),
+        Kind::OutputLimits => return output_limits(text)[2].0.min(i64::MAX as u64) as i64,
+        _ => {}
     }
     match text {
         "yes" => 1,
@@ -374,6 +384,20 @@ impl Config {
     /// 1/0, 0 for text or unknown names.
     pub fn get_int(&self, name: &str) -> i64 {
         lookup(name.as_bytes()).map_or(0, |n| self.num[n.param].load(Ordering::Relaxed))
+    }
+
+    /// The flags of `notify-keyspace-events` (bits of
+    /// [`crate::pubsub::notify`]), without locking: every write asks.
+    pub fn notify_flags(&self) -> u32 {
+        static IDX: LazyLock<usize> = LazyLock::new(|| index_of("notify-keyspace-events"));
+        self.num[*IDX].load(Ordering::Relaxed) as u32
+    }
+
+    /// The hard `client-output-buffer-limit` of the `pubsub` class in
+    /// bytes (0: none), without locking: every PUBLISH asks.
+    pub fn pubsub_hard_limit(&self) -> u64 {
+        static IDX: LazyLock<usize> = LazyLock::new(|| index_of("client-output-buffer-limit"));
+        self.num[*IDX].load(Ordering::Relaxed).max(0) as u64
     }
 
     /// True when a yes/no parameter is `yes`.
@@ -691,42 +715,28 @@ fn strtoll_full(s: &[u8]) -> Option<i64> {
 
 /// Keyspace notification classes, in the order Redis prints them.
 const EVENT_CLASSES: &[(u8, u32)] = &[
-    (b'g', 1 << 2),
-    (b'$', 1 << 3),
-    (b'l', 1 << 4),
-    (b's', 1 << 5),
-    (b'h', 1 << 6),
-    (b'z', 1 << 7),
-    (b'x', 1 << 8),
-    (b'e', 1 << 9),
-    (b't', 1 << 10),
-    (b'd', 1 << 13),
-    (b'n', 1 << 14),
+    (b'g', ev::GENERIC),
+    (b'$', ev::STRING),
+    (b'l', ev::LIST),
+    (b's', ev::SET),
+    (b'h', ev::HASH),
+    (b'z', ev::ZSET),
+    (b'x', ev::EXPIRED),
+    (b'e', ev::EVICTED),
+    (b't', ev::STREAM),
+    (b'd', ev::MODULE),
+    (b'n', ev::NEW),
 ];
-const EV_KEYSPACE: u32 = 1 << 0;
-const EV_KEYEVENT: u32 = 1 << 1;
-const EV_KEY_MISS: u32 = 1 << 11;
-/// `A`: every class except key-miss and new-key events.
-const EV_ALL: u32 = (1 << 2)
-    | (1 << 3)
-    | (1 << 4)
-    | (1 << 5)
-    | (1 << 6)
-    | (1 << 7)
-    | (1 << 8)
-    | (1 << 9)
-    | (1 << 10)
-    | (1 << 13);
 
 /// The flags of a `notify-keyspace-events` string (Redis's
 /// `keyspaceEventsStringToFlags`), or None on an unknown character.
 fn events_flags(s: &[u8]) -> Option<u32> {
     s.iter().try_fold(0u32, |acc, c| {
         let bit = match c {
-            b'A' => EV_ALL,
-            b'K' => EV_KEYSPACE,
-            b'E' => EV_KEYEVENT,
-            b'm' => EV_KEY_MISS,
+            b'A' => ev::ALL,
+            b'K' => ev::KEYSPACE,
+            b'E' => ev::KEYEVENT,
+            b'm' => ev::KEY_MISS,
             _ => EVENT_CLASSES.iter().find(|(ch, _)| ch == c)?.1,
         };
         Some(acc | bit)
@@ -736,7 +746,7 @@ fn events_flags(s: &[u8]) -> Option<u32> {
 /// The canonical text of event flags (Redis's `keyspaceEventsFlagsToString`).
 fn events_string(flags: u32) -> String {
     let mut out = String::new();
-    if flags & EV_ALL == EV_ALL {
+    if flags & ev::ALL == ev::ALL {
         out.push('A');
     } else {
         for (ch, bit) in EVENT_CLASSES {
@@ -745,7 +755,11 @@ fn events_string(flags: u32) -> String {
             }
         }
     }
-    for (bit, ch) in [(EV_KEYSPACE, 'K'), (EV_KEYEVENT, 'E'), (EV_KEY_MISS, 'm')] {
+    for (bit, ch) in [
+        (ev::KEYSPACE, 'K'),
+        (ev::KEYEVENT, 'E'),
+        (ev::KEY_MISS, 'm'),
+    ] {
         if flags & bit != 0 {
             out.push(ch);
         }

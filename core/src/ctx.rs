@@ -14,6 +14,7 @@ use crate::error::CmdError;
 use crate::keyspace::{
     Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
 };
+use crate::pubsub::notify;
 use crate::types::zset::ZSet;
 use crate::watch::KeyState;
 use std::collections::VecDeque;
@@ -39,6 +40,11 @@ pub struct Ctx<'a> {
     /// Address and length of the key slice the engine hashed to pick the
     /// single locked shard: lookups of that very slice skip re-hashing.
     hint: (usize, usize),
+    /// Keys with blocked clients that this command wrote (db, key): the
+    /// engine serves their waiters once the command is over. Kept here,
+    /// not in the session, so the writes of a script's `redis.call`s
+    /// (which run on this context with the script's session) count too.
+    pub(crate) ready: Vec<(usize, Vec<u8>)>,
 }
 
 macro_rules! typed_lookup {
@@ -69,6 +75,7 @@ impl<'a> Ctx<'a> {
             guards,
             now: 0,
             hint: (0, 0),
+            ready: Vec::new(),
         }
     }
 
@@ -253,6 +260,9 @@ impl<'a> Ctx<'a> {
                 if shared.watches.active() {
                     shared.watches.touch(db, key, || KeyState::Absent);
                 }
+                if shared.config.notify_flags() & notify::EXPIRED != 0 {
+                    notify::notify(shared, notify::EXPIRED, "expired", key, db);
+                }
                 None
             }
             Lookup::Missing => None,
@@ -360,13 +370,24 @@ impl<'a> Ctx<'a> {
         self.entry_in(db, key).is_some() && self.shard_in(db, key).map.delete(key)
     }
 
-    /// Deletes `key` when it holds an empty collection (after a pop or remove).
-    pub fn delete_if_empty(&mut self, key: &[u8]) {
-        if self
-            .get_for_write(key)
+    /// Deletes `key` when it holds an empty collection (after a pop or
+    /// remove); true when it did.
+    pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
+        self.get_for_write(key)
             .is_some_and(|v| v.is_empty_collection())
-        {
-            self.delete(key);
+            && self.delete(key)
+    }
+
+    /// After a command removed elements from the collection at `key`
+    /// (keyspace event `event` of `class`): deletes the key if it is now
+    /// empty, records the modification, and notifies `event` (then `del`
+    /// when the key went), as Redis's commands do.
+    pub fn removed_elements(&mut self, key: &[u8], class: u32, event: &str) {
+        let gone = self.delete_if_empty(key);
+        self.modified(key);
+        self.notify(class, event, key);
+        if gone {
+            self.notify(notify::GENERIC, "del", key);
         }
     }
 
@@ -422,12 +443,33 @@ impl<'a> Ctx<'a> {
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting
     /// a change (Redis's `signalModifiedKey`; MOVE signals both dbs but
     /// counts one change). The key's shard must be locked.
+    /// It also records the key for the clients blocked on it (served once
+    /// the command is over).
     #[inline]
     pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
         let watches = &self.shared().watches;
         if watches.active() {
             let now = self.now();
             watches.touch(db, key, || self.key_state(db, key, now));
+        }
+        if self.shared.blocking.has_waiters(db, key) {
+            self.ready.push((db, key.to_vec()));
+        }
+    }
+
+    /// Publishes keyspace event `event` of `class` (bits of
+    /// [`crate::pubsub::notify`]) for `key` of the selected db, when
+    /// `notify-keyspace-events` asks for it.
+    #[inline]
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_in(self.session.db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for `key` of `db`.
+    #[inline]
+    pub fn notify_in(&self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.shared.config.notify_flags() & class != 0 {
+            crate::pubsub::notify::notify(self.shared, class, event, key, db);
         }
     }
 

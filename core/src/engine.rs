@@ -78,6 +78,10 @@ pub struct Shared {
     pub lifecycle: crate::lifecycle::Lifecycle,
     /// The Lua interpreter, the script cache, and the running script's state.
     pub scripts: crate::script::Scripts,
+    /// Pub/Sub subscriptions (PUBLISH, keyspace notifications).
+    pub pubsub: Arc<crate::pubsub::PubSub>,
+    /// Clients waiting in blocking commands (BLPOP, ...).
+    pub blocking: Arc<crate::blocking::Blocking>,
     lru: AtomicU32,
     next_client_id: AtomicU64,
 }
@@ -141,26 +145,16 @@ pub struct Session {
     /// The command being run or last run: (top-level row, the row itself,
     /// a subcommand's for containers).
     last_run: Option<(&'static Command, &'static Command)>,
+    /// Pub/Sub subscriptions and the inbox of their messages.
+    pub(crate) subs: crate::pubsub::Subs,
+    /// Keys made ready by the running command, and this client's wait.
+    pub(crate) block: crate::blocking::SessionBlock,
+    /// How the front hears of pushes and served waits (`None`: in-process
+    /// consumers wait on condition variables).
+    pub(crate) waker: crate::pubsub::FrontWaker,
 }
 
 impl Session {
-    /// The session a script's `redis.call`s run in (Redis's Lua client):
-    /// db `db`, RESP2, no name, never in MULTI.
-    pub(crate) fn for_script(db: usize) -> Session {
-        Session {
-            db,
-            proto: 2,
-            id: 0,
-            name: None,
-            lib_name: None,
-            lib_ver: None,
-            conn: crate::clients::ConnState::local(),
-            last_cmd: None,
-            tx: crate::multi::Tx::default(),
-            last_run: None,
-        }
-    }
-
     /// True between MULTI and EXEC/DISCARD: commands sent through
     /// [`Engine::execute`] are queued. Typed fast paths (`Engine::get`, ...)
     /// run at once, so fronts must send commands through `execute` then.
@@ -172,6 +166,73 @@ impl Session {
     /// row and the row itself (a subcommand's for containers).
     pub fn last_command(&self) -> Option<(&'static Command, &'static Command)> {
         self.last_run
+    }
+
+    /// A session for work the engine does on a client's behalf (serving a
+    /// blocked client, a script's `redis.call`s): db `db`, protocol
+    /// `proto`, id 0, not counted, never in MULTI.
+    pub(crate) fn detached(db: usize, proto: u8) -> Session {
+        Session {
+            db,
+            proto,
+            id: 0,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            conn: crate::clients::ConnState::local(),
+            last_cmd: None,
+            tx: crate::multi::Tx::default(),
+            last_run: None,
+            subs: crate::pubsub::Subs::default(),
+            block: crate::blocking::SessionBlock::default(),
+            waker: crate::pubsub::FrontWaker::default(),
+        }
+    }
+
+    /// Sets how the front hears that something arrived for this session:
+    /// `waker` is called (from the publishing or writing thread) when its
+    /// inbox stops being empty and when its wait ends. Set it before the
+    /// first SUBSCRIBE or blocking command.
+    pub fn set_waker(&mut self, waker: Option<crate::pubsub::Waker>) {
+        self.waker = crate::pubsub::FrontWaker(waker);
+    }
+
+    /// With `on`, a blocking command that has to wait makes
+    /// [`Engine::execute`] return at once (with a placeholder reply), and
+    /// the front takes the wait with [`Session::take_blocked`]; otherwise
+    /// (the default) `execute` parks the calling thread until the wait
+    /// ends.
+    pub fn defer_blocking(&mut self, on: bool) {
+        self.block.defer = on;
+    }
+
+    /// The wait the last command started, if it is waiting (see
+    /// [`Session::defer_blocking`]). Dropping it cancels the wait.
+    pub fn take_blocked(&mut self) -> Option<crate::blocking::Blocked> {
+        self.block.blocked.take()
+    }
+
+    /// The inbox where this session's Pub/Sub messages and subscription
+    /// confirmations queue up (created on first use, with the waker).
+    /// (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE reply through it: `execute`
+    /// returns a placeholder for them and, over a connection, sends nothing.
+    pub fn inbox(&mut self) -> Arc<crate::pubsub::Inbox> {
+        self.subs.inbox(self.waker.0.as_ref()).clone()
+    }
+
+    /// The inbox, if this session ever subscribed (fronts drain it).
+    pub fn inbox_if_any(&self) -> Option<&Arc<crate::pubsub::Inbox>> {
+        self.subs.existing_inbox()
+    }
+
+    /// True while subscribed to a channel, pattern or shard channel.
+    pub fn subscribed(&self) -> bool {
+        self.subs.active()
+    }
+
+    /// Subscriptions by kind: (channels, patterns, shard channels).
+    pub fn subscription_counts(&self) -> (usize, usize, usize) {
+        self.subs.counts()
     }
 }
 
@@ -247,6 +308,8 @@ impl Engine {
             clients: crate::clients::Clients::default(),
             lifecycle: crate::lifecycle::Lifecycle::default(),
             scripts: crate::script::Scripts::default(),
+            pubsub: Arc::default(),
+            blocking: Arc::default(),
             lru: AtomicU32::new(0),
             next_client_id: AtomicU64::new(1),
         });
@@ -283,6 +346,9 @@ impl Engine {
             last_cmd: None,
             tx: crate::multi::Tx::default(),
             last_run: None,
+            subs: crate::pubsub::Subs::default(),
+            block: crate::blocking::SessionBlock::default(),
+            waker: crate::pubsub::FrontWaker::default(),
         }
     }
 
@@ -331,6 +397,10 @@ impl Engine {
             }
         }
         session.last_run = session.last_cmd.map(|top| (top, cmd));
+        if session.proto == 2 && session.subs.active() {
+            crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
+                .map_err(|e| session.tx.refused(args[0], e))?;
+        }
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);
         }
@@ -340,7 +410,18 @@ impl Engine {
         if let Some(key) = single {
             ctx.hint(key);
         }
-        call(cmd, &mut ctx, args)
+        let out = call(cmd, &mut ctx, args);
+        let ready = std::mem::take(&mut ctx.ready);
+        drop(ctx);
+        if !ready.is_empty() {
+            crate::blocking::serve_ready(&self.shared, ready);
+        }
+        if !session.block.defer {
+            if let Some(wait) = session.block.blocked.take() {
+                return Ok(wait.wait(None).unwrap_or(Reply::NilArray));
+            }
+        }
+        out
     }
 
     /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.

@@ -6,6 +6,7 @@
 
 use crate::engine::Shared;
 use crate::keyspace::DB_COUNT;
+use crate::pubsub::notify;
 use crate::watch::KeyState;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -56,7 +57,14 @@ pub fn active_cycle(shared: &Shared) -> usize {
                         shared.watches.touch(db, k, || KeyState::Absent);
                     }
                 }
+                // The events go out once the shard is released: no need
+                // to hold it while publishing.
                 drop(shard);
+                if shared.config.notify_flags() & notify::EXPIRED != 0 {
+                    for k in &expired {
+                        notify::notify(shared, notify::EXPIRED, "expired", k, db);
+                    }
+                }
                 removed += expired.len();
                 shared
                     .stats

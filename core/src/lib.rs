@@ -21,6 +21,8 @@
 //!   5.1 and scripting environment (`native/`).
 //! - [`persist`]: RDB snapshots (Redis 7.0's format), DUMP payloads and
 //!   the data directory of [`Engine::open`].
+//! - [`pubsub`]: Pub/Sub subscriptions, inboxes and keyspace notifications;
+//!   [`blocking`]: clients waiting in BLPOP and friends.
 //! - [`clients`]: connection-level session state and the registry of
 //!   network clients (CLIENT LIST/KILL/PAUSE); [`lifecycle`]: SHUTDOWN's hook.
 //! - `server` (cargo feature `server`): the RESP listener over TCP and unix
@@ -33,6 +35,7 @@
 //! assert_eq!(engine.execute(&mut s, &["GET", "k"]), kvstore_core::Reply::Bulk(b"v".to_vec()));
 //! ```
 
+pub mod blocking;
 pub mod chain;
 pub mod clients;
 pub mod clock;
@@ -49,6 +52,7 @@ pub mod lifecycle;
 mod multi;
 pub mod num;
 pub mod persist;
+pub mod pubsub;
 pub mod reply;
 pub mod resp;
 pub mod script;

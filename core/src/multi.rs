@@ -233,6 +233,8 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             .collect();
         Reply::Array(replies)
     };
+    // Blocked clients are served after the whole transaction.
+    ctx.ready.append(&mut inner.ready);
     drop(inner);
     ctx.session.tx.discard();
     Ok(reply)

@@ -13,6 +13,7 @@ unsafe extern "C" {
         out: *mut c_char,
         outlen: usize,
     ) -> c_int;
+    fn kvstore_ld_millis(s: *const c_char, len: usize, out: *mut i64) -> c_int;
 }
 
 /// Parses a signed 64-bit integer with Redis's `string2ll` rules: optional
@@ -74,6 +75,18 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         return None;
     }
     Some(value)
+}
+
+/// Seconds read as a C `long double` (Redis's `string2ld`: hex and `inf`
+/// accepted, no spaces, no NaN) and turned into milliseconds as Redis's
+/// `(long long)ceill(seconds * 1000.0)`, with `i64::MIN` where that cast
+/// is out of range; `None` when the text is not a number.
+pub fn seconds_to_millis(s: &[u8]) -> Option<i64> {
+    let mut out = 0i64;
+    // SAFETY: `s` is valid for `s.len()` bytes (the C side copies at most
+    // that many, NUL-terminating its own buffer); `out` is a valid pointer.
+    let ok = unsafe { kvstore_ld_millis(s.as_ptr().cast(), s.len(), &mut out) };
+    (ok == 1).then_some(out)
 }
 
 /// Parses a score-range bound as Redis's `zslParseRange` does: plain C

@@ -11,6 +11,7 @@ Redis-compatible engine: change the constructor, keep the code::
 from . import exceptions
 from ._kvstore import REDIS_VERSION
 from .client import ConnectionPool, Pipeline, Redis, StrictRedis
+from .pubsub import PubSub, Subscription
 from .exceptions import (
     AuthenticationError,
     BusyLoadingError,
@@ -41,6 +42,7 @@ __all__ = [
     "DataError",
     "InvalidResponse",
     "Pipeline",
+    "PubSub",
     "PubSubError",
     "REDIS_VERSION",
     "ReadOnlyError",
@@ -48,6 +50,7 @@ __all__ = [
     "RedisError",
     "ResponseError",
     "StrictRedis",
+    "Subscription",
     "TimeoutError",
     "WatchError",
     "exceptions",

@@ -368,6 +368,11 @@ def strs(response, **options):
     return [str_if_bytes(r) for r in response]
 
 
+def parse_pubsub_numsub(response, **options):
+    """PUBSUB NUMSUB's flat ``[channel, n, ...]`` as ``(channel, n)`` tuples."""
+    return list(zip(response[0::2], response[1::2]))
+
+
 def _table(names, fn):
     return {n: fn for n in names.split()}
 
@@ -384,6 +389,8 @@ COMMON = {
         "SELECT SHUTDOWN SLAVEOF SWAPDB WATCH UNWATCH",
         bool_ok,
     ),
+    "PUBSUB NUMSUB": parse_pubsub_numsub,
+    "PUBSUB SHARDNUMSUB": parse_pubsub_numsub,
     "CLIENT INFO": parse_client_info,
     "CLIENT KILL": lambda r, **o: r if isinstance(r, int) else bool_ok(r),
     "CLIENT LIST": parse_client_list,

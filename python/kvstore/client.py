@@ -18,6 +18,7 @@ from .callbacks import default_callbacks
 from .commands import CoreCommands
 from . import exceptions
 from .exceptions import ExecAbortError, RedisError, ResponseError, WatchError
+from .pubsub import PubSub
 
 _stores: dict = {}
 _stores_lock = threading.Lock()
@@ -322,6 +323,10 @@ class Redis(_kvstore.Client, CoreCommands):
     def set_response_callback(self, command, callback):
         """Sets the callback that shapes ``command``'s reply."""
         self.response_callbacks[command.upper()] = callback
+
+    def pubsub(self, **kwargs):
+        """A ``PubSub`` on this client's store (see ``kvstore.pubsub``)."""
+        return PubSub(self, **kwargs)
 
     def pipeline(self, transaction=True, shard_hint=None):
         """A pipeline: commands are queued and run by ``execute()``, inside

@@ -61,6 +61,13 @@ pub struct Client {
     core: OnceLock<Core>,
 }
 
+/// Commands that may block (their table rows say so; all start with `b`).
+fn is_blocking(name: &[u8]) -> bool {
+    use kvstore_core::cmd::table::{self, flags::BLOCKING};
+    name.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'b'))
+        && table::lookup(name).is_some_and(|c| c.has(BLOCKING))
+}
+
 /// Commands that may run long: the GIL is released while they run.
 fn is_long(name: &[u8]) -> bool {
     const LONG: [&str; 16] = [
@@ -120,13 +127,42 @@ impl Core {
     }
 
     /// Runs `argv` through the engine's command table.
-    fn run(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> Reply {
-        if argv.first().is_some_and(|n| is_long(n)) {
+    fn run(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+        let name = argv.first().map_or(&[][..], |n| &**n);
+        if is_blocking(name) {
+            return self.run_blocking(py, argv);
+        }
+        Ok(if is_long(name) {
             py.detach(|| self.with_session(|s| self.engine.execute(s, argv)))
         } else {
             self.with_session(|s| self.engine.execute(s, argv))
         }
-        .unwrap_or_else(|e| e)
+        .unwrap_or_else(|e| e))
+    }
+
+    /// Runs a blocking command (BLPOP, ...) with the GIL released: if it
+    /// has to wait, the session is free again meanwhile, and the thread
+    /// sleeps on the wait, waking every 100 ms to let Python handle
+    /// signals (Ctrl-C cancels the wait and raises).
+    fn run_blocking(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+        let started = py.detach(|| {
+            self.with_session(|s| {
+                s.defer_blocking(true);
+                let reply = self.engine.execute(s, argv);
+                s.defer_blocking(false);
+                (reply, s.take_blocked())
+            })
+        });
+        let wait = match started {
+            Ok((_, Some(wait))) => wait,
+            Ok((reply, None)) | Err(reply) => return Ok(reply),
+        };
+        loop {
+            if let Some(r) = py.detach(|| wait.wait(Some(crate::pubsub::SIGNAL_CHECK))) {
+                return Ok(r);
+            }
+            py.check_signals()?;
+        }
     }
 }
 
@@ -198,7 +234,7 @@ impl Client {
         for a in args {
             argv.push(encode::arg(a.borrow(), &core.dec.enc)?);
         }
-        core.dec.reply(py, core.run(py, &argv))
+        core.dec.reply(py, core.run(py, &argv)?)
     }
 
     /// `execute_command(*args)`: the generic path (response callback
@@ -295,18 +331,21 @@ impl Client {
             engine: core.engine.clone(),
             session: Mutex::new(session),
             db: AtomicUsize::new(db),
-            dec: Decoder {
-                decode: core.dec.decode,
-                enc: Encoding {
-                    utf8_strict: core.dec.enc.utf8_strict,
-                    name: core.dec.enc.name.clone_ref(py),
-                    errors: core.dec.enc.errors.clone_ref(py),
-                },
-                resp3: core.dec.resp3,
-            },
+            dec: core.dec.clone_ref(py),
             callbacks: core.callbacks.clone_ref(py),
         });
         Ok(out)
+    }
+
+    /// A Pub/Sub connection to the same store and db, with the same
+    /// options (what `kvstore.PubSub` reads and writes through).
+    fn _pubsub(&self, py: Python<'_>) -> PyResult<crate::pubsub::PubSubConnection> {
+        let core = self.core(py)?;
+        Ok(crate::pubsub::PubSubConnection::new(
+            core.engine.clone(),
+            core.db.load(Ordering::Relaxed),
+            core.dec.clone_ref(py),
+        ))
     }
 
     /// Runs any command: `execute_command("SET", "k", "v")`. The reply goes
@@ -342,7 +381,7 @@ impl Client {
         }
         let core = self.core(py)?;
         let argv = command_argv(&items, &core.dec.enc)?;
-        let reply = core.run(py, &argv);
+        let reply = core.run(py, &argv)?;
         let never_decode = options.is_some_and(|o| o.contains("NEVER_DECODE").unwrap_or(false));
         let out = if never_decode {
             let dec = Decoder {

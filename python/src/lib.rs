@@ -6,6 +6,7 @@ mod client;
 mod encode;
 mod errors;
 mod listen;
+mod pubsub;
 mod reply;
 mod store;
 
@@ -17,6 +18,7 @@ fn _kvstore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     client::watch_forks();
     m.add_class::<store::Store>()?;
     m.add_class::<client::Client>()?;
+    m.add_class::<pubsub::PubSubConnection>()?;
     m.add("REDIS_VERSION", kvstore_core::REDIS_VERSION)?;
     #[cfg(feature = "test-hooks")]
     m.add_function(wrap_pyfunction!(client::_panic_in_session, m)?)?;

@@ -25,6 +25,19 @@ pub(crate) struct Decoder {
 }
 
 impl Decoder {
+    /// A copy (the encoding's Python objects shared).
+    pub fn clone_ref(&self, py: Python<'_>) -> Decoder {
+        Decoder {
+            decode: self.decode,
+            enc: Encoding {
+                utf8_strict: self.enc.utf8_strict,
+                name: self.enc.name.clone_ref(py),
+                errors: self.enc.errors.clone_ref(py),
+            },
+            resp3: self.resp3,
+        }
+    }
+
     /// `b` as bytes, or as str when decoding.
     pub fn string<'py>(&self, py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         if !self.decode {

@@ -9,6 +9,7 @@ use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::bits::{self, Overflow};
 
@@ -176,6 +177,7 @@ fn setbit(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         old
     })?;
     ctx.modified(key);
+    ctx.notify(ev::STRING, "setbit", key);
     Ok(Reply::Int(i64::from(old)))
 }
 
@@ -407,8 +409,10 @@ fn bitop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if len > 0 {
         add_string(ctx, dest, acc, Built::InPlace);
         ctx.modified(dest);
+        ctx.notify(ev::STRING, "set", dest);
     } else if ctx.delete(dest) {
         ctx.modified(dest);
+        ctx.notify(ev::GENERIC, "del", dest);
     }
     Ok(Reply::Int(len as i64))
 }
@@ -600,6 +604,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], read_only: bool) -> CmdRe
         .any(|(op, r)| op.kind != FieldKind::Get && *r != Reply::Nil);
     if wrote {
         ctx.modified(key);
+        ctx.notify(ev::STRING, "setbit", key);
     }
     Ok(Reply::Array(replies))
 }

@@ -11,6 +11,7 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::HashValue;
 use crate::num::{self, LdError};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::hash::HashLimits;
 use crate::types::sample::Count;
@@ -253,6 +254,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Result<i64, CmdError> {
         .filter(|p| h.set(p[0], p[1].to_vec(), &limits))
         .count();
     ctx.modified(argv[1]);
+    ctx.notify(ev::HASH, "hset", argv[1]);
     Ok(added as i64)
 }
 
@@ -273,6 +275,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let limits = HashLimits::for_hash(&shared.config, h);
     h.set(argv[2], argv[3].to_vec(), &limits);
     ctx.modified(argv[1]);
+    ctx.notify(ev::HASH, "hset", argv[1]);
     Ok(Reply::Int(1))
 }
 
@@ -336,8 +339,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let removed = argv[2..].iter().filter(|f| h.remove(f)).count();
     if removed > 0 {
-        ctx.delete_if_empty(argv[1]);
-        ctx.modified(argv[1]);
+        ctx.removed_elements(argv[1], ev::HASH, "hdel");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -356,6 +358,7 @@ fn hincrby(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let limits = HashLimits::for_hash(&shared.config, h);
     h.set(argv[2], new.to_string().into_bytes(), &limits);
     ctx.modified(argv[1]);
+    ctx.notify(ev::HASH, "hincrby", argv[1]);
     Ok(Reply::Int(new))
 }
 
@@ -377,6 +380,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let limits = HashLimits::for_hash(&shared.config, h);
     h.set(argv[2], new.clone(), &limits);
     ctx.modified(argv[1]);
+    ctx.notify(ev::HASH, "hincrbyfloat", argv[1]);
     Ok(Reply::Bulk(new))
 }
 

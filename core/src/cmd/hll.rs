@@ -11,6 +11,7 @@ use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Value, ValueRef};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::hll::{self, Encoding, HllError, REGISTERS};
 
@@ -160,6 +161,7 @@ fn pfadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if updated {
         hll::invalidate_cache(s);
         ctx.modified(key);
+        ctx.notify(ev::STRING, "pfadd", key);
     }
     Ok(Reply::Int(i64::from(updated)))
 }
@@ -227,6 +229,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
     hll::invalidate_cache(s);
     ctx.modified(dest);
+    ctx.notify(ev::STRING, "pfadd", dest);
     Ok(Reply::ok())
 }
 

@@ -276,7 +276,11 @@ struct Spec {
 /// flags, so they follow from the command's flags: reads `RO access`,
 /// other keys `RW access update` (what Redis assumes when it cannot tell).
 fn key_flags(cmd: &Command) -> &'static [&'static str] {
-    if cmd.has(READONLY) {
+    // Shard channels: positioned like keys (for cluster routing), but no
+    // keys (Redis's `not_key`; COMMAND GETKEYS finds none).
+    if cmd.has(PUBSUB) {
+        &["not_key"]
+    } else if cmd.has(READONLY) {
         &["RO", "access"]
     } else {
         &["RW", "access", "update"]
@@ -612,7 +616,7 @@ fn keys_of(argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, CmdError> {
     if !cmd.subcommands.is_empty() && target.len() >= 2 {
         cmd = table::lookup_sub(cmd, target[1]).ok_or_else(invalid)?;
     }
-    if key_specs(cmd).is_empty() {
+    if key_specs(cmd).iter().all(|s| s.flags == ["not_key"]) {
         return Err(CmdError::err("The command has no key arguments"));
     }
     let n = target.len() as i32;

@@ -16,6 +16,7 @@ use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::DB_COUNT;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// ACL categories of the fast keyspace writes.
@@ -293,6 +294,7 @@ fn del(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     for k in &argv[1..] {
         if ctx.delete(k) {
             ctx.modified(k);
+            ctx.notify(ev::GENERIC, "del", k);
             n += 1;
         }
     }
@@ -369,6 +371,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, from: &[u8], to: &[u8], nx: bool) -> Result
     ctx.insert_entry_in(db, to, entry);
     ctx.modified(from);
     ctx.modified(to);
+    ctx.notify(ev::GENERIC, "rename_from", from);
+    ctx.notify(ev::GENERIC, "rename_to", to);
     Ok(true)
 }
 
@@ -425,6 +429,7 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     copy.access = ctx.shared().lru_clock();
     ctx.insert_entry_in(db, dst, copy);
     ctx.modified_in(db, dst);
+    ctx.notify_in(db, ev::GENERIC, "copy_to", dst);
     Ok(Reply::Int(1))
 }
 
@@ -442,6 +447,8 @@ fn move_(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     ctx.insert_entry_in(dst, key, entry);
     ctx.modified(key);
     ctx.signal_modified_in(dst, key);
+    ctx.notify(ev::GENERIC, "move_from", key);
+    ctx.notify_in(dst, ev::GENERIC, "move_to", key);
     Ok(Reply::Int(1))
 }
 

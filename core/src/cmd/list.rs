@@ -13,6 +13,7 @@ use super::args;
 use super::table::{BASE, Command, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use std::collections::VecDeque;
 
@@ -288,13 +289,28 @@ fn take_end(list: &mut List, left: bool) -> Vec<u8> {
     v.expect("stored lists are never empty")
 }
 
-/// After removing elements from the list at `key`: deletes the key if the
-/// list became empty, and records the modification.
-fn removed_from(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool) {
+/// After removing elements from the list at `key` (by the command whose
+/// keyspace event is `event`): deletes the key if the list became empty,
+/// records the modification, and notifies `event` (then `del`).
+fn removed_from(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool, event: &str) {
     if emptied {
         ctx.delete(key);
     }
     ctx.modified(key);
+    ctx.notify(ev::LIST, event, key);
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", key);
+    }
+}
+
+/// The keyspace event of a pop from the `left` (else right) end.
+fn pop_event(left: bool) -> &'static str {
+    if left { "lpop" } else { "rpop" }
+}
+
+/// The keyspace event of a push at the `left` (else right) end.
+fn push_event(left: bool) -> &'static str {
+    if left { "lpush" } else { "rpush" }
 }
 
 /// Pops one element from the `left` (else right) end of the list at `key`;
@@ -309,7 +325,7 @@ pub(crate) fn pop_one(
     };
     let v = take_end(list, left);
     let emptied = list.is_empty();
-    removed_from(ctx, key, emptied);
+    removed_from(ctx, key, emptied, pop_event(left));
     Ok(Some(v))
 }
 
@@ -336,7 +352,7 @@ pub(crate) fn pop(
         list.drain(at..).rev().collect()
     };
     let emptied = list.is_empty();
-    removed_from(ctx, key, emptied);
+    removed_from(ctx, key, emptied, pop_event(left));
     Ok(Some(out))
 }
 
@@ -376,14 +392,19 @@ pub(crate) fn move_element(
     }
     let list = list_for_write(ctx, src)?.expect("checked above");
     let v = take_end(list, from_left);
+    // Redis notifies the push to the destination, then the pop.
     if src == dst {
         push_end(list, to_left, v.clone());
+        ctx.modified(dst);
+        ctx.notify(ev::LIST, push_event(to_left), dst);
+        ctx.notify(ev::LIST, pop_event(from_left), src);
     } else {
         let emptied = list.is_empty();
-        removed_from(ctx, src, emptied);
         push_end(ctx.list_or_create(dst)?, to_left, v.clone());
+        ctx.modified(dst);
+        ctx.notify(ev::LIST, push_event(to_left), dst);
+        removed_from(ctx, src, emptied, pop_event(from_left));
     }
-    ctx.modified(dst);
     Ok(Some(v))
 }
 
@@ -423,6 +444,7 @@ fn push(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool, only_existing: bool) -> C
     }
     let len = list.len();
     ctx.modified(key);
+    ctx.notify(ev::LIST, push_event(left), key);
     Ok(Reply::Int(len as i64))
 }
 
@@ -473,6 +495,7 @@ fn lset(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let i = position(list.len(), i).ok_or(CmdError::OutOfRange)?;
     list[i] = argv[3].to_vec();
     ctx.modified(key);
+    ctx.notify(ev::LIST, "lset", key);
     Ok(Reply::ok())
 }
 
@@ -496,6 +519,7 @@ fn linsert(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     list.insert(at + usize::from(after), elem.to_vec());
     let len = list.len();
     ctx.modified(key);
+    ctx.notify(ev::LIST, "linsert", key);
     Ok(Reply::Int(len as i64))
 }
 
@@ -510,7 +534,7 @@ fn lrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let removed = remove_matches(list, elem, count);
     if removed > 0 {
         let emptied = list.is_empty();
-        removed_from(ctx, key, emptied);
+        removed_from(ctx, key, emptied, "lrem");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -564,7 +588,7 @@ fn ltrim(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
     // Redis signals the key as modified even when nothing was trimmed.
     let emptied = list.is_empty();
-    removed_from(ctx, key, emptied);
+    removed_from(ctx, key, emptied, "ltrim");
     Ok(Reply::ok())
 }
 

@@ -6,12 +6,14 @@ pub mod scan;
 pub mod table;
 
 pub(crate) mod bitmap;
+pub(crate) mod blocking;
 pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod introspect;
 pub(crate) mod keys;
 pub(crate) mod list;
 pub(crate) mod persist;
+pub(crate) mod pubsub;
 pub(crate) mod scripting;
 pub(crate) mod server;
 pub(crate) mod set;

@@ -8,6 +8,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::persist::decode::Limits;
 use crate::persist::dump::{self, PayloadError};
 use crate::persist::{self as store, BgStart, SaveError};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// The rows of this family.
@@ -144,6 +145,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if deadline != 0 && deadline <= ctx.now() {
         if deleted {
             ctx.modified(key);
+            ctx.notify(ev::GENERIC, "del", key);
         }
         return Ok(Reply::ok());
     }
@@ -160,6 +162,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     }
     ctx.modified(key);
+    ctx.notify(ev::GENERIC, "restore", key);
     Ok(Reply::ok())
 }
 

@@ -265,11 +265,22 @@ pub(crate) fn help(name: &str, lines: &[&'static str]) -> Reply {
     Reply::Array(out)
 }
 
-fn ping(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    match argv.len() {
-        1 => Ok(Reply::Status("PONG".into())),
-        2 => Ok(Reply::bulk(argv[1])),
-        _ => Err(CmdError::Arity("ping".into())),
+/// PING [message]; a RESP2 client in subscribed mode gets
+/// `["pong", message or ""]`, as Redis answers it there.
+fn ping(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    if argv.len() > 2 {
+        return Err(CmdError::Arity("ping".into()));
+    }
+    if ctx.session.proto == 2 && ctx.session.subscribed() {
+        let msg = argv.get(1).copied().unwrap_or_default();
+        return Ok(Reply::Array(vec![
+            Reply::Bulk(b"pong".to_vec()),
+            Reply::bulk(msg),
+        ]));
+    }
+    match argv.get(1) {
+        None => Ok(Reply::Status("PONG".into())),
+        Some(msg) => Ok(Reply::bulk(msg)),
     }
 }
 

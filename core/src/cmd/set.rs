@@ -12,6 +12,7 @@ use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{SetValue, Value};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::sample::Count;
 use crate::types::set::{fits_intset, intset_order, max_intset};
@@ -287,6 +288,7 @@ fn sadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let added = argv[2..].iter().filter(|m| s.add(m, max)).count();
     if added > 0 {
         ctx.modified(argv[1]);
+        ctx.notify(ev::SET, "sadd", argv[1]);
     }
     Ok(Reply::Int(added as i64))
 }
@@ -297,8 +299,7 @@ fn srem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let removed = argv[2..].iter().filter(|m| s.remove(m)).count();
     if removed > 0 {
-        ctx.delete_if_empty(argv[1]);
-        ctx.modified(argv[1]);
+        ctx.removed_elements(argv[1], ev::SET, "srem");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -342,8 +343,7 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
     };
     let member = s.random().expect("sets are never empty").to_vec();
     s.remove(&member);
-    ctx.delete_if_empty(key);
-    ctx.modified(key);
+    ctx.removed_elements(key, ev::SET, "spop");
     Ok(Reply::Bulk(member))
 }
 
@@ -367,6 +367,8 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
             unreachable!("a set was found above");
         };
         ctx.modified(key);
+        ctx.notify(ev::SET, "spop", key);
+        ctx.notify(ev::GENERIC, "del", key);
         return Ok(members_reply(all.iter().collect(), max, Reply::Set));
     }
     let picked: Vec<Vec<u8>> = s
@@ -381,6 +383,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
         s.rebuild_encoding(max);
     }
     ctx.modified(key);
+    ctx.notify(ev::SET, "spop", key);
     Ok(Reply::Set(picked.into_iter().map(Reply::Bulk).collect()))
 }
 
@@ -423,13 +426,13 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if !s.remove(member) {
         return Ok(Reply::Int(0));
     }
-    ctx.delete_if_empty(src);
-    ctx.modified(src);
+    ctx.removed_elements(src, ev::SET, "srem");
     let shared = ctx.shared();
     let d = ctx.set_or_create(dst)?;
     let max = intset_limit(shared, d);
     if d.add(member, max) {
         ctx.modified(dst);
+        ctx.notify(ev::SET, "sadd", dst);
     }
     Ok(Reply::Int(1))
 }
@@ -482,10 +485,17 @@ fn algebra(ctx: &mut Ctx<'_>, op: Op, dest: Option<&[u8]>, keys: &[&[u8]]) -> Cm
     if n == 0 {
         if ctx.delete(dest) {
             ctx.modified(dest);
+            ctx.notify(ev::GENERIC, "del", dest);
         }
     } else {
         ctx.set(dest, Value::Set(Box::new(result)));
         ctx.modified(dest);
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        ctx.notify(ev::SET, event, dest);
     }
     Ok(Reply::Int(n as i64))
 }

@@ -21,6 +21,7 @@ use super::table::{BASE, Command, Handler, Keys, flags::*};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Value, ValueMut};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
@@ -442,8 +443,10 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], range: &[Item], gets: &[&[u8]]) -> i64 {
     if n > 0 {
         ctx.set(dst, Value::List(Box::new(list)));
         ctx.modified(dst);
+        ctx.notify(ev::LIST, "sortstore", dst);
     } else if ctx.delete(dst) {
         ctx.modified(dst);
+        ctx.notify(ev::GENERIC, "del", dst);
     }
     n
 }

@@ -17,6 +17,7 @@ use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Entry, Value, ValueMut};
 use crate::num;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use std::io::Write;
 
@@ -337,6 +338,7 @@ pub(crate) fn get<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c [u8
 pub(crate) fn set(ctx: &mut Ctx<'_>, key: &[u8], value: &[u8]) {
     ctx.set_str(key, value);
     ctx.modified(key);
+    ctx.notify(ev::STRING, "set", key);
 }
 
 /// How Redis built a string it stores without `tryObjectEncoding`, which
@@ -568,8 +570,10 @@ fn set_generic(
         ctx.set_str(key, value);
     }
     ctx.modified(key);
+    ctx.notify(ev::STRING, "set", key);
     if let Some(at) = deadline {
         ctx.set_expire(key, at);
+        ctx.notify(ev::GENERIC, "expire", key);
     }
     Ok(old.unwrap_or(replies.0))
 }
@@ -589,10 +593,13 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     if let Some(at) = deadline {
         // A deadline already past deletes the key (EXAT/PXAT in the past).
+        let past = at <= ctx.now();
         ctx.set_expire(key, at);
         ctx.modified(key);
+        ctx.notify(ev::GENERIC, if past { "del" } else { "expire" }, key);
     } else if opts.has(opt::PERSIST) && ctx.persist(key) {
         ctx.modified(key);
+        ctx.notify(ev::GENERIC, "persist", key);
     }
     Ok(reply)
 }
@@ -605,6 +612,7 @@ fn getdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let db = ctx.db();
     let entry = ctx.remove_in(db, key).expect("just read");
     ctx.modified(key);
+    ctx.notify(ev::GENERIC, "del", key);
     match entry.value {
         Value::Str(s) => Ok(Reply::Bulk(s)),
         _ => Err(CmdError::WrongType),
@@ -683,6 +691,7 @@ fn append(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     };
     ctx.modified(key);
+    ctx.notify(ev::STRING, "append", key);
     Ok(Reply::Int(len as i64))
 }
 
@@ -749,6 +758,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     };
     ctx.modified(key);
+    ctx.notify(ev::STRING, "setrange", key);
     Ok(Reply::Int(len as i64))
 }
 
@@ -796,6 +806,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
         }
     };
     ctx.modified(key);
+    ctx.notify(ev::STRING, "incrby", key);
     Ok(Reply::Int(v))
 }
 
@@ -822,6 +833,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     };
     ctx.modified(key);
+    ctx.notify(ev::STRING, "incrbyfloat", key);
     Ok(Reply::Bulk(v))
 }
 

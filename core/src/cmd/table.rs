@@ -189,6 +189,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         introspect::COMMANDS,
         transactions::COMMANDS,
         scripting::COMMANDS,
+        pubsub::COMMANDS,
+        blocking::COMMANDS,
     ]
     .into_iter()
     .flatten()

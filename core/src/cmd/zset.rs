@@ -17,6 +17,7 @@ use crate::engine::Shared;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{SetValue, Value, ValueMut, ValueRef};
 use crate::num;
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 use crate::types::zset::{Iter, LexRange, ScoreRange, ZSet};
 const NUMKEYS: Keys = Keys::NumKeys {
@@ -523,13 +524,15 @@ fn non_negative(arg: &[u8]) -> Result<i64, CmdError> {
 
 /// Stores `z` at `dst` (deleting `dst` when `z` is empty) and replies with
 /// its size, as the *STORE commands do.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet) -> CmdResult {
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &str) -> CmdResult {
     let n = z.len();
     if n > 0 {
         ctx.set(dst, Value::ZSet(Box::new(z)));
         ctx.modified(dst);
+        ctx.notify(ev::ZSET, event, dst);
     } else if ctx.delete(dst) {
         ctx.modified(dst);
+        ctx.notify(ev::GENERIC, "del", dst);
     }
     Ok(Reply::Int(n as i64))
 }
@@ -681,6 +684,7 @@ fn add_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], incr: bool) -> CmdResult {
     }
     if added + updated > 0 {
         ctx.modified(key);
+        ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
     }
     result?;
     Ok(match (f.incr, last) {
@@ -703,8 +707,7 @@ fn zrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     }
     if removed > 0 {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, "zrem");
     }
     Ok(Reply::Int(removed))
 }
@@ -972,31 +975,36 @@ fn zrangestore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     for (m, s) in &items {
         add_new(&mut dst, m, *s, &lim);
     }
-    store(ctx, argv[1], dst)
+    store(ctx, argv[1], dst, "zrangestore")
 }
 
 fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let (start, end) = (args::int(argv[2])?, args::int(argv[3])?);
-    remove_range(ctx, argv[1], |z| match clamp_ranks(start, end, z.len()) {
-        Some((s, e)) => z.remove_rank_range(s, e),
-        None => 0,
+    remove_range(ctx, argv[1], "zremrangebyrank", |z| {
+        match clamp_ranks(start, end, z.len()) {
+            Some((s, e)) => z.remove_rank_range(s, e),
+            None => 0,
+        }
     })
 }
 
 fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let r = score_range(argv[2], argv[3])?;
-    remove_range(ctx, argv[1], |z| z.remove_score_range(&r))
+    remove_range(ctx, argv[1], "zremrangebyscore", |z| {
+        z.remove_score_range(&r)
+    })
 }
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let r = lex_range(argv[2], argv[3])?;
-    remove_range(ctx, argv[1], |z| z.remove_lex_range(&r))
+    remove_range(ctx, argv[1], "zremrangebylex", |z| z.remove_lex_range(&r))
 }
 
 /// Runs `remove` on the sorted set at `key`; replies with how many went.
 fn remove_range(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &str,
     remove: impl FnOnce(&mut ZSet) -> usize,
 ) -> CmdResult {
     let Some(z) = write_zset(ctx, key)? else {
@@ -1004,8 +1012,7 @@ fn remove_range(
     };
     let removed = remove(z);
     if removed > 0 {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, event);
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -1016,19 +1023,25 @@ fn remove_range(
 
 /// Pops up to `count` members from one end of the set at `key` (which must
 /// hold a sorted set), deleting the key when it empties.
-fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: usize) -> Vec<(Box<[u8]>, f64)> {
+pub(crate) fn pop_from(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    max: bool,
+    count: usize,
+) -> Vec<(Box<[u8]>, f64)> {
     let Ok(Some(z)) = write_zset(ctx, key) else {
         return Vec::new();
     };
     let popped: Vec<_> = (0..count).map_while(|_| z.pop(max)).collect();
     if !popped.is_empty() {
-        ctx.delete_if_empty(key);
-        ctx.modified(key);
+        ctx.removed_elements(key, ev::ZSET, if max { "zpopmax" } else { "zpopmin" });
     }
     popped
 }
 
-fn pairs_reply(items: &[(Box<[u8]>, f64)], nested: bool) -> Reply {
+/// Popped members with their scores: flat pairs, or nested `[member,
+/// score]` pairs when `nested`.
+pub(crate) fn pairs_reply(items: &[(Box<[u8]>, f64)], nested: bool) -> Reply {
     scored(items.iter().map(|(m, s)| (&**m, *s)), true, nested)
 }
 
@@ -1054,9 +1067,25 @@ fn pop_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], max: bool) -> CmdResult {
     Ok(pairs_reply(&pop_from(ctx, argv[1], max, n), nested))
 }
 
-fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let numkeys = at_least_one(argv[1], "numkeys should be greater than 0")?;
-    let where_at = usize::try_from(numkeys).map_or(usize::MAX, |n| n.saturating_add(2));
+/// The parsed arguments of ZMPOP/BZMPOP after `numkeys`.
+pub(crate) struct ZmpopArgs<'a> {
+    /// The keys, in order.
+    pub keys: &'a [&'a [u8]],
+    /// True for MAX.
+    pub max: bool,
+    /// COUNT (1 when absent).
+    pub count: usize,
+}
+
+/// Parses `numkeys key [key ...] <MIN | MAX> [COUNT count]` starting at
+/// `argv[numkeys_at]`, with Redis's error texts and order.
+pub(crate) fn parse_zmpop<'a>(
+    argv: &'a [&'a [u8]],
+    numkeys_at: usize,
+) -> Result<ZmpopArgs<'a>, CmdError> {
+    let numkeys = at_least_one(argv[numkeys_at], "numkeys should be greater than 0")?;
+    let first = numkeys_at + 1;
+    let where_at = usize::try_from(numkeys).map_or(usize::MAX, |n| n.saturating_add(first));
     let Some(&side) = argv.get(where_at) else {
         return Err(CmdError::Syntax);
     };
@@ -1075,8 +1104,17 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
+    Ok(ZmpopArgs {
+        keys: &argv[first..where_at],
+        max,
+        count: usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX),
+    })
+}
+
+fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+    let a = parse_zmpop(argv, 1)?;
     let mut found = None;
-    for &key in &argv[2..where_at] {
+    for &key in a.keys {
         if write_zset(ctx, key)?.is_some() {
             found = Some(key);
             break;
@@ -1085,8 +1123,7 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(key) = found else {
         return Ok(Reply::NilArray);
     };
-    let n = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
-    let popped = pop_from(ctx, key, max, n);
+    let popped = pop_from(ctx, key, a.max, a.count);
     Ok(Reply::Array(vec![
         Reply::bulk(key),
         pairs_reply(&popped, true),
@@ -1450,7 +1487,12 @@ fn setop_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], k: SetOpKind) -> CmdResult {
         }
         build_stored(&items, &lim)
     };
-    store(ctx, argv[1], result)
+    let event = match k.op {
+        SetOp::Union => "zunionstore",
+        SetOp::Inter => "zinterstore",
+        SetOp::Diff => "zdiffstore",
+    };
+    store(ctx, argv[1], result, event)
 }
 
 /// The sorted set a *STORE command writes: a listpack when it fits

@@ -95,7 +95,7 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     let threshold = ctx.shared().config.get_int("busy-reply-threshold");
     let mut runner = Runner {
         ctx: &mut *ctx,
-        session: Session::for_script(0),
+        session: Session::detached(0, 2),
         busy: &scripts.busy,
         read_only: read_only || (!script_flags.compat && script_flags.no_writes),
         started: Instant::now(),

@@ -8,8 +8,10 @@
 
 use super::net::Stream;
 use super::{Level, Log};
+use crate::blocking::Blocked;
 use crate::clients::{ClientEntry, PauseKind};
 use crate::cmd::table::flags::{MAY_REPLICATE, WRITE};
+use crate::config::OutputLimit;
 use crate::resp::{Limits, RequestParser, encode};
 use crate::{Engine, Session};
 use std::io::{self, Read, Write};
@@ -132,14 +134,18 @@ pub(super) struct Conn {
     soft_since: Option<u64>,
     /// The peer closed its side; close once replies are written.
     peer_gone: bool,
+    /// A blocking command waiting for its key, and whether its reply is
+    /// to be sent (CLIENT REPLY): no later command runs until it ends.
+    pub(super) blocked: Option<(Blocked, bool)>,
 }
 
 /// What serving a connection needs from its thread.
 pub(super) struct Env<'a> {
     pub(super) engine: &'a Engine,
     pub(super) log: &'a Log,
-    /// Normal clients' output buffer limits: (hard, soft, soft seconds).
-    pub(super) output_limit: (u64, u64, u64),
+    /// Output buffer limits by client class (normal, replica, pubsub):
+    /// (hard, soft, soft seconds).
+    pub(super) output_limits: [OutputLimit; 3],
 }
 
 impl Conn {
@@ -158,6 +164,7 @@ impl Conn {
             last_ms: now,
             soft_since: None,
             peer_gone: false,
+            blocked: None,
         }
     }
 
@@ -311,9 +318,20 @@ impl Conn {
             closing,
             parked,
             last_ms,
+            blocked,
             ..
         } = self;
-        while !*closing && !*parked {
+        deliver_pushes(session, wbuf, env, entry)?;
+        if let Some((wait, send)) = blocked {
+            let Some(reply) = wait.poll() else {
+                return Ok(());
+            };
+            if *send {
+                encode(&reply, session.proto, wbuf);
+            }
+            *blocked = None;
+        }
+        while !*closing && !*parked && blocked.is_none() {
             let buf = rbuf.pending();
             if buf.is_empty() {
                 break;
@@ -356,11 +374,23 @@ impl Conn {
                     break;
                 }
             }
+            // Messages that arrived before this command go out before its reply.
+            deliver_pushes(session, wbuf, env, entry)?;
             session.conn.begin_command();
             let reply = parser.with_args(buf, |argv| engine.execute(session, argv));
-            if session.conn.end_command() {
-                encode(&reply, session.proto, wbuf);
+            let send = session.conn.end_command();
+            match session.take_blocked() {
+                // Served already (by a write on another thread), or not.
+                Some(wait) => match wait.poll() {
+                    Some(r) if send => encode(&r, session.proto, wbuf),
+                    Some(_) => {}
+                    None => *blocked = Some((wait, send)),
+                },
+                None if send => encode(&reply, session.proto, wbuf),
+                None => {}
             }
+            // The confirmations of (P|S)(UN)SUBSCRIBE come through the inbox.
+            deliver_pushes(session, wbuf, env, entry)?;
             rbuf.consume(used);
             *last_ms = now;
             *closing |= session.conn.close;
@@ -393,8 +423,10 @@ impl Conn {
         let omem = (self.wbuf.len() - self.wpos) as u64;
         let (hard, soft, secs) = if unauthenticated {
             (UNAUTHENTICATED_BUFFER as u64, 0, 0)
+        } else if self.session.subscribed() {
+            env.output_limits[2]
         } else {
-            env.output_limit
+            env.output_limits[0]
         };
         let over_soft = soft > 0 && omem > soft;
         if !over_soft {
@@ -458,6 +490,7 @@ impl Conn {
         snap.qbuf_free = self.rbuf.data.len() - self.rbuf.end;
         snap.omem = self.wbuf.len() - self.wpos;
         snap.writing = snap.omem > 0;
+        snap.blocked = self.blocked.is_some();
     }
 
     /// `id=.. addr=..` for log lines.
@@ -467,6 +500,34 @@ impl Conn {
             self.entry.id, self.entry.facts.addr, self.entry.facts.laddr, self.entry.facts.fd
         )
     }
+}
+
+/// Writes the pushes waiting in the session's inbox (Pub/Sub messages and
+/// subscription confirmations); a client whose inbox overflowed (it fell
+/// further behind than the `pubsub` output-buffer limit) is closed.
+fn deliver_pushes(
+    session: &Session,
+    wbuf: &mut Vec<u8>,
+    env: &Env<'_>,
+    entry: &ClientEntry,
+) -> Result<(), Close> {
+    let Some(inbox) = session.inbox_if_any() else {
+        return Ok(());
+    };
+    for push in inbox.drain() {
+        encode(&push, session.proto, wbuf);
+    }
+    if inbox.overflowed() {
+        (env.log)(
+            Level::Warning,
+            &format!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                entry.id, entry.facts.addr
+            ),
+        );
+        return Err(Close::OutputBuffer);
+    }
+    Ok(())
 }
 
 /// `POST` or `Host:` as a command name: an HTTP request sent to us.

@@ -295,7 +295,10 @@ struct Loop<'a> {
     ready: Vec<Token>,
     /// Connections suspended by a pause.
     parked: Vec<Token>,
-    output_limit: (u64, u64, u64),
+    output_limits: [crate::config::OutputLimit; 3],
+    /// Connections waiting in a blocking command (their deadlines bound
+    /// the poll timeout).
+    blocked: Vec<Token>,
     /// Buffers lent to the connection being served.
     scratch: Scratch,
 }
@@ -317,7 +320,8 @@ impl Worker {
             },
             ready: Vec::new(),
             parked: Vec::new(),
-            output_limit: (0, 0, 0),
+            output_limits: [(0, 0, 0); 3],
+            blocked: Vec::new(),
             scratch: Scratch::default(),
         };
         l.run();
@@ -340,6 +344,9 @@ impl Loop<'_> {
         while !self.common.stop.load(Ordering::Acquire) {
             let now = self.now();
             let mut timeout = CRON.as_millis() as u64;
+            if let Some(ms) = self.next_deadline() {
+                timeout = timeout.min(ms);
+            }
             if !self.ready.is_empty() {
                 timeout = 0;
             } else if !self.parked.is_empty() {
@@ -368,6 +375,7 @@ impl Loop<'_> {
             for t in std::mem::take(&mut self.ready) {
                 self.serve(t);
             }
+            self.expire_blocked();
             let now = self.now();
             if !self.parked.is_empty() && self.common.engine.shared().clients.paused(now).is_none()
             {
@@ -378,6 +386,38 @@ impl Loop<'_> {
             if now.saturating_sub(last_cron) >= CRON.as_millis() as u64 {
                 last_cron = now;
                 self.cron();
+            }
+        }
+    }
+
+    /// Milliseconds until the nearest deadline of a blocked connection.
+    fn next_deadline(&mut self) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let conns = &mut self.conns;
+        self.blocked
+            .iter()
+            .filter_map(|&t| conns.get(t)?.blocked.as_ref()?.0.deadline())
+            .min()
+            .map(|d| {
+                // Rounded up: waking before the deadline would find nothing to do.
+                let left = d.saturating_duration_since(now);
+                left.as_millis() as u64 + u64::from(left.subsec_nanos() % 1_000_000 != 0)
+            })
+    }
+
+    /// Serves the blocked connections whose deadline passed (they answer
+    /// their timeout reply) and forgets those no longer blocked.
+    fn expire_blocked(&mut self) {
+        let now = std::time::Instant::now();
+        for t in std::mem::take(&mut self.blocked) {
+            let due = match self.conns.get(t).and_then(|c| c.blocked.as_ref()) {
+                None => continue,
+                Some((wait, _)) => wait.deadline().is_some_and(|d| d <= now),
+            };
+            if due {
+                self.serve(t);
+            } else {
+                self.blocked.push(t);
             }
         }
     }
@@ -400,12 +440,18 @@ impl Loop<'_> {
         session.conn.authenticated = !shared.config.get_bool("requirepass");
         let token = self.conns.token_for_next();
         let inbox = self.inbox.clone();
-        let wake = Box::new(move || {
+        let wake: crate::pubsub::Waker = Arc::new(move || {
             lock(&inbox.woken).push(token);
             inbox.wake();
         });
+        // Pushes and served waits wake the connection; a blocking command
+        // parks the connection, never this thread.
+        session.set_waker(Some(wake.clone()));
+        session.defer_blocking(true);
         let now = self.now();
-        let entry = shared.clients.register(session.id, c.facts, now, wake);
+        let entry = shared
+            .clients
+            .register(session.id, c.facts, now, Box::new(move || wake()));
         let mut stream = c.stream;
         let registered = self.poll.registry().register(
             &mut stream,
@@ -424,7 +470,7 @@ impl Loop<'_> {
         Env {
             engine: &self.common.engine,
             log: &self.common.log,
-            output_limit: self.output_limit,
+            output_limits: self.output_limits,
         }
     }
 
@@ -433,7 +479,7 @@ impl Loop<'_> {
         let env = Env {
             engine: &common.engine,
             log: &common.log,
-            output_limit: self.output_limit,
+            output_limits: self.output_limits,
         };
         let Some(conn) = self.conns.get(t) else {
             return;
@@ -445,6 +491,9 @@ impl Loop<'_> {
                 }
                 if conn.parked && !self.parked.contains(&t) {
                     self.parked.push(t);
+                }
+                if conn.blocked.is_some() && !self.blocked.contains(&t) {
+                    self.blocked.push(t);
                 }
             }
             Err(why) => self.close(t, why),
@@ -467,6 +516,7 @@ impl Loop<'_> {
             .unregister(conn.entry.id);
         self.common.live.fetch_sub(1, Ordering::AcqRel);
         self.parked.retain(|p| *p != t);
+        self.blocked.retain(|b| *b != t);
         let msg = match why {
             Close::Peer => format!("Client closed connection {}", conn.describe()),
             Close::Idle => "Closing idle client".to_string(),
@@ -479,7 +529,7 @@ impl Loop<'_> {
     fn cron(&mut self) {
         let config = &self.common.engine.shared().config;
         let limits = config.get("client-output-buffer-limit").unwrap_or_default();
-        self.output_limit = crate::config::output_limits(&limits)[0];
+        self.output_limits = crate::config::output_limits(&limits);
         let timeout_ms = config.get_int("timeout").max(0) as u64 * 1000;
         let now = self.now();
         for t in self.conns.tokens() {
@@ -487,7 +537,9 @@ impl Loop<'_> {
                 continue;
             };
             let idle = now.saturating_sub(conn.last_ms);
-            if timeout_ms > 0 && idle > timeout_ms && !conn.parked {
+            // Redis never times out blocked or subscribed clients.
+            let waiting = conn.parked || conn.blocked.is_some() || conn.session.subscribed();
+            if timeout_ms > 0 && idle > timeout_ms && !waiting {
                 self.close(t, Close::Idle);
             } else if idle >= TRIM_IDLE_MS {
                 conn.shrink_idle();

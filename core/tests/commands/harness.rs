@@ -137,6 +137,103 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Sends one command without reading anything.
+    pub fn send<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        let mut out = Vec::new();
+        encode_command(argv, &mut out);
+        self.stream.write_all(&out).unwrap();
+    }
+
+    /// The next reply or push, decoded and raw, waiting up to `within`;
+    /// `None` when nothing came.
+    pub fn read_within(&mut self, within: Duration) -> Option<(Reply, Vec<u8>)> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some((reply, used)) = decode(&self.buf, &Limits::default()).unwrap() {
+                let raw = self.buf.drain(..used).collect();
+                return Some((reply, raw));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut chunk = [0u8; 65536];
+            let read = self.stream.read(&mut chunk);
+            self.stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            match read {
+                Ok(0) => panic!("connection closed"),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// The next reply or push, decoded and raw (panics after 30 s).
+    pub fn read(&mut self) -> (Reply, Vec<u8>) {
+        self.read_within(Duration::from_secs(30))
+            .expect("a reply within 30 s")
+    }
+}
+
+/// Two connections driven side by side, one to redis-server and one to
+/// kvstore's listener (see [`Pair::socket_client`]), for commands whose
+/// replies arrive later or unasked (Pub/Sub, blocking commands).
+pub struct Twin {
+    /// The connection to redis-server.
+    pub redis: Client,
+    /// The connection to kvstore's listener.
+    pub ours: Client,
+}
+
+impl Twin {
+    /// Sends argv on both connections, reading nothing.
+    pub fn send<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        self.redis.send(argv);
+        self.ours.send(argv);
+    }
+
+    /// Reads the next frame on both and asserts identical bytes; returns it.
+    pub fn expect_same(&mut self, what: &str) -> Reply {
+        let (theirs, a) = self.redis.read();
+        let (ours, b) = self
+            .ours
+            .read_within(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{what}: kvstore sent nothing; redis sent {theirs:?}"));
+        assert_eq!(
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b),
+            "{what}: bytes differ\n  redis:   {theirs:?}\n  kvstore: {ours:?}"
+        );
+        ours
+    }
+
+    /// Sends argv on both and compares the next frame of each.
+    pub fn check<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        self.send(argv);
+        self.expect_same(&show(argv))
+    }
+
+    /// Asserts that neither side sends anything within `ms` milliseconds.
+    pub fn expect_nothing(&mut self, ms: u64) {
+        let within = Duration::from_millis(ms);
+        if let Some((r, _)) = self.redis.read_within(within) {
+            panic!("redis sent {r:?}");
+        }
+        if let Some((r, _)) = self.ours.read_within(within) {
+            panic!("kvstore sent {r:?}");
+        }
+    }
+}
+
 /// A redis-server and a kvstore engine driven side by side.
 pub struct Pair {
     /// The real server (kept alive for the pair's lifetime).
@@ -222,6 +319,22 @@ impl Pair {
             p.session.proto = 3;
         }
         p
+    }
+
+    /// A new connection to each side, kvstore's through its listener (the
+    /// pair must have been made by [`Pair::over_socket`]); RESP3 when `resp3`.
+    pub fn socket_client(&self, resp3: bool) -> Twin {
+        let (listener, _) = self.socket.as_ref().expect("a pair over a socket");
+        let mut t = Twin {
+            redis: Client::connect(self.server.port),
+            ours: Client::connect(listener.local_addrs()[0].port()),
+        };
+        if resp3 {
+            t.send(&["HELLO", "3"]);
+            t.redis.read();
+            t.ours.read();
+        }
+        t
     }
 
     /// Runs argv on kvstore's side: through the socket when there is one,

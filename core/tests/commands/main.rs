@@ -5,11 +5,13 @@ mod harness;
 
 mod bad_input;
 mod bitmap;
+mod blocking;
 mod hash;
 mod hll;
 mod keys;
 mod list;
 mod mixed;
+mod pubsub;
 mod scripting;
 mod server;
 mod set;

@@ -831,6 +831,38 @@ const WRITES: &[(&str, &[Argv], Argv)] = &[
         &[&["ZADD", "k", "1", "a", "2", "b"]],
         &["ZMPOP", "1", "k", "MIN"],
     ),
+    ("blpop", &[&["RPUSH", "k", "a"]], &["BLPOP", "k", "0"]),
+    ("brpop", &[&["RPUSH", "k", "a"]], &["BRPOP", "k", "0"]),
+    (
+        "blmove",
+        &[&["RPUSH", "a", "x"]],
+        &["BLMOVE", "a", "k", "LEFT", "RIGHT", "0"],
+    ),
+    (
+        "brpoplpush",
+        &[&["RPUSH", "k", "x"]],
+        &["BRPOPLPUSH", "k", "k", "0"],
+    ),
+    (
+        "blmpop",
+        &[&["RPUSH", "k", "a", "b"]],
+        &["BLMPOP", "0", "1", "k", "LEFT"],
+    ),
+    (
+        "bzpopmin",
+        &[&["ZADD", "k", "1", "a"]],
+        &["BZPOPMIN", "k", "0"],
+    ),
+    (
+        "bzpopmax",
+        &[&["ZADD", "k", "1", "a"]],
+        &["BZPOPMAX", "k", "0"],
+    ),
+    (
+        "bzmpop",
+        &[&["ZADD", "k", "1", "a", "2", "b"]],
+        &["BZMPOP", "0", "1", "k", "MAX"],
+    ),
     ("pfadd", &[], &["PFADD", "k", "x"]),
     ("pfmerge", &[&["PFADD", "a", "x"]], &["PFMERGE", "k", "a"]),
     (

@@ -11,6 +11,7 @@ from .hash import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
 from .list import ListCommands
+from .pubsub import PubSubCommands
 from .server import ServerCommands
 from .set import SetCommands
 from .strings import StringCommands
@@ -26,5 +27,6 @@ class CoreCommands(
     SortedSetCommands,
     HyperLogLogCommands,
     ServerCommands,
+    PubSubCommands,
 ):
     """Every command family's methods."""

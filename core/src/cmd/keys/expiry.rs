@@ -8,6 +8,7 @@
 use crate::cmd::args;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::pubsub::notify as ev;
 use crate::reply::Reply;
 
 /// How the EXPIRE family reads its time argument.
@@ -154,12 +155,15 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], spec: &Spec) -> CmdResult {
     if !cond.allows(when, current) {
         return Ok(Reply::Int(0));
     }
-    if when <= ctx.now() as i64 {
+    let event = if when <= ctx.now() as i64 {
         ctx.delete(key);
+        "del"
     } else {
         ctx.set_expire(key, when as u64);
-    }
+        "expire"
+    };
     ctx.modified(key);
+    ctx.notify(ev::GENERIC, event, key);
     Ok(Reply::Int(1))
 }
 
@@ -220,6 +224,7 @@ pub(super) fn persist(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let removed = ctx.persist(argv[1]);
     if removed {
         ctx.modified(argv[1]);
+        ctx.notify(ev::GENERIC, "persist", argv[1]);
     }
     Ok(Reply::Int(removed.into()))
 }

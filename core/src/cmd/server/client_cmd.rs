@@ -503,9 +503,10 @@ fn client_reply(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::ok())
 }
 
-/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: no command blocks a client
-/// yet, so no client is ever unblocked (0).
-fn client_unblock(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
+/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends the wait of a client
+/// in a blocking command, with its timeout reply or an UNBLOCKED error;
+/// 1 when it was waiting, else 0.
+fn client_unblock(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 4 {
         return Err(wrong_args(argv[1]));
     }
@@ -517,8 +518,10 @@ fn client_unblock(_: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
             ));
         }
     }
-    crate::num::parse_i64(argv[2]).ok_or(CmdError::NotInt)?;
-    Ok(Reply::Int(0))
+    let id = crate::num::parse_i64(argv[2]).ok_or(CmdError::NotInt)?;
+    let error = argv.get(3).is_some_and(|r| is(r, "error"));
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.shared().blocking.unblock(id, error));
+    Ok(Reply::Int(i64::from(unblocked)))
 }
 
 /// ON or OFF, else a syntax error.

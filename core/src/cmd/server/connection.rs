@@ -112,6 +112,7 @@ pub(super) fn auth(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 /// password is set.
 pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
     ctx.session.tx = Default::default();
+    ctx.session.subs.clear();
     ctx.session.db = 0;
     ctx.session.proto = 2;
     ctx.session.name = None;

@@ -7,6 +7,7 @@
 use crate::ctx::Ctx;
 use crate::engine::Shared;
 use crate::keyspace::DB_COUNT;
+use crate::pubsub::Kind;
 use std::fmt::Write;
 use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
@@ -195,10 +196,14 @@ fn clients(shared: &Shared, caller: u64) -> Lines {
     v.extend(zeros(&[
         "client_recent_max_input_buffer",
         "client_recent_max_output_buffer",
-        "blocked_clients",
-        "tracking_clients",
-        "clients_in_timeout_table",
     ]));
+    let blocking = &shared.blocking;
+    v.push(("blocked_clients", blocking.count().to_string()));
+    v.push(("tracking_clients", "0".into()));
+    v.push((
+        "clients_in_timeout_table",
+        blocking.count_with_timeout().to_string(),
+    ));
     v
 }
 
@@ -392,10 +397,14 @@ fn stats(shared: &Shared) -> Lines {
     ]));
     v.push(("keyspace_hits", n(&s.keyspace_hits)));
     v.push(("keyspace_misses", n(&s.keyspace_misses)));
+    for (name, kind) in [
+        ("pubsub_channels", Kind::Channel),
+        ("pubsub_patterns", Kind::Pattern),
+        ("pubsubshard_channels", Kind::Shard),
+    ] {
+        v.push((name, shared.pubsub.count(kind).to_string()));
+    }
     v.extend(zeros(&[
-        "pubsub_channels",
-        "pubsub_patterns",
-        "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",
         "migrate_cached_sockets",

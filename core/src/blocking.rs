@@ -1,0 +1,489 @@
+//! Blocking commands' waits (BLPOP, BLMOVE, BZPOPMIN, ...): the registry
+//! of waiting clients by key ([`Blocking`]), the handle a front holds
+//! while its client waits ([`Blocked`]), and serving waiters once a write
+//! made their key ready ([`serve_ready`]).
+//!
+//! A blocking handler that finds nothing to pop registers a waiter while
+//! it still holds its keys' shard locks, so a push cannot slip in between
+//! the check and the registration. Every write signals its key
+//! (`Ctx::signal_modified_in`); a key with waiters is recorded in the
+//! command's context, and once the command is over (after EXEC for a
+//! transaction, after a script) the engine serves that key's waiters in
+//! the order they blocked, each with the non-blocking form of its command
+//! run on its behalf, until the key runs dry. A served waiter's reply is
+//! stored in it and its client is woken: an in-process thread parked on
+//! the waiter's condition variable, or a listener connection through the
+//! session's [`Waker`]. Nothing polls: waiting threads sleep until woken
+//! or until their deadline.
+//!
+//! Lock order: shard locks, then a waiter's state, then the registry.
+
+use crate::cmd::{list, zset};
+use crate::ctx::{Ctx, Guards};
+use crate::engine::{Session, Shared};
+use crate::error::CmdError;
+use crate::pubsub::Waker;
+use crate::reply::Reply;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a waiter runs once one of its keys is ready: the non-blocking
+/// form of its command, on that key.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    /// BLPOP/BRPOP: `[key, element]`.
+    Pop {
+        /// From the head.
+        left: bool,
+    },
+    /// BLMOVE/BRPOPLPUSH: the element moved to `dst`.
+    Move {
+        /// Destination list.
+        dst: Vec<u8>,
+        /// Pop from the head.
+        from_left: bool,
+        /// Push at the head.
+        to_left: bool,
+    },
+    /// BLMPOP: `[key, [elements]]`.
+    MPop {
+        /// From the head.
+        left: bool,
+        /// At most this many.
+        count: usize,
+    },
+    /// BZPOPMIN/BZPOPMAX: `[key, member, score]`.
+    ZPop {
+        /// The highest score.
+        max: bool,
+    },
+    /// BZMPOP: `[key, [[member, score], ...]]`.
+    ZMPop {
+        /// The highest scores.
+        max: bool,
+        /// At most this many.
+        count: usize,
+    },
+}
+
+impl Op {
+    /// The keys besides the awaited one that serving touches.
+    fn other_key(&self) -> Option<&[u8]> {
+        match self {
+            Op::Move { dst, .. } => Some(dst),
+            _ => None,
+        }
+    }
+
+    /// True when the op pops from sorted sets (else lists).
+    fn zset(&self) -> bool {
+        matches!(self, Op::ZPop { .. } | Op::ZMPop { .. })
+    }
+}
+
+/// Runs `op` on `key` if it holds something to pop: `Ok(None)` when the
+/// key is absent (or, with `strict` off, holds another type: a waiter is
+/// then not served). With `strict` (the command's own first attempt) a key
+/// of another type is WRONGTYPE, as Redis checks each key in order.
+pub(crate) fn try_op(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    op: &Op,
+    strict: bool,
+) -> Result<Option<Reply>, CmdError> {
+    let present = if op.zset() {
+        ctx.get_for_write(key).map(|v| v.as_zset_mut().is_ok())
+    } else {
+        ctx.get_for_write(key).map(|v| v.as_list_mut().is_ok())
+    };
+    match present {
+        None => return Ok(None),
+        Some(false) if strict => return Err(CmdError::WrongType),
+        Some(false) => return Ok(None),
+        Some(true) => {}
+    }
+    let reply = match op {
+        Op::Pop { left } => list::pop_one(ctx, key, *left)?
+            .map(|v| Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)])),
+        Op::Move {
+            dst,
+            from_left,
+            to_left,
+        } => list::move_element(ctx, key, dst, *from_left, *to_left)?.map(Reply::Bulk),
+        Op::MPop { left, count } => {
+            list::pop(ctx, key, *left, *count)?.map(|elems| list::mpop_reply(Some((key, elems))))
+        }
+        Op::ZPop { max } => {
+            let popped = zset::pop_from(ctx, key, *max, 1);
+            popped.first().map(|(m, s)| {
+                Reply::Array(vec![Reply::bulk(key), Reply::bulk(m), Reply::Double(*s)])
+            })
+        }
+        Op::ZMPop { max, count } => {
+            let popped = zset::pop_from(ctx, key, *max, *count);
+            (!popped.is_empty())
+                .then(|| Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)]))
+        }
+    };
+    Ok(reply)
+}
+
+/// What a blocking handler asks for when nothing was ready.
+#[derive(Debug)]
+pub(crate) struct Wait {
+    /// The keys to wait on, in the command's order.
+    pub keys: Vec<Vec<u8>>,
+    /// What to run for the client once a key is ready.
+    pub op: Op,
+    /// How long to wait; `None`: forever.
+    pub timeout: Option<Duration>,
+    /// The reply when the wait times out.
+    pub timeout_reply: Reply,
+}
+
+#[derive(Debug)]
+enum State {
+    Waiting,
+    Done(Reply),
+    Taken,
+}
+
+/// One waiting client.
+struct Waiter {
+    client: u64,
+    db: usize,
+    proto: u8,
+    keys: Vec<Vec<u8>>,
+    op: Op,
+    timeout_reply: Reply,
+    deadline: Option<Instant>,
+    state: Mutex<State>,
+    done: Condvar,
+    waker: Option<Waker>,
+}
+
+impl Waiter {
+    /// Stores the final reply and wakes the client; `st` must be Waiting.
+    fn finish(&self, mut st: MutexGuard<'_, State>, reply: Reply) {
+        *st = State::Done(reply);
+        drop(st);
+        self.done.notify_all();
+        if let Some(w) = &self.waker {
+            w();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    /// (db, key) → its waiters, in the order they blocked.
+    keys: HashMap<(usize, Vec<u8>), VecDeque<Arc<Waiter>>>,
+    /// Client id → its waiter (CLIENT UNBLOCK).
+    clients: HashMap<u64, Arc<Waiter>>,
+}
+
+/// Every waiting client of one engine.
+#[derive(Default)]
+pub struct Blocking {
+    registry: Mutex<Registry>,
+    /// Waiters registered: writes skip the registry lock while it is 0.
+    waiting: AtomicUsize,
+}
+
+impl std::fmt::Debug for Blocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blocking")
+            .field("waiting", &self.count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Blocking {
+    /// Clients waiting (INFO's `blocked_clients`).
+    pub fn count(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Clients waiting with a timeout (INFO's `clients_in_timeout_table`).
+    pub fn count_with_timeout(&self) -> usize {
+        lock(&self.registry)
+            .clients
+            .values()
+            .filter(|w| w.deadline.is_some())
+            .count()
+    }
+
+    /// True when a client waits on `key` of `db`. Called for every write,
+    /// with the key's shard locked.
+    #[inline]
+    pub(crate) fn has_waiters(&self, db: usize, key: &[u8]) -> bool {
+        self.count() > 0 && lock(&self.registry).keys.contains_key(&(db, key.to_vec()))
+    }
+
+    fn add(&self, w: &Arc<Waiter>) {
+        let mut reg = lock(&self.registry);
+        for k in &w.keys {
+            let q = reg.keys.entry((w.db, k.clone())).or_default();
+            if !q.iter().any(|o| Arc::ptr_eq(o, w)) {
+                q.push_back(w.clone());
+            }
+        }
+        reg.clients.insert(w.client, w.clone());
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Removes `w` from every key it waits on (once; later calls do nothing).
+    fn remove(&self, w: &Arc<Waiter>) {
+        let mut reg = lock(&self.registry);
+        if !reg
+            .clients
+            .get(&w.client)
+            .is_some_and(|o| Arc::ptr_eq(o, w))
+        {
+            return;
+        }
+        reg.clients.remove(&w.client);
+        for k in &w.keys {
+            let slot = (w.db, k.clone());
+            if let Some(q) = reg.keys.get_mut(&slot) {
+                q.retain(|o| !Arc::ptr_eq(o, w));
+                if q.is_empty() {
+                    reg.keys.remove(&slot);
+                }
+            }
+        }
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// The waiters on `key` of `db`, in the order they blocked.
+    fn waiters(&self, db: usize, key: &[u8]) -> Vec<Arc<Waiter>> {
+        lock(&self.registry)
+            .keys
+            .get(&(db, key.to_vec()))
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// CLIENT UNBLOCK: ends client `id`'s wait with its timeout reply, or
+    /// with an `UNBLOCKED` error when `error`; false when it was not
+    /// waiting.
+    pub fn unblock(&self, id: u64, error: bool) -> bool {
+        let Some(w) = lock(&self.registry).clients.get(&id).cloned() else {
+            return false;
+        };
+        let st = lock(&w.state);
+        if !matches!(*st, State::Waiting) {
+            return false;
+        }
+        self.remove(&w);
+        let reply = if error {
+            Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into())
+        } else {
+            w.timeout_reply.clone()
+        };
+        w.finish(st, reply);
+        true
+    }
+}
+
+/// A session's blocking state.
+#[derive(Debug, Default)]
+pub(crate) struct SessionBlock {
+    /// The wait the last command started, until the front takes it.
+    pub blocked: Option<Blocked>,
+    /// The front takes waits itself ([`Session::take_blocked`]) instead of
+    /// `execute` parking the calling thread.
+    pub defer: bool,
+}
+
+/// A client's wait, held by its front: poll it, wait on it, or drop it
+/// (which cancels the wait, as a client disconnecting does).
+pub struct Blocked {
+    waiter: Arc<Waiter>,
+    registry: Arc<Blocking>,
+}
+
+impl std::fmt::Debug for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blocked")
+            .field("client", &self.waiter.client)
+            .field("deadline", &self.waiter.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Blocked {
+    /// When the wait times out (`None`: never).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.waiter.deadline
+    }
+
+    /// The command's reply once it is final: served, unblocked, or timed
+    /// out (the deadline passed); `None` while still waiting.
+    pub fn poll(&self) -> Option<Reply> {
+        let st = lock(&self.waiter.state);
+        self.settle(st, Instant::now())
+    }
+
+    /// Waits up to `max` (until the deadline with `None`) for the final
+    /// reply, asleep on a condition variable; `None` if `max` ran out first.
+    pub fn wait(&self, max: Option<Duration>) -> Option<Reply> {
+        let until = max.map(|d| Instant::now() + d);
+        let mut st = lock(&self.waiter.state);
+        loop {
+            let now = Instant::now();
+            if let Some(r) = self.settle_ref(&mut st, now) {
+                return Some(r);
+            }
+            let limit = match (self.waiter.deadline, until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            st = match limit {
+                None => self.waiter.done.wait(st).unwrap_or_else(|p| p.into_inner()),
+                Some(l) if l <= now => return None,
+                Some(l) => {
+                    self.waiter
+                        .done
+                        .wait_timeout(st, l - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    fn settle(&self, mut st: MutexGuard<'_, State>, now: Instant) -> Option<Reply> {
+        self.settle_ref(&mut st, now)
+    }
+
+    /// Takes the final reply if there is one, timing the wait out when its
+    /// deadline passed.
+    fn settle_ref(&self, st: &mut State, now: Instant) -> Option<Reply> {
+        match st {
+            State::Done(_) => match std::mem::replace(st, State::Taken) {
+                State::Done(r) => Some(r),
+                _ => unreachable!("matched Done"),
+            },
+            State::Waiting if self.waiter.deadline.is_some_and(|d| now >= d) => {
+                *st = State::Taken;
+                self.registry.remove(&self.waiter);
+                Some(self.waiter.timeout_reply.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Blocked {
+    fn drop(&mut self) {
+        let mut st = lock(&self.waiter.state);
+        if matches!(*st, State::Waiting) {
+            *st = State::Taken;
+            self.registry.remove(&self.waiter);
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// True when a blocking command may wait: not inside MULTI/EXEC and
+    /// not in a script (whose session has id 0), where it behaves as its
+    /// non-blocking form, as in Redis.
+    pub(crate) fn may_block(&self) -> bool {
+        !self.session.in_multi() && self.session.id != 0
+    }
+
+    /// Starts a wait for the calling client (the keys' shards are locked,
+    /// so no write to them can come between the handler's check and this).
+    /// The command's reply comes from the wait; the returned placeholder
+    /// is its timeout reply.
+    pub(crate) fn block(&mut self, wait: Wait) -> Reply {
+        let shared = self.shared();
+        let placeholder = wait.timeout_reply.clone();
+        let waiter = Arc::new(Waiter {
+            client: self.session.id,
+            db: self.session.db,
+            proto: self.session.proto,
+            keys: wait.keys,
+            op: wait.op,
+            timeout_reply: wait.timeout_reply,
+            deadline: wait.timeout.and_then(|t| Instant::now().checked_add(t)),
+            state: Mutex::new(State::Waiting),
+            done: Condvar::new(),
+            waker: self.session.waker.0.clone(),
+        });
+        shared.blocking.add(&waiter);
+        self.session.block.blocked = Some(Blocked {
+            waiter,
+            registry: shared.blocking.clone(),
+        });
+        placeholder
+    }
+}
+
+/// Serves the waiters of `ready` keys (written by a command that just
+/// finished), each key's in the order they blocked, until the key has
+/// nothing left for them; keys a served command writes (BLMOVE's
+/// destination) are served in turn.
+pub(crate) fn serve_ready(shared: &Shared, ready: Vec<(usize, Vec<u8>)>) {
+    let mut queue: VecDeque<(usize, Vec<u8>)> = VecDeque::new();
+    for r in ready {
+        if !queue.contains(&r) {
+            queue.push_back(r);
+        }
+    }
+    while let Some((db, key)) = queue.pop_front() {
+        for w in shared.blocking.waiters(db, &key) {
+            let mut session = Session::detached(db, w.proto);
+            let mut served = None;
+            let more = {
+                let guards = lock_keys(shared, db, &key, w.op.other_key());
+                let mut ctx = Ctx::new(shared, &mut session, guards);
+                let st = lock(&w.state);
+                if !matches!(*st, State::Waiting) {
+                    continue;
+                }
+                match try_op(&mut ctx, &key, &w.op, false) {
+                    Ok(None) => {}
+                    Ok(Some(r)) => served = Some((st, r)),
+                    // BLMOVE's destination holds another type: the client
+                    // gets the error, as in Redis.
+                    Err(e) => served = Some((st, e.into())),
+                }
+                if let Some((st, reply)) = served.take() {
+                    shared.blocking.remove(&w);
+                    w.finish(st, reply);
+                }
+                std::mem::take(&mut ctx.ready)
+            };
+            for r in more {
+                if !queue.contains(&r) {
+                    queue.push_back(r);
+                }
+            }
+        }
+    }
+}
+
+/// Locks the shards of `key` and `other` in `db`, in ascending order.
+fn lock_keys<'s>(shared: &'s Shared, db: usize, key: &[u8], other: Option<&[u8]>) -> Guards<'s> {
+    let ks = &shared.keyspace;
+    let a = ks.shard_of(key);
+    match other.map(|o| ks.shard_of(o)) {
+        None => Guards::One(db, a, ks.lock(db, a)),
+        Some(b) if b == a => Guards::One(db, a, ks.lock(db, a)),
+        Some(b) => {
+            let (lo, hi) = (a.min(b), a.max(b));
+            Guards::Many(vec![
+                ((db, lo), ks.lock(db, lo)),
+                ((db, hi), ks.lock(db, hi)),
+            ])
+        }
+    }
+}
