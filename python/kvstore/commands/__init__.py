@@ -11,6 +11,8 @@ from .hash import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
 from .list import ListCommands
+from .locking import LockCommands
+from .scripting import ScriptCommands
 from .server import ServerCommands
 from .set import SetCommands
 from .strings import StringCommands
@@ -26,5 +28,7 @@ class CoreCommands(
     SortedSetCommands,
     HyperLogLogCommands,
     ServerCommands,
+    ScriptCommands,
+    LockCommands,
 ):
     """Every command family's methods."""
