@@ -47,6 +47,13 @@ return 1
 """
 
 
+class _Token(threading.local):
+    """Per-thread token storage; a thread that never acquired sees None
+    (redis-py's lock raises AttributeError there instead)."""
+
+    token: Any = None
+
+
 class Lock:
     """A lock named ``name`` shared by every client of the store.
 
@@ -86,7 +93,7 @@ class Lock:
         self.blocking_timeout = blocking_timeout
         self.thread_local = bool(thread_local)
         self.raise_on_release_error = raise_on_release_error
-        self.local: Any = threading.local() if self.thread_local else SimpleNamespace()
+        self.local: Any = _Token() if self.thread_local else SimpleNamespace()
         self.local.token = None
         self.register_scripts()
 
