@@ -4,6 +4,9 @@ lock excludes under contention (8 threads), an expired lock is not
 released by its old owner, and redis-py's own ``redis.lock.Lock`` works
 on ``kvstore.Redis`` unchanged."""
 
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -237,3 +240,68 @@ def test_redis_py_lock_unchanged(decode):
     other.release()
     assert lock.acquire(token="mine") and r.get("name") in (b"mine", "mine") and lock.owned()
     lock.release()
+
+
+def test_contention_through_the_listener():
+    """4 processes (redis-py over the listener) and 4 in-process threads
+    (kvstore's lock) increment one counter under the same lock: no update
+    is lost, and redis-py's register_script works over the socket."""
+    r = fresh_client()
+    port = int(r.serve("127.0.0.1:0").rsplit(":", 1)[1])
+    rounds = 25
+    child = textwrap.dedent(f"""
+        import redis
+        c = redis.Redis(port={port})
+        for _ in range({rounds}):
+            with c.lock("counter-lock", timeout=5, sleep=0.001):
+                c.set("counter", int(c.get("counter") or 0) + 1)
+        print(c.register_script("return ARGV[1] * 2")(args=[21]))
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    host = r.connection_pool.connection_kwargs["host"]
+
+    def work():
+        client = kvstore.Redis(host=host)
+        for _ in range(rounds):
+            with client.lock("counter-lock", timeout=5, sleep=0.001):
+                client.set("counter", int(client.get("counter") or 0) + 1)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        outputs = [p.communicate(timeout=60)[0] for p in procs]
+    finally:
+        r.stop_serving()
+    assert [p.returncode for p in procs] == [0] * 4
+    assert outputs == ["42\n"] * 4
+    assert int(r.get("counter")) == 8 * rounds
+    assert not r.exists("counter-lock")
+
+
+def test_works_without_redis_py():
+    """With redis-py unimportable, lock() and register_script still work
+    (and raise kvstore's own LockNotOwnedError)."""
+    code = textwrap.dedent("""
+        import sys, time
+        sys.modules["redis"] = None  # any `import redis` now fails
+        import kvstore
+        from kvstore.exceptions import LockNotOwnedError
+        r = kvstore.Redis(host="no-redis-py")
+        print(r.register_script("return KEYS[1]")(["k"]))
+        with r.lock("l", timeout=5) as lock:
+            print(lock.owned(), r.exists("l"))
+        lock = r.lock("l", timeout=0.02)
+        lock.acquire()
+        time.sleep(0.05)
+        try:
+            lock.release()
+        except LockNotOwnedError as e:
+            print(type(e).__module__, e)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "b'k'", "True 1", "kvstore._exceptions Cannot release a lock that's no longer owned"]
