@@ -382,6 +382,8 @@ class Pipeline(CoreCommands):
         self.watching = False
         self.command_stack = []
         self.explicit_transaction = False
+        # Scripts queued through Script.__call__: loaded before execute().
+        self.scripts = set()
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__}({self.connection_pool!r})>"
@@ -401,6 +403,7 @@ class Pipeline(CoreCommands):
     def reset(self):
         """Empties the queue and ends any WATCH."""
         self.command_stack = []
+        self.scripts = set()
         if self.watching:
             self._conn._execute_raw(("UNWATCH",))
         self.watching = False
@@ -449,12 +452,23 @@ class Pipeline(CoreCommands):
         stack = self.command_stack
         if not stack and not self.watching:
             return []
+        if self.scripts:
+            self.load_scripts()
         try:
             if self.transaction or self.explicit_transaction:
                 return self._execute_transaction(stack, raise_on_error)
             return self._execute_pipeline(stack, raise_on_error)
         finally:
             self.reset()
+
+    def load_scripts(self):
+        """Loads the queued scripts the store does not have (SCRIPT EXISTS,
+        then SCRIPT LOAD), so their EVALSHAs find them."""
+        scripts = list(self.scripts)
+        exists = self._conn.execute_command("SCRIPT EXISTS", *[s.sha for s in scripts])
+        for script, cached in zip(scripts, exists):
+            if not cached:
+                script.sha = self._conn.execute_command("SCRIPT LOAD", script.script)
 
     def _execute_pipeline(self, commands, raise_on_error):
         responses = []

@@ -11,7 +11,9 @@ from .hash import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
 from .list import ListCommands
+from .locking import LockCommands
 from .pubsub import PubSubCommands
+from .scripting import ScriptCommands
 from .server import ServerCommands
 from .set import SetCommands
 from .strings import StringCommands
@@ -28,5 +30,7 @@ class CoreCommands(
     HyperLogLogCommands,
     ServerCommands,
     PubSubCommands,
+    ScriptCommands,
+    LockCommands,
 ):
     """Every command family's methods."""
