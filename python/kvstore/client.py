@@ -173,6 +173,10 @@ class Redis(_kvstore.Client, CoreCommands):
     store over RESP to other processes.
     """
 
+    # redis-py's incr/decr are incrby/decrby; the native ones serve both.
+    incr = _kvstore.Client.incrby
+    decr = _kvstore.Client.decrby
+
     @classmethod
     def from_url(cls, url, **kwargs):
         """A client for ``url`` (see :func:`kvstore.client.parse_url`)."""

@@ -612,17 +612,6 @@ impl Client {
 
     /// INCRBY name amount (default 1): the new value.
     #[pyo3(signature = (name, amount=Arg::Default))]
-    fn incr<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyAny>,
-        amount: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.by(py, b"INCRBY", name, amount)
-    }
-
-    /// INCRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=Arg::Default))]
     fn incrby<'py>(
         &self,
         py: Python<'py>,
@@ -630,17 +619,6 @@ impl Client {
         amount: Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.by(py, b"INCRBY", name, amount)
-    }
-
-    /// DECRBY name amount (default 1): the new value.
-    #[pyo3(signature = (name, amount=Arg::Default))]
-    fn decr<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyAny>,
-        amount: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.by(py, b"DECRBY", name, amount)
     }
 
     /// DECRBY name amount (default 1): the new value.
