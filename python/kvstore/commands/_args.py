@@ -35,6 +35,26 @@ def list_or_args(keys: Any, args: Iterable[Any] | None) -> List[Any]:
     return out
 
 
+def seconds(t: Any) -> Any:
+    """A relative time in whole seconds: a timedelta converted, else as given."""
+    return int(t.total_seconds()) if isinstance(t, datetime.timedelta) else t
+
+
+def millis(t: Any) -> Any:
+    """A relative time in whole milliseconds: a timedelta converted, else as given."""
+    return int(t.total_seconds() * 1000) if isinstance(t, datetime.timedelta) else t
+
+
+def unix_seconds(t: Any) -> Any:
+    """An absolute time in Unix seconds: a datetime converted, else as given."""
+    return int(t.timestamp()) if isinstance(t, datetime.datetime) else t
+
+
+def unix_millis(t: Any) -> Any:
+    """An absolute time in Unix milliseconds: a datetime converted, else as given."""
+    return int(t.timestamp() * 1000) if isinstance(t, datetime.datetime) else t
+
+
 def at_most_one(*flags: Any) -> bool:
     """Whether at most one of ``flags`` is truthy."""
     return sum(1 for f in flags if f) <= 1
@@ -51,7 +71,7 @@ def expire_flags(
     whole seconds or milliseconds, as in redis-py."""
     if ex is not None:
         if isinstance(ex, datetime.timedelta):
-            return ["EX", int(ex.total_seconds())]
+            return ["EX", seconds(ex)]
         if isinstance(ex, int):
             return ["EX", ex]
         if isinstance(ex, str) and ex.isdigit():
@@ -59,18 +79,14 @@ def expire_flags(
         raise DataError("ex must be datetime.timedelta or int")
     if px is not None:
         if isinstance(px, datetime.timedelta):
-            return ["PX", int(px.total_seconds() * 1000)]
+            return ["PX", millis(px)]
         if isinstance(px, int):
             return ["PX", px]
         raise DataError("px must be datetime.timedelta or int")
     if exat is not None:
-        if isinstance(exat, datetime.datetime):
-            exat = int(exat.timestamp())
-        return ["EXAT", exat]
+        return ["EXAT", unix_seconds(exat)]
     if pxat is not None:
-        if isinstance(pxat, datetime.datetime):
-            pxat = int(pxat.timestamp() * 1000)
-        return ["PXAT", pxat]
+        return ["PXAT", unix_millis(pxat)]
     return []
 
 

@@ -9,13 +9,24 @@ Redis 7.0 does.
 
 from __future__ import annotations
 
-import datetime
 import warnings
 from enum import Enum
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
-from ._args import AbsExpiryT, EncodableT, ExpiryT, KeyT, expire_flags, list_or_args
+from ._args import (
+    AbsExpiryT,
+    EncodableT,
+    ExpiryT,
+    KeyT,
+    condition_flags,
+    expire_flags,
+    list_or_args,
+    millis,
+    seconds as whole_seconds,
+    unix_millis,
+    unix_seconds,
+)
 
 FieldT = Union[bytes, bytearray, memoryview, str, int, float]
 
@@ -56,7 +67,7 @@ def _condition_flags(nx: bool, xx: bool, gt: bool, lt: bool) -> List[str]:
     """The NX/XX/GT/LT flag of the HEXPIRE family (at most one)."""
     if sum([nx, xx, gt, lt]) > 1:
         raise ValueError("Only one of 'nx', 'xx', 'gt', 'lt' can be specified.")
-    return [flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on]
+    return condition_flags(nx, xx, gt, lt)
 
 
 class HashCommands:
@@ -280,8 +291,7 @@ class HashCommands:
         """HEXPIRE: a time to live in seconds for each field; a status code
         per field."""
         flags = _condition_flags(nx, xx, gt, lt)
-        if isinstance(seconds, datetime.timedelta):
-            seconds = int(seconds.total_seconds())
+        seconds = whole_seconds(seconds)
         return self.execute_command(
             "HEXPIRE", name, seconds, *flags, "FIELDS", len(fields), *fields
         )
@@ -298,8 +308,7 @@ class HashCommands:
     ) -> Any:
         """HPEXPIRE: HEXPIRE in milliseconds."""
         flags = _condition_flags(nx, xx, gt, lt)
-        if isinstance(milliseconds, datetime.timedelta):
-            milliseconds = int(milliseconds.total_seconds() * 1000)
+        milliseconds = millis(milliseconds)
         return self.execute_command(
             "HPEXPIRE", name, milliseconds, *flags, "FIELDS", len(fields), *fields
         )
@@ -316,8 +325,7 @@ class HashCommands:
     ) -> Any:
         """HEXPIREAT: an absolute expiry (Unix seconds) for each field."""
         flags = _condition_flags(nx, xx, gt, lt)
-        if isinstance(unix_time_seconds, datetime.datetime):
-            unix_time_seconds = int(unix_time_seconds.timestamp())
+        unix_time_seconds = unix_seconds(unix_time_seconds)
         return self.execute_command(
             "HEXPIREAT", name, unix_time_seconds, *flags, "FIELDS", len(fields), *fields
         )
@@ -334,8 +342,7 @@ class HashCommands:
     ) -> Any:
         """HPEXPIREAT: an absolute expiry (Unix milliseconds) for each field."""
         flags = _condition_flags(nx, xx, gt, lt)
-        if isinstance(unix_time_milliseconds, datetime.datetime):
-            unix_time_milliseconds = int(unix_time_milliseconds.timestamp() * 1000)
+        unix_time_milliseconds = unix_millis(unix_time_milliseconds)
         return self.execute_command(
             "HPEXPIREAT", name, unix_time_milliseconds, *flags, "FIELDS", len(fields),
             *fields,

@@ -4,7 +4,6 @@ expiry, SORT, SCAN/scan_iter, OBJECT, MEMORY USAGE, DUMP/RESTORE (and the
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Callable, Iterator, List, Optional, Union
 
 from ..exceptions import DataError
@@ -14,6 +13,10 @@ from ._args import (
     ExpiryT,
     KeyT,
     condition_flags,
+    millis,
+    seconds,
+    unix_millis,
+    unix_seconds,
 )
 
 
@@ -67,9 +70,7 @@ class KeyCommands:
     ) -> bool:
         """EXPIRE: expires ``name`` in ``time`` seconds (int or timedelta),
         under the ``nx``/``xx``/``gt``/``lt`` condition; whether it was set."""
-        if isinstance(time, datetime.timedelta):
-            time = int(time.total_seconds())
-        return self.execute_command("EXPIRE", name, time, *condition_flags(nx, xx, gt, lt))
+        return self.execute_command("EXPIRE", name, seconds(time), *condition_flags(nx, xx, gt, lt))
 
     def expireat(
         self,
@@ -81,9 +82,7 @@ class KeyCommands:
         lt: bool = False,
     ) -> bool:
         """EXPIREAT: expires ``name`` at ``when`` (Unix seconds or datetime)."""
-        if isinstance(when, datetime.datetime):
-            when = int(when.timestamp())
-        return self.execute_command("EXPIREAT", name, when, *condition_flags(nx, xx, gt, lt))
+        return self.execute_command("EXPIREAT", name, unix_seconds(when), *condition_flags(nx, xx, gt, lt))
 
     def expiretime(self, key: str) -> int:
         """EXPIRETIME: the Unix time (seconds) ``key`` expires at; -1 without
@@ -112,9 +111,7 @@ class KeyCommands:
         lt: bool = False,
     ) -> bool:
         """PEXPIRE: EXPIRE in milliseconds (int or timedelta)."""
-        if isinstance(time, datetime.timedelta):
-            time = int(time.total_seconds() * 1000)
-        return self.execute_command("PEXPIRE", name, time, *condition_flags(nx, xx, gt, lt))
+        return self.execute_command("PEXPIRE", name, millis(time), *condition_flags(nx, xx, gt, lt))
 
     def pexpireat(
         self,
@@ -126,9 +123,7 @@ class KeyCommands:
         lt: bool = False,
     ) -> bool:
         """PEXPIREAT: EXPIREAT in Unix milliseconds (or a datetime)."""
-        if isinstance(when, datetime.datetime):
-            when = int(when.timestamp() * 1000)
-        return self.execute_command("PEXPIREAT", name, when, *condition_flags(nx, xx, gt, lt))
+        return self.execute_command("PEXPIREAT", name, unix_millis(when), *condition_flags(nx, xx, gt, lt))
 
     def pexpiretime(self, key: str) -> int:
         """PEXPIRETIME: EXPIRETIME in milliseconds."""
