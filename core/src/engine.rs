@@ -461,14 +461,7 @@ impl Engine {
 pub(crate) fn call(cmd: &Command, ctx: &mut Ctx<'_>, args: &[&[u8]]) -> Result<Reply, CmdError> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| (cmd.handler)(ctx, args))) {
         Ok(r) => r,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(CmdError::err(format!("internal error: {msg}")))
-        }
+        Err(p) => Err(CmdError::internal(&*p)),
     }
 }
 

@@ -37,6 +37,22 @@ impl CmdError {
     pub fn err(msg: impl Into<String>) -> CmdError {
         CmdError::Err(msg.into())
     }
+
+    /// A caught panic as the error its caller gets:
+    /// `ERR internal error: <the panic's message>`.
+    pub fn internal(payload: &(dyn std::any::Any + Send)) -> CmdError {
+        let msg = panic_text(payload).unwrap_or_default();
+        CmdError::err(format!("internal error: {msg}"))
+    }
+}
+
+/// The message of a caught panic's payload (`panic!` with a literal or a
+/// formatted message), if it carries one.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
 }
 
 impl fmt::Display for CmdError {

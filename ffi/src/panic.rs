@@ -82,10 +82,7 @@ pub fn call(name: &str, body: impl FnOnce() -> Result<kvstore_result, Fail>) -> 
 /// code that could itself panic: that second panic is caught and its
 /// payload leaked, as unwinding out of here would abort the host.
 fn message(payload: Box<dyn Any + Send>) -> String {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
+    let text = kvstore_core::error::panic_text(&*payload)
         .unwrap_or_else(|| "unknown panic payload".into());
     if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
         std::mem::forget(again);

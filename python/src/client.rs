@@ -11,7 +11,7 @@ use crate::encode::{self, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
 use crate::store::Store;
-use kvstore_core::{Engine, Reply, Session};
+use kvstore_core::{CmdError, Engine, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
@@ -106,9 +106,7 @@ impl Core {
                 (&mut guard, true)
             }
             Err(TryLockError::WouldBlock) => {
-                fresh = self.engine.session();
-                fresh.db = self.db.load(Ordering::Relaxed);
-                fresh.proto = if self.dec.resp3 { 3 } else { 2 };
+                fresh = session_on(&self.engine, self.db.load(Ordering::Relaxed), &self.dec);
                 (&mut fresh, false)
             }
         };
@@ -116,14 +114,7 @@ impl Core {
         if own {
             self.db.store(session.db, Ordering::Relaxed);
         }
-        out.map_err(|p| {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Reply::Error(format!("ERR internal error: {msg}"))
-        })
+        out.map_err(|p| CmdError::internal(&*p).into())
     }
 
     /// Runs `argv` through the engine's command table.
@@ -180,6 +171,14 @@ fn python_method<'py>(
             .map(Bound::unbind)
     })?;
     Ok(f.bind(py).clone())
+}
+
+/// A new session of `engine` on `db`, speaking the protocol `dec` decodes.
+pub(crate) fn session_on(engine: &Engine, db: usize, dec: &Decoder) -> Session {
+    let mut s = engine.session();
+    s.db = db;
+    s.proto = dec.proto();
+    s
 }
 
 /// Calls `f(*head, *args, **kwargs)`.
@@ -320,9 +319,7 @@ impl Client {
     fn _connection(&self, py: Python<'_>) -> PyResult<Client> {
         let core = self.core(py)?;
         let db = core.db.load(Ordering::Relaxed);
-        let mut session = core.engine.session();
-        session.db = db;
-        session.proto = if core.dec.resp3 { 3 } else { 2 };
+        let session = session_on(&core.engine, db, &core.dec);
         let out = Client {
             core: OnceLock::new(),
         };

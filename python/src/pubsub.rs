@@ -35,9 +35,7 @@ pub struct PubSubConnection {
 impl PubSubConnection {
     /// A connection on `engine` with a fresh session on `db`.
     pub(crate) fn new(engine: Engine, db: usize, dec: Decoder) -> PubSubConnection {
-        let mut session = engine.session();
-        session.db = db;
-        session.proto = if dec.resp3 { 3 } else { 2 };
+        let mut session = crate::client::session_on(&engine, db, &dec);
         let inbox = session.inbox();
         PubSubConnection {
             engine,
@@ -123,7 +121,7 @@ impl PubSubConnection {
     fn close(&self) {
         let mut s = self.session();
         self.engine.execute(&mut s, &["RESET"]);
-        s.proto = if self.dec.resp3 { 3 } else { 2 };
+        s.proto = self.dec.proto();
         s.db = self.db;
         self.inbox.drain();
         self.closes.fetch_add(1, Ordering::AcqRel);

@@ -25,6 +25,11 @@ pub(crate) struct Decoder {
 }
 
 impl Decoder {
+    /// The RESP version the engine session should speak.
+    pub fn proto(&self) -> u8 {
+        if self.resp3 { 3 } else { 2 }
+    }
+
     /// A copy (the encoding's Python objects shared).
     pub fn clone_ref(&self, py: Python<'_>) -> Decoder {
         Decoder {
