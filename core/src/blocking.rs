@@ -131,7 +131,36 @@ pub(crate) fn try_op(
                 .then(|| Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)]))
         }
     };
+    if reply.is_some() && ctx.propagating() {
+        propagate(ctx, key, op);
+    }
     Ok(reply)
+}
+
+/// Records the non-blocking command that did what `op` did on `key`, as
+/// Redis propagates a served blocking command (BLPOP → LPOP, BLMOVE →
+/// LMOVE, BZPOPMIN → ZPOPMIN, BLMPOP → LPOP key count, ...).
+fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op) {
+    let side = |left: bool| if left { &b"LEFT"[..] } else { b"RIGHT" };
+    let count;
+    let argv: Vec<&[u8]> = match op {
+        Op::Pop { left } => vec![if *left { b"LPOP" } else { b"RPOP" }, key],
+        Op::Move {
+            dst,
+            from_left,
+            to_left,
+        } => vec![b"LMOVE", key, dst, side(*from_left), side(*to_left)],
+        Op::MPop { left, count: n } => {
+            count = n.to_string();
+            vec![if *left { b"LPOP" } else { b"RPOP" }, key, count.as_bytes()]
+        }
+        Op::ZPop { max } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key],
+        Op::ZMPop { max, count: n } => {
+            count = n.to_string();
+            vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, count.as_bytes()]
+        }
+    };
+    ctx.propagate_as(&argv);
 }
 
 /// What a blocking handler asks for when nothing was ready.
@@ -456,6 +485,8 @@ pub(crate) fn serve_ready(shared: &Shared, ready: Vec<(usize, Vec<u8>)>) {
                     // gets the error, as in Redis.
                     Err(e) => served = Some((st, e.into())),
                 }
+                // Logged before the locks go, as any command's effects.
+                ctx.flush_effects();
                 if let Some((st, reply)) = served.take() {
                     shared.blocking.remove(&w);
                     w.finish(st, reply);

@@ -45,6 +45,8 @@ pub struct Ctx<'a> {
     /// not in the session, so the writes of a script's `redis.call`s
     /// (which run on this context with the script's session) count too.
     pub(crate) ready: Vec<(usize, Vec<u8>)>,
+    /// What this command propagates to the append-only file.
+    pub(crate) effects: crate::aof::effects::Effects,
 }
 
 macro_rules! typed_lookup {
@@ -76,6 +78,7 @@ impl<'a> Ctx<'a> {
             now: 0,
             hint: (0, 0),
             ready: Vec::new(),
+            effects: Default::default(),
         }
     }
 
@@ -107,20 +110,7 @@ impl<'a> Ctx<'a> {
     /// lock it: that is a key-spec bug, caught and reported as an error reply.
     #[inline]
     pub fn shard_in(&mut self, db: usize, key: &[u8]) -> &mut Shard {
-        let hinted = (key.as_ptr() as usize, key.len()) == self.hint;
-        let ks = &self.shared.keyspace;
-        match &mut self.guards {
-            // The single-key fast path: no hashing when the engine already did.
-            Guards::One(d, s, g) if *d == db && (hinted || *s == ks.shard_of(key)) => g,
-            Guards::Many(v) => {
-                let idx = ks.shard_of(key);
-                match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
-                    Ok(i) => &mut v[i].1,
-                    Err(_) => not_locked(db, idx),
-                }
-            }
-            _ => not_locked(db, ks.shard_of(key)),
-        }
+        guarded_shard(&mut self.guards, self.shared, self.hint, db, key)
     }
 
     /// Records that `key` (this very slice) is the key whose shard the
@@ -244,7 +234,8 @@ impl<'a> Ctx<'a> {
             0
         };
         let access = shared.lru_clock();
-        match self.shard_in(db, key).map.lookup(key, now) {
+        let shard = guarded_shard(&mut self.guards, shared, self.hint, db, key);
+        match shard.map.lookup(key, now) {
             Lookup::Found(mut e) => {
                 if touch {
                     e.touch(access);
@@ -256,9 +247,13 @@ impl<'a> Ctx<'a> {
                     .stats
                     .expired_keys
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                // Redis signals an expired key's removal as a change.
+                // Redis signals an expired key's removal as a change, and
+                // propagates it as a DEL.
                 if shared.watches.active() {
                     shared.watches.touch(db, key, || KeyState::Absent);
+                }
+                if shared.aof.active() {
+                    self.effects.record(db, &[b"DEL", key]);
                 }
                 if shared.config.notify_flags() & notify::EXPIRED != 0 {
                     notify::notify(shared, notify::EXPIRED, "expired", key, db);
@@ -434,10 +429,57 @@ impl<'a> Ctx<'a> {
     /// bare `server.dirty++`, as PFDEBUG's encoding change does).
     #[inline]
     pub fn count_change(&mut self) {
+        self.effects.changed();
         self.shared
             .stats
             .dirty
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// True when this command's changes are logged to the append-only
+    /// file: a handler that propagates something other than its argv
+    /// builds that only then.
+    #[inline]
+    pub fn propagating(&self) -> bool {
+        self.shared.aof.active()
+    }
+
+    /// Propagates `argv` (run in the selected db) for this call instead of
+    /// the call's own argv (Redis's command rewriting: EXPIRE → PEXPIREAT,
+    /// SPOP → SREM, ...). Several calls record several commands.
+    pub fn propagate_as<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        if self.propagating() {
+            let db = self.session.db;
+            self.effects.choose(db, argv);
+        }
+    }
+
+    /// This call propagates nothing even though it counted changes.
+    pub fn propagate_nothing(&mut self) {
+        self.effects.suppress();
+    }
+
+    /// Ends one call of `argv`: records it for the append-only file if it
+    /// changed something and chose nothing else.
+    #[inline]
+    pub(crate) fn end_call(&mut self, argv: &[&[u8]]) {
+        if self.propagating() {
+            let db = self.session.db;
+            self.effects.end_call(db, argv);
+        }
+    }
+
+    /// Appends what this command recorded to the append-only file (the
+    /// locks are still held, so the file's order is the keyspace's); true
+    /// when there was something.
+    #[inline]
+    pub(crate) fn flush_effects(&mut self) -> bool {
+        if self.effects.is_empty() {
+            return false;
+        }
+        self.shared.aof.append(&self.effects);
+        self.effects.clear();
+        true
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting
@@ -522,6 +564,32 @@ fn count_read(shared: &Shared, hit: bool) {
 /// A handler touched a shard its key spec did not lock: a bug in the row,
 /// reported (through the engine's panic boundary) as an error reply.
 #[cold]
+/// [`Ctx::shard_in`] over the guards alone, so that a caller can borrow
+/// other fields of the context beside the shard.
+#[inline]
+fn guarded_shard<'g>(
+    guards: &'g mut Guards<'_>,
+    shared: &Shared,
+    hint: (usize, usize),
+    db: usize,
+    key: &[u8],
+) -> &'g mut Shard {
+    let hinted = (key.as_ptr() as usize, key.len()) == hint;
+    let ks = &shared.keyspace;
+    match guards {
+        // The single-key fast path: no hashing when the engine already did.
+        Guards::One(d, s, g) if *d == db && (hinted || *s == ks.shard_of(key)) => g,
+        Guards::Many(v) => {
+            let idx = ks.shard_of(key);
+            match v.binary_search_by_key(&(db, idx), |(k, _)| *k) {
+                Ok(i) => &mut v[i].1,
+                Err(_) => not_locked(db, idx),
+            }
+        }
+        _ => not_locked(db, ks.shard_of(key)),
+    }
+}
+
 fn not_locked(db: usize, idx: usize) -> ! {
     panic!("shard {idx} of db {db} is not locked for this command")
 }

@@ -25,6 +25,9 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Run the background cron (active expiry, cached clock) every 100 ms.
     pub background: bool,
+    /// Where the append-only file's I/O goes (the file system; a
+    /// simulated disk in crash tests).
+    pub storage: crate::persist::storage::StorageRef,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             shards: (cores * 2).max(16),
             clock: Arc::new(SystemClock),
             background: true,
+            storage: Arc::new(crate::persist::storage::Os),
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct Shared {
     pub start_ms: u64,
     /// Snapshot state and the data directory, if any.
     pub persist: crate::persist::Persistence,
+    /// The append-only file.
+    pub aof: Arc<crate::aof::Aof>,
     /// The keys sessions WATCH.
     pub(crate) watches: Arc<crate::watch::Watches>,
     /// Clients connected through a network front (CLIENT LIST, KILL, PAUSE).
@@ -304,6 +310,7 @@ impl Engine {
             stats: Stats::default(),
             config,
             persist,
+            aof: Arc::new(crate::aof::Aof::new(opts.storage)),
             watches: Arc::default(),
             clients: crate::clients::Clients::default(),
             lifecycle: crate::lifecycle::Lifecycle::default(),
@@ -401,6 +408,11 @@ impl Engine {
             crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
                 .map_err(|e| session.tx.refused(args[0], e))?;
         }
+        if cmd.has(table::flags::WRITE) || cmd.name == "ping" {
+            if let Some(e) = crate::persist::write_denied(&self.shared) {
+                return Err(session.tx.refused(args[0], e));
+            }
+        }
         if session.tx.in_multi() && !crate::multi::runs_in_multi(args[0]) {
             return session.tx.queue(cmd, args);
         }
@@ -411,6 +423,8 @@ impl Engine {
             ctx.hint(key);
         }
         let out = call(cmd, &mut ctx, args);
+        ctx.end_call(args);
+        let wrote = ctx.flush_effects();
         let ready = std::mem::take(&mut ctx.ready);
         drop(ctx);
         if !ready.is_empty() {
@@ -418,10 +432,28 @@ impl Engine {
         }
         if !session.block.defer {
             if let Some(wait) = session.block.blocked.take() {
-                return Ok(wait.wait(None).unwrap_or(Reply::NilArray));
+                let reply = wait.wait(None).unwrap_or(Reply::NilArray);
+                return self.durable(Ok(reply), true);
             }
         }
-        out
+        self.durable(out, wrote)
+    }
+
+    /// With `appendfsync always`, holds `out` back until everything the
+    /// command could have written or observed is durable. When a write or
+    /// fsync failed first, a command that `wrote` gets Redis's MISCONF
+    /// error instead of its reply (a read still gets its reply).
+    #[inline]
+    pub(crate) fn durable(&self, out: Result<Reply, CmdError>, wrote: bool) -> Result<Reply, CmdError> {
+        match self.shared.aof.must_wait() {
+            None => out,
+            Some(upto) => match self.shared.aof.wait_durable(upto) {
+                Err(e) if wrote => Err(CmdError::Raw(format!(
+                    "MISCONF Errors writing to the AOF file: {e}"
+                ))),
+                _ => out,
+            },
+        }
     }
 
     /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.

@@ -51,6 +51,9 @@ pub fn active_cycle(shared: &Shared) -> usize {
                 for k in &expired {
                     shard.map.delete(k);
                 }
+                // Propagated as DELs while the shard is held, so the file
+                // orders them with the shard's other changes.
+                shared.aof.append_dels(db, &expired);
                 // Redis signals an expired key's removal as a change.
                 if shared.watches.active() {
                     for k in &expired {

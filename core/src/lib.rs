@@ -35,6 +35,7 @@
 //! assert_eq!(engine.execute(&mut s, &["GET", "k"]), kvstore_core::Reply::Bulk(b"v".to_vec()));
 //! ```
 
+pub mod aof;
 pub mod blocking;
 pub mod chain;
 pub mod clients;

@@ -228,11 +228,16 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             .zip(&argvs)
             .map(|(q, args)| {
                 shared.stats.commands.fetch_add(1, Ordering::Relaxed);
-                engine::call(q.cmd, &mut inner, args).unwrap_or_else(Reply::from)
+                let r = engine::call(q.cmd, &mut inner, args).unwrap_or_else(Reply::from);
+                inner.end_call(args);
+                r
             })
             .collect();
         Reply::Array(replies)
     };
+    // The transaction's writes go to the append-only file as one MULTI
+    // block, before its locks are released.
+    inner.flush_effects();
     // Blocked clients are served after the whole transaction.
     ctx.ready.append(&mut inner.ready);
     drop(inner);

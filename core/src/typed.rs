@@ -42,9 +42,20 @@ impl Engine {
         self.get_with(session, key, |v| v.map(<[u8]>::to_vec))
     }
 
-    /// SET `key` `value` (no options): replaces any value and TTL.
-    pub fn set(&self, session: &mut Session, key: &[u8], value: &[u8]) {
-        self.with_key(session, key, |ctx| strings::set(ctx, key, value));
+    /// SET `key` `value` (no options): replaces any value and TTL. The
+    /// error is Redis's MISCONF when persistence is failing (the value is
+    /// then not set, or, with `appendfsync always`, set but not durable).
+    pub fn set(&self, session: &mut Session, key: &[u8], value: &[u8]) -> Result<(), CmdError> {
+        let shared = self.shared();
+        if let Some(e) = crate::persist::write_denied(shared) {
+            return Err(e);
+        }
+        let wrote = self.with_key(session, key, |ctx| {
+            strings::set(ctx, key, value);
+            ctx.end_call(&[b"SET", key, value]);
+            ctx.flush_effects()
+        });
+        self.durable(Ok(crate::Reply::Nil), wrote).map(drop)
     }
 }
 

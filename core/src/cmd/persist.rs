@@ -72,6 +72,18 @@ pub(crate) const COMMANDS: &[Command] = &[
         complexity: "O(1)",
         ..BASE
     },
+    Command {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        acl: &["admin", "slow", "dangerous"],
+        handler: bgrewriteaof,
+        summary: "Asynchronously rewrite the append-only file to disk",
+        group: "server",
+        since: "1.0.0",
+        complexity: "O(1)",
+        ..BASE
+    },
 ];
 
 /// DUMP key: the serialized value, or nil.
@@ -170,6 +182,10 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 fn save_error(e: SaveError) -> CmdError {
     match e {
         SaveError::InProgress => CmdError::err("Background save already in progress"),
+        SaveError::RewriteRunning => CmdError::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE \
+             SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ),
         SaveError::InMemory => {
             CmdError::err("this engine is in memory: open it on a data directory to save")
         }
@@ -192,14 +208,33 @@ fn save(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    match argv {
-        [_] => {}
-        [_, s] if args::is(s, "schedule") => {}
+    let schedule = match argv {
+        [_] => false,
+        [_, s] if args::is(s, "schedule") => true,
         _ => return Err(CmdError::Syntax),
-    }
-    let started = store::bgsave(ctx.shared(), holds_locks(ctx)).map_err(save_error)?;
+    };
+    let shared = ctx.shared();
+    let rewriting = shared.persist.running() == Some(store::Job::Rewrite);
+    let started =
+        store::bgsave(shared, holds_locks(ctx) || (schedule && rewriting)).map_err(save_error)?;
     Ok(Reply::Status(match started {
         BgStart::Started => "Background saving started".into(),
         BgStart::Scheduled => "Background saving scheduled".into(),
+    }))
+}
+
+/// BGREWRITEAOF: compacts the append-only file in the background (inside
+/// EXEC, at the next cron tick).
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    use crate::aof::rewrite::{self, Started};
+    let shared = ctx.shared();
+    let started = match holds_locks(ctx) {
+        true => rewrite::schedule(shared),
+        false => rewrite::start(shared, false),
+    }
+    .map_err(|e| CmdError::err(e.to_string()))?;
+    Ok(Reply::Status(match started {
+        Started::Started => "Background append only file rewriting started".into(),
+        Started::Scheduled => "Background append only file rewriting scheduled".into(),
     }))
 }

@@ -473,6 +473,9 @@ pub struct LoadStats {
     pub expired: u64,
     /// Empty collections skipped.
     pub empty: u64,
+    /// Bytes the RDB data took (what follows in an append-only file is
+    /// its command tail).
+    pub bytes: usize,
 }
 
 /// One key read from a file, handed to the caller of [`load`].
@@ -602,5 +605,6 @@ pub fn load(
             );
         }
     }
+    stats.bytes = r.pos;
     Ok(stats)
 }

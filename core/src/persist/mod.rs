@@ -24,8 +24,9 @@ pub mod intset;
 pub mod legacy;
 pub mod listpack;
 pub mod lzf;
-mod publish;
+pub(crate) mod publish;
 pub(crate) mod snapshot;
+pub mod storage;
 
 use crate::engine::{Engine, Options, Shared};
 use crate::keyspace::{DB_COUNT, Entry, Keyspace};
@@ -34,7 +35,7 @@ use dir::DirLock;
 use snapshot::Snapshot;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Instant;
 
@@ -59,6 +60,16 @@ pub enum OpenError {
         dir: PathBuf,
         /// The holder's pid, when it has written it.
         pid: Option<u32>,
+    },
+    /// The append-only file is damaged before its end (or cut, with
+    /// `aof-load-truncated no`); the engine was not opened.
+    CorruptAof {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the bad record.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
     },
     /// The snapshot file is not valid RDB data; nothing was loaded.
     Corrupt {
@@ -86,6 +97,11 @@ impl fmt::Display for OpenError {
                 }
                 write!(f, " (lock file {})", dir.join(dir::LOCK_FILE).display())
             }
+            OpenError::CorruptAof {
+                path,
+                offset,
+                reason,
+            } => write!(f, "{}: at offset {offset}: {reason}", path.display()),
             OpenError::Corrupt {
                 path,
                 offset,
@@ -113,6 +129,8 @@ impl std::error::Error for OpenError {
 pub enum SaveError {
     /// A save is already running.
     InProgress,
+    /// An append-only file rewrite is running (BGSAVE without SCHEDULE).
+    RewriteRunning,
     /// The engine has no data directory.
     InMemory,
     /// Writing the file failed.
@@ -128,9 +146,21 @@ pub enum BgStart {
     Scheduled,
 }
 
+/// A job that writes a snapshot of the keyspace (one at a time: a
+/// snapshot marks every shard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Job {
+    /// SAVE, or a final save.
+    Save,
+    /// BGSAVE or a save rule.
+    Bgsave,
+    /// An append-only file rewrite.
+    Rewrite,
+}
+
 #[derive(Debug)]
 struct Running {
-    background: bool,
+    job: Job,
     started: Instant,
 }
 
@@ -148,12 +178,17 @@ struct State {
     last_try: u64,
     saves: u64,
     loaded: LoadStats,
+    /// What loading the data found worth a warning (a truncated tail).
+    warnings: Vec<String>,
 }
 
 /// One engine's persistence state.
 #[derive(Debug)]
 pub struct Persistence {
     dir: Option<PathBuf>,
+    /// The last background save failed (read by every write command for
+    /// `stop-writes-on-bgsave-error`, so kept outside the state's lock).
+    bgsave_failed: AtomicBool,
     lock: Mutex<Option<DirLock>>,
     /// The engine itself, for background saves (set once it exists).
     me: OnceLock<Weak<Shared>>,
@@ -167,6 +202,7 @@ impl Persistence {
         let (dir, lock) = dir.map_or((None, None), |(d, l)| (Some(d), Some(l)));
         Persistence {
             dir,
+            bgsave_failed: AtomicBool::new(false),
             lock: Mutex::new(lock),
             me: OnceLock::new(),
             state: Mutex::new(State {
@@ -179,6 +215,7 @@ impl Persistence {
                 last_try: 0,
                 saves: 0,
                 loaded: LoadStats::default(),
+                warnings: Vec::new(),
             }),
         }
     }
@@ -186,6 +223,11 @@ impl Persistence {
     /// Records the engine these are the state of (for background saves).
     pub(crate) fn bind(&self, me: Weak<Shared>) {
         let _ = self.me.set(me);
+    }
+
+    /// The engine, for a background job (none once it is gone).
+    pub(crate) fn engine(&self) -> Option<std::sync::Arc<Shared>> {
+        self.me.get().and_then(Weak::upgrade)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -197,6 +239,12 @@ impl Persistence {
         self.dir.as_deref()
     }
 
+    /// The warnings loading the data gave (a truncated append-only file's
+    /// tail), for the front to log.
+    pub fn load_warnings(&self) -> Vec<String> {
+        self.state().warnings.clone()
+    }
+
     /// Unix seconds of the last successful save (LASTSAVE).
     pub fn last_save(&self) -> u64 {
         self.state().last_save
@@ -206,7 +254,7 @@ impl Persistence {
     /// count of changes since the last save.
     pub fn info_rdb(&self, dirty: u64) -> Vec<(&'static str, String)> {
         let st = self.state();
-        let bg = st.running.as_ref().filter(|r| r.background);
+        let bg = st.running.as_ref().filter(|r| r.job == Job::Bgsave);
         vec![
             ("rdb_changes_since_last_save", dirty.to_string()),
             ("rdb_bgsave_in_progress", u8::from(bg.is_some()).to_string()),
@@ -228,21 +276,37 @@ impl Persistence {
         ]
     }
 
-    /// Claims the right to save; `InProgress` when a save runs.
-    fn claim(&self, background: bool) -> Result<PathBuf, SaveError> {
+    /// Claims the right to snapshot for `job`; `InProgress` when a
+    /// snapshot is being written.
+    pub(crate) fn claim(&self, job: Job) -> Result<PathBuf, SaveError> {
         let dir = self.dir.clone().ok_or(SaveError::InMemory)?;
         let mut st = self.state();
         if st.running.is_some() {
             return Err(SaveError::InProgress);
         }
         st.running = Some(Running {
-            background,
+            job,
             started: Instant::now(),
         });
-        if background {
+        if job == Job::Bgsave {
             st.scheduled = false;
         }
         Ok(dir)
+    }
+
+    /// Ends the job claimed by [`Persistence::claim`] (a rewrite's).
+    pub(crate) fn release(&self) {
+        self.state().running = None;
+    }
+
+    /// The job writing a snapshot now, if any.
+    pub(crate) fn running(&self) -> Option<Job> {
+        self.state().running.as_ref().map(|r| r.job)
+    }
+
+    /// True when the last background save failed.
+    pub(crate) fn bgsave_failed(&self) -> bool {
+        self.bgsave_failed.load(Ordering::Relaxed)
     }
 }
 
@@ -278,9 +342,14 @@ fn finish_save(
         st.last_save = now_unix(shared);
         st.saves += 1;
         st.last_bgsave_ok = true;
+        shared.persist.bgsave_failed.store(false, Ordering::Relaxed);
     }
     if background {
         st.last_bgsave_ok = result.is_ok();
+        shared
+            .persist
+            .bgsave_failed
+            .store(result.is_err(), Ordering::Relaxed);
         st.last_bgsave_secs = started.map_or(0, |s| s.elapsed().as_secs() as i64);
     }
     result
@@ -293,7 +362,7 @@ fn list_fill(shared: &Shared) -> i64 {
 /// SAVE: a snapshot written by the calling thread (other clients keep
 /// being served).
 pub fn save(shared: &Shared) -> Result<(), SaveError> {
-    let dir = shared.persist.claim(false)?;
+    let dir = shared.persist.claim(Job::Save)?;
     let snap = Snapshot::begin(&shared.keyspace, list_fill(shared), &shared.stats.dirty);
     finish_save(shared, &dir, snap, false).map_err(SaveError::Io)
 }
@@ -305,13 +374,18 @@ pub fn bgsave(shared: &Shared, schedule: bool) -> Result<BgStart, SaveError> {
     if schedule {
         shared.persist.dir.as_ref().ok_or(SaveError::InMemory)?;
         let mut st = shared.persist.state();
-        if st.running.as_ref().is_some_and(|r| r.background) {
+        if st.running.as_ref().is_some_and(|r| r.job == Job::Bgsave) {
             return Err(SaveError::InProgress);
         }
         st.scheduled = true;
         return Ok(BgStart::Scheduled);
     }
-    let dir = shared.persist.claim(true)?;
+    let dir = match shared.persist.claim(Job::Bgsave) {
+        Err(SaveError::InProgress) if shared.persist.running() == Some(Job::Rewrite) => {
+            return Err(SaveError::RewriteRunning);
+        }
+        other => other?,
+    };
     shared.persist.state().last_try = now_unix(shared);
     let me = shared.persist.me.get().and_then(Weak::upgrade);
     let Some(me) = me else {
@@ -331,6 +405,7 @@ pub fn bgsave(shared: &Shared, schedule: bool) -> Result<BgStart, SaveError> {
         let mut st = shared.persist.state();
         st.running = None;
         st.last_bgsave_ok = false;
+        shared.persist.bgsave_failed.store(true, Ordering::Relaxed);
         return Err(SaveError::Io(e));
     }
     // A closed channel means the thread died before the cut; the state
@@ -363,7 +438,33 @@ pub(crate) fn cron(shared: &Shared) {
     };
     if due {
         let _ = bgsave(shared, false);
+    } else {
+        crate::aof::cron(shared);
     }
+}
+
+/// Redis's MISCONF refusal of writes (and PING) when persistence is
+/// failing: the append-only file cannot be written, or the last background
+/// save failed with save rules set and `stop-writes-on-bgsave-error yes`.
+#[inline]
+pub(crate) fn write_denied(shared: &Shared) -> Option<crate::error::CmdError> {
+    if let Some(e) = shared.aof.write_denied() {
+        return Some(crate::error::CmdError::Raw(e));
+    }
+    if !shared.persist.bgsave_failed()
+        || !shared.config.get_bool("stop-writes-on-bgsave-error")
+        || save_rules(shared).is_empty()
+    {
+        return None;
+    }
+    Some(crate::error::CmdError::Raw(
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
+         persist to disk. Commands that may modify the data set are disabled, because this \
+         instance is configured to report errors during writes if RDB snapshotting fails \
+         (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+         the RDB error."
+            .into(),
+    ))
 }
 
 /// The `save` parameter's (seconds, changes) pairs.
@@ -377,8 +478,9 @@ fn save_rules(shared: &Shared) -> Vec<(u64, u64)> {
 }
 
 /// Called when the last handle of an engine goes: waits for a running
-/// save, then, with save rules set and changes since the last save, saves
-/// (as Redis saves on SHUTDOWN), and releases the directory lock.
+/// save or rewrite, writes and fsyncs the append-only file's buffer, then,
+/// with save rules set and changes since the last save, saves (as Redis
+/// saves on SHUTDOWN), and releases the directory lock.
 pub(crate) fn close(shared: &Shared) {
     let lock = shared
         .persist
@@ -391,6 +493,7 @@ pub(crate) fn close(shared: &Shared) {
     while shared.persist.state().running.is_some() {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+    crate::aof::stop(shared);
     let dirty = shared.stats.dirty.load(Ordering::Relaxed);
     if dirty > 0 && !save_rules(shared).is_empty() {
         // No one can report a failure now; the previous file stays intact.
@@ -399,11 +502,29 @@ pub(crate) fn close(shared: &Shared) {
     drop(lock);
 }
 
+/// Releases the directory of an engine that failed to open, writing
+/// nothing (its partial dataset must never reach a file).
+fn abandon(shared: &Shared) {
+    shared.persist.state().closed = true;
+    let lock = shared
+        .persist
+        .lock
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    crate::aof::stop(shared);
+    drop(lock);
+}
+
 /// Opens the data directory `dir` (creating it if missing) for an engine
 /// with `config`: takes its lock, removes temp files a crashed save left,
-/// and loads the snapshot named by `dbfilename` (`dump.rdb` by default) if
-/// present. A missing or empty file starts an empty store; an unreadable
-/// or corrupt one is an error and nothing is loaded.
+/// and loads the data. With `appendonly yes` that is the append-only file
+/// (its RDB preamble, then its commands replayed) when it exists; else
+/// the snapshot named by `dbfilename` (`dump.rdb` by default), after which
+/// the append-only file is created from it (Redis would start empty
+/// there; we keep the snapshot's data). A missing or empty file starts an
+/// empty store; an unreadable or corrupt one is an error and nothing is
+/// loaded or written.
 pub(crate) fn open(
     dir: &Path,
     opts: Options,
@@ -426,23 +547,101 @@ pub(crate) fn open(
             std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
         }
     }
-    let file = dir.join(config.get("dbfilename").unwrap_or_default());
+    let storage = opts.storage.clone();
+    let aof_path = dir.join(crate::aof::file_name(&config));
+    let aof = match config.get_bool("appendonly") {
+        false => None,
+        true => match storage.read(&aof_path) {
+            Ok(data) => Some(Some(data)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(None),
+            Err(e) => return Err(io(&aof_path)(e)),
+        },
+    };
     let keyspace = Keyspace::new(opts.shards);
     let now = opts.clock.now_ms();
-    let loaded = match std::fs::read(&file) {
-        Ok(data) if data.is_empty() => LoadStats::default(),
-        Ok(data) => load_into(&keyspace, &data, now, &config).map_err(|e| OpenError::Corrupt {
-            path: file.clone(),
-            offset: e.offset,
-            reason: e.reason,
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => LoadStats::default(),
-        Err(e) => return Err(io(&file)(e)),
+    let loaded = match &aof {
+        Some(Some(data)) if data.starts_with(b"REDIS") => load_into(&keyspace, data, now, &config)
+            .map_err(|e| OpenError::CorruptAof {
+                path: aof_path.clone(),
+                offset: e.offset,
+                reason: format!("bad RDB preamble: {}", e.reason),
+            })?,
+        Some(Some(_)) => LoadStats::default(),
+        Some(None) | None => load_rdb(&keyspace, &dir, now, &config)?,
     };
     config.force("dir", &dir.to_string_lossy());
     let persist = Persistence::new(now / 1000, Some((dir, lock)));
+    let preamble = loaded.bytes;
     persist.state().loaded = loaded;
-    Ok(Engine::assemble(opts, keyspace, config, persist))
+    let engine = Engine::assemble(opts, keyspace, config, persist);
+    if let Some(data) = aof {
+        if let Err(e) = start_aof(&engine, data, preamble, &aof_path) {
+            abandon(engine.shared());
+            return Err(e);
+        }
+    }
+    Ok(engine)
+}
+
+/// Loads `dbfilename` of `dir`, if present, into `keyspace`.
+fn load_rdb(
+    keyspace: &Keyspace,
+    dir: &Path,
+    now: u64,
+    config: &crate::config::Config,
+) -> Result<LoadStats, OpenError> {
+    let file = dir.join(config.get("dbfilename").unwrap_or_default());
+    match std::fs::read(&file) {
+        Ok(data) if data.is_empty() => Ok(LoadStats::default()),
+        Ok(data) => load_into(keyspace, &data, now, config).map_err(|e| OpenError::Corrupt {
+            path: file.clone(),
+            offset: e.offset,
+            reason: e.reason,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LoadStats::default()),
+        Err(source) => Err(OpenError::Io { path: file, source }),
+    }
+}
+
+/// Starts the append-only file of a just-opened engine: replays `data`
+/// (the file's content, its commands from `from`) and appends to it, or
+/// creates the file from the loaded dataset when there was none.
+fn start_aof(
+    engine: &Engine,
+    data: Option<Vec<u8>>,
+    from: usize,
+    path: &Path,
+) -> Result<(), OpenError> {
+    let shared = engine.shared();
+    let io = |source| OpenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let Some(data) = data else {
+        crate::aof::rewrite::start(shared, true).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        while shared.persist.running().is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        return match shared.aof.active() {
+            true => Ok(()),
+            false => Err(io(std::io::Error::other(
+                "creating the append only file failed",
+            ))),
+        };
+    };
+    let truncate = shared.config.get_bool("aof-load-truncated");
+    let storage = shared.aof.storage();
+    let replayed = crate::aof::load::replay(engine, &data, from, path, &**storage, truncate)?;
+    // The replayed commands are no changes since the last save.
+    let dirty = shared.stats.dirty.load(Ordering::Relaxed);
+    shared
+        .stats
+        .dirty
+        .fetch_add(dirty.wrapping_neg(), Ordering::Relaxed);
+    if let Some(w) = replayed.warning {
+        shared.persist.state().warnings.push(w);
+    }
+    crate::aof::resume(shared, path).map_err(io)
 }
 
 /// Loads the RDB `data` into the empty `keyspace`.

@@ -30,9 +30,10 @@ impl<W: Write> Write for CrcWriter<W> {
     }
 }
 
-/// Is `name` a temp file a save of ours leaves behind?
+/// Is `name` a temp file a save or an append-only file rewrite of ours
+/// leaves behind?
 pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with("temp-") && name.ends_with(".rdb")
+    name.starts_with("temp-") && (name.ends_with(".rdb") || name.ends_with(".aof"))
 }
 
 /// Writes `snap` to `target` atomically (temp file, fsync, rename, fsync
@@ -53,10 +54,21 @@ pub fn write_file(snap: &mut Snapshot<'_>, target: &Path, ctime: u64) -> io::Res
 
 fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, ctime: u64) -> io::Result<()> {
     let file = File::create(temp)?;
-    let mut w = CrcWriter {
-        inner: BufWriter::with_capacity(1 << 20, file),
-        crc: 0,
-    };
+    let w = write_rdb(snap, BufWriter::with_capacity(1 << 20, file), ctime, false)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Writes `snap` as a whole RDB file (header, dbs, EOF, CRC-64) to `w`
+/// and hands `w` back; `aof_base` marks it as an append-only file's
+/// preamble (the `aof-base` aux field, as Redis writes it).
+pub fn write_rdb<W: Write>(
+    snap: &mut Snapshot<'_>,
+    w: W,
+    ctime: u64,
+    aof_base: bool,
+) -> io::Result<W> {
+    let mut w = CrcWriter { inner: w, crc: 0 };
     let mut head = Encoder::new(Compress::Off, 0);
     head.buf
         .extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
@@ -68,7 +80,7 @@ fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, ctime: u64) -> io::Result<()
         ("redis-bits", "64"),
         ("ctime", &ctime),
         ("used-mem", "0"),
-        ("aof-base", "0"),
+        ("aof-base", if aof_base { "1" } else { "0" }),
     ] {
         head.byte(op::AUX);
         head.string(k.as_bytes());
@@ -80,6 +92,6 @@ fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, ctime: u64) -> io::Result<()
     let crc = w.crc;
     let mut inner = w.inner;
     inner.write_all(&crc.to_le_bytes())?;
-    let file = inner.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
+    inner.flush()?;
+    Ok(inner)
 }

@@ -68,6 +68,17 @@ impl<'k> Snapshot<'k> {
     /// their changes while they hold their shard's lock, so the reading
     /// counts exactly the changes the snapshot holds).
     pub fn begin(ks: &'k Keyspace, list_fill: i64, dirty: &Counter) -> Snapshot<'k> {
+        Snapshot::begin_with(ks, list_fill, dirty, || {})
+    }
+
+    /// [`Snapshot::begin`], running `at_cut` while every shard is locked
+    /// (the append-only file marks its own cut there).
+    pub fn begin_with(
+        ks: &'k Keyspace,
+        list_fill: i64,
+        dirty: &Counter,
+        at_cut: impl FnOnce(),
+    ) -> Snapshot<'k> {
         let shards = ks.shard_count();
         let cap = Arc::new(Capture {
             list_fill,
@@ -86,6 +97,7 @@ impl<'k> Snapshot<'k> {
             }
         }
         let dirty = dirty.load(Ordering::Relaxed);
+        at_cut();
         drop(guards);
         Snapshot {
             ks,

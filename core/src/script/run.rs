@@ -193,11 +193,17 @@ impl Runner<'_, '_> {
         self.lock_through(db);
         self.ctx.session.proto = proto;
         shared.stats.commands.fetch_add(1, Ordering::Relaxed);
-        // AOF hook: Redis 7.0 propagates a script by its effects, so this
-        // is where a successful write command's argv would be appended,
-        // wrapped in MULTI/EXEC with the script's other writes (and
-        // `redis.set_repl` could turn that off).
-        engine::call(cmd, self.ctx, argv)
+        if write {
+            if let Some(e) = crate::persist::write_denied(shared) {
+                return Err(e);
+            }
+        }
+        // Redis 7.0 propagates a script by its effects: each write is
+        // recorded here, and the engine appends them all, wrapped in
+        // MULTI/EXEC, when the script ends.
+        let reply = engine::call(cmd, self.ctx, argv);
+        self.ctx.end_call(argv);
+        reply
     }
 }
 

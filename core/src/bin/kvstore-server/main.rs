@@ -33,9 +33,8 @@ Examples:
 
 Options are redis.conf directives: port, bind, unixsocket, unixsocketperm,
 requirepass, maxclients, timeout, protected-mode, loglevel, logfile, dir,
-dbfilename, save, appendfsync, io-threads (worker threads; default half
-the cores), and the other parameters CONFIG GET lists. appendonly yes is
-refused: there is no append-only file yet.";
+dbfilename, save, appendonly, appendfsync, io-threads (worker threads;
+default half the cores), and the other parameters CONFIG GET lists.";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,13 +64,6 @@ fn main() {
     let settings = options::apply(&config, &directives).unwrap_or_else(|e| fail(&e));
     if settings.daemonize {
         fail("daemonize yes is not supported: run kvstore-server under a supervisor");
-    }
-    if config.get_bool("appendonly") {
-        fail(
-            "appendonly yes is not supported yet: kvstore-server has no append-only file. \
-             Use RDB snapshots (the save rules, SAVE, BGSAVE, a final save at shutdown) \
-             and start it with appendonly no.",
-        );
     }
     let logfile = config.get("logfile").unwrap_or_default();
     let logger = Arc::new(
@@ -187,7 +179,11 @@ fn listen_config(
 /// snapshot, stops the server: nothing is served from a partial load.
 fn open_engine(config: Config, logger: &Logger) -> Engine {
     let dir = PathBuf::from(config.get("dir").unwrap_or_default());
-    let file = dir.join(config.get("dbfilename").unwrap_or_default());
+    let aof = config.get_bool("appendonly");
+    let file = match aof {
+        true => dir.join(config.get("appendfilename").unwrap_or_default()),
+        false => dir.join(config.get("dbfilename").unwrap_or_default()),
+    };
     let exists = file.exists();
     let started = Instant::now();
     let engine = Engine::open_with_config(&dir, Options::default(), config).unwrap_or_else(|e| {
@@ -197,7 +193,18 @@ fn open_engine(config: Config, logger: &Logger) -> Engine {
         );
         std::process::exit(1)
     });
-    if exists {
+    for w in engine.shared().persist.load_warnings() {
+        logger.log(Level::Warning, &w);
+    }
+    if exists && aof {
+        logger.log(
+            Level::Notice,
+            &format!(
+                "DB loaded from append only file: {:.3} seconds",
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    } else if exists {
         let info = engine.shared().persist.info_rdb(0);
         let field = |name: &str| {
             info.iter()

@@ -109,11 +109,18 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|c| (c[0], c[1])).collect();
-    ctx.shared()
-        .config
-        .set_many(&pairs)
-        .map(|()| Reply::ok())
-        .map_err(CmdError::Err)
+    let shared = ctx.shared();
+    shared.config.set_many(&pairs).map_err(CmdError::Err)?;
+    let aof = pairs.iter().any(|(n, _)| {
+        matches!(
+            crate::config::canonical(&String::from_utf8_lossy(n).to_ascii_lowercase()),
+            Some("appendonly" | "appendfsync")
+        )
+    });
+    if aof {
+        crate::aof::config_changed(shared).map_err(CmdError::Err)?;
+    }
+    Ok(Reply::ok())
 }
 
 /// CONFIG RESETSTAT: zeroes the INFO counters Redis resets (the count of

@@ -340,21 +340,8 @@ fn persistence(shared: &Shared) -> Lines {
     ]));
     let dirty = shared.stats.dirty.load(Ordering::Relaxed);
     v.extend(shared.persist.info_rdb(dirty));
+    v.extend(shared.aof.info());
     v.extend(zeros(&[
-        "aof_enabled",
-        "aof_rewrite_in_progress",
-        "aof_rewrite_scheduled",
-    ]));
-    v.extend([
-        ("aof_last_rewrite_time_sec", "-1".into()),
-        ("aof_current_rewrite_time_sec", "-1".into()),
-        ("aof_last_bgrewrite_status", "ok".into()),
-        ("aof_rewrites", "0".into()),
-        ("aof_rewrites_consecutive_failures", "0".into()),
-        ("aof_last_write_status", "ok".into()),
-    ]);
-    v.extend(zeros(&[
-        "aof_last_cow_size",
         "module_fork_in_progress",
         "module_fork_last_cow_size",
     ]));

@@ -1,0 +1,292 @@
+//! The writer thread: moves the records commands buffered to the file,
+//! fsyncs per `appendfsync`, and swaps in a rewritten file when a rewrite
+//! asks it to (it alone touches the open file).
+
+use super::{Aof, Fsync, lock};
+use crate::persist::storage::StorageFile;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::thread::{JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+/// Pause after a write under `everysec`/`no`, so that records gather into
+/// batches instead of one write(2) each.
+const BATCH_PAUSE: Duration = Duration::from_millis(1);
+/// Pause before retrying a failed write.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// A rewritten file, ready to replace the current one.
+#[derive(Debug)]
+pub(crate) struct Switch {
+    /// The temp file, holding the preamble (not yet synced).
+    pub file: Box<dyn StorageFile>,
+    pub temp: PathBuf,
+    pub target: PathBuf,
+    /// Where the outcome goes (the new file's size).
+    pub done: Sender<io::Result<u64>>,
+}
+
+#[derive(Debug, Default)]
+struct Control {
+    stop: bool,
+    switch: Option<Switch>,
+}
+
+/// The running writer.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    thread: Thread,
+    join: JoinHandle<()>,
+    control: Arc<Mutex<Control>>,
+}
+
+impl Writer {
+    pub(crate) fn wake(&self) {
+        self.thread.unpark();
+    }
+
+    /// Hands `sw` to the writer.
+    pub(crate) fn switch(&self, sw: Switch) {
+        lock(&self.control).switch = Some(sw);
+        self.wake();
+    }
+
+    /// Writes and fsyncs what is buffered, then ends the thread.
+    pub(crate) fn stop(self) {
+        lock(&self.control).stop = true;
+        self.wake();
+        let _ = self.join.join();
+    }
+}
+
+/// Starts the writer of `aof` over `file` (`None` while the file is being
+/// created by a first rewrite), whose length is `len`.
+pub(crate) fn start(
+    aof: Arc<Aof>,
+    file: Option<Box<dyn StorageFile>>,
+    len: u64,
+) -> io::Result<()> {
+    let control = Arc::new(Mutex::new(Control::default()));
+    let mut state = State {
+        aof: aof.clone(),
+        file,
+        len,
+        control: control.clone(),
+        last_sync: Instant::now(),
+        spare: Vec::new(),
+    };
+    let join = std::thread::Builder::new()
+        .name("kvstore-aof".into())
+        .spawn(move || state.run())?;
+    let w = Writer {
+        thread: join.thread().clone(),
+        join,
+        control,
+    };
+    *lock(&aof.writer) = Some(w);
+    Ok(())
+}
+
+struct State {
+    aof: Arc<Aof>,
+    file: Option<Box<dyn StorageFile>>,
+    /// The file's length (to undo a partial write).
+    len: u64,
+    control: Arc<Mutex<Control>>,
+    last_sync: Instant,
+    /// The previous batch's buffer, reused for the next one.
+    spare: Vec<u8>,
+}
+
+impl State {
+    fn run(&mut self) {
+        loop {
+            let (stop, switch) = {
+                let mut c = lock(&self.control);
+                (c.stop, c.switch.take())
+            };
+            if let Some(sw) = switch {
+                self.switch(sw);
+            }
+            let wrote = self.write_batch();
+            let policy = self.aof.policy();
+            let due = match policy {
+                Fsync::Always => true,
+                Fsync::Everysec => self.last_sync.elapsed() >= Duration::from_secs(1),
+                Fsync::No => false,
+            };
+            if due || stop {
+                self.sync();
+            }
+            match wrote {
+                Err(()) if !stop => std::thread::park_timeout(RETRY_PAUSE),
+                Err(()) => return,
+                Ok(false) if stop => return,
+                Ok(false) => self.idle(policy),
+                Ok(true) if policy != Fsync::Always => std::thread::park_timeout(BATCH_PAUSE),
+                Ok(true) => {}
+            }
+        }
+    }
+
+    /// Parks until records arrive (or the next everysec fsync is due).
+    fn idle(&mut self, policy: Fsync) {
+        let aof = &self.aof;
+        aof.writer_idle.store(true, Ordering::SeqCst);
+        // A record appended before the flag was visible found the writer
+        // busy and did not wake it: look once more.
+        if lock(&aof.pending).buf.is_empty() {
+            let wait = match policy {
+                Fsync::Everysec => {
+                    Duration::from_secs(1).saturating_sub(self.last_sync.elapsed())
+                }
+                _ => Duration::from_secs(1),
+            };
+            std::thread::park_timeout(wait.max(Duration::from_millis(1)));
+        }
+        aof.writer_idle.store(false, Ordering::SeqCst);
+    }
+
+    /// Takes the buffered records and writes them to the file. `Ok(false)`:
+    /// nothing was buffered; `Err`: the write failed (the records are
+    /// back in the buffer, the file as it was).
+    fn write_batch(&mut self) -> Result<bool, ()> {
+        let (batch, end) = {
+            let mut p = lock(&self.aof.pending);
+            if p.buf.is_empty() {
+                return Ok(false);
+            }
+            self.spare.clear();
+            (std::mem::replace(&mut p.buf, std::mem::take(&mut self.spare)), p.appended)
+        };
+        self.write_out(batch, end)
+    }
+
+    fn write_out(&mut self, batch: Vec<u8>, end: u64) -> Result<bool, ()> {
+        let result = match &mut self.file {
+            Some(f) => f.write_all(&batch).and_then(|()| f.flush()),
+            // The file is being created: the rewrite's tail holds these.
+            None => Ok(()),
+        };
+        match result {
+            Ok(()) => {
+                if self.file.is_some() {
+                    self.len += batch.len() as u64;
+                }
+                let mut st = self.aof.status();
+                st.written = end;
+                st.size = self.len;
+                st.write_error = None;
+                if self.aof.policy() == Fsync::No && self.file.is_some() {
+                    // Nothing waits for an fsync under `no`.
+                    st.synced = st.synced.max(end);
+                }
+                self.aof.notify(st);
+                self.spare = batch;
+                Ok(true)
+            }
+            Err(e) => {
+                // Undo a partial write, and keep the records for a retry.
+                if let Some(f) = &mut self.file {
+                    let _ = f.truncate(self.len);
+                }
+                let mut p = lock(&self.aof.pending);
+                let newer = std::mem::replace(&mut p.buf, batch);
+                p.buf.extend_from_slice(&newer);
+                drop(p);
+                let mut st = self.aof.status();
+                st.write_error = Some(strerror(&e));
+                self.aof.notify(st);
+                Err(())
+            }
+        }
+    }
+
+    /// Fsyncs what was written, if anything is not yet durable.
+    fn sync(&mut self) {
+        let written = self.aof.status().written;
+        if self.aof.status().synced >= written {
+            return;
+        }
+        let Some(f) = &mut self.file else { return };
+        let result = f.sync();
+        self.last_sync = Instant::now();
+        let mut st = self.aof.status();
+        match result {
+            Ok(()) => st.synced = written,
+            // Never retried and then trusted: only a rewrite heals this.
+            Err(e) => st.fsync_error = Some(strerror(&e)),
+        }
+        self.aof.notify(st);
+    }
+
+    /// Replaces the file by the rewritten one: the records buffered now go
+    /// to the old file (which stays complete if anything below fails) and
+    /// the rewrite's tail (every record since its cut) to the new one,
+    /// which is fsynced and renamed over the old.
+    fn switch(&mut self, sw: Switch) {
+        let (batch, tail, end) = {
+            let mut p = lock(&self.aof.pending);
+            let tail = p.tail.take().unwrap_or_default();
+            (std::mem::take(&mut p.buf), tail, p.appended)
+        };
+        let outcome = if !batch.is_empty() && self.write_out(batch, end).is_err() {
+            Err(io::Error::other("writing the current AOF failed"))
+        } else {
+            self.install(sw.file, &tail, end, &sw.temp, &sw.target)
+        };
+        if outcome.is_err() {
+            let _ = self.aof.storage.remove(&sw.temp);
+        }
+        let _ = sw.done.send(outcome);
+    }
+
+    fn install(
+        &mut self,
+        mut file: Box<dyn StorageFile>,
+        tail: &[u8],
+        end: u64,
+        temp: &std::path::Path,
+        target: &std::path::Path,
+    ) -> io::Result<u64> {
+        let storage = self.aof.storage.clone();
+        file.write_all(tail)?;
+        file.flush()?;
+        file.sync()?;
+        let len = file.len()?;
+        storage.rename(temp, target)?;
+        // Renamed: from here on the new file is the file, even if the
+        // directory's fsync fails (that failure then counts as an fsync's).
+        self.file = Some(file);
+        self.len = len;
+        self.last_sync = Instant::now();
+        let dir_synced = storage.sync_dir(target.parent().unwrap_or(std::path::Path::new(".")));
+        let mut st = self.aof.status();
+        st.written = end;
+        st.size = len;
+        st.base_size = len;
+        match &dir_synced {
+            Ok(()) => {
+                st.synced = end;
+                st.fsync_error = None;
+            }
+            Err(e) => st.fsync_error = Some(strerror(e)),
+        }
+        self.aof.notify(st);
+        dir_synced.map(|()| len)
+    }
+}
+
+/// The OS error's text, as C's strerror gives it.
+fn strerror(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        // SAFETY: strerror returns a pointer to a static NUL-terminated string.
+        Some(n) => unsafe { std::ffi::CStr::from_ptr(libc::strerror(n)) }
+            .to_string_lossy()
+            .into_owned(),
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,91 @@
+//! The file operations of the append-only file, behind a trait, as
+//! SQLite's VFS or redb's `StorageBackend`: [`Os`] is the real file
+//! system; tests plug in a simulated disk that keeps what was written
+//! apart from what was synced, to build the images a power loss leaves.
+
+use std::fmt::Debug;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// An open file of a [`Storage`].
+pub trait StorageFile: Write + Send + Debug {
+    /// Makes what was written durable (`fdatasync`).
+    fn sync(&mut self) -> io::Result<()>;
+    /// Cuts the file to `len` bytes; later writes go at its end.
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
+    /// The file's length.
+    fn len(&self) -> io::Result<u64>;
+}
+
+/// Where persistence files live.
+pub trait Storage: Send + Sync + Debug {
+    /// Opens `path` for appending, creating it empty when missing.
+    fn open_append(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
+    /// Creates `path` empty (truncating an existing file).
+    fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
+    /// The whole content of `path`.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Renames `from` to `to`, replacing `to`.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes the directory's entries (a rename) durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Removes `path`.
+    fn remove(&self, path: &Path) -> io::Result<()>;
+}
+
+/// A shared storage handle.
+pub type StorageRef = Arc<dyn Storage>;
+
+/// The operating system's file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Os;
+
+impl StorageFile for File {
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_data()
+    }
+
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        // Opened for append: writes go to the end whatever the position.
+        self.set_len(len)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+}
+
+impl Storage for Os {
+    fn open_append(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        let f = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Box::new(f))
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        let f = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .append(true)
+            .open(path)?;
+        Ok(Box::new(f))
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        std::fs::rename(from, to)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
+    }
+}
