@@ -143,7 +143,7 @@ fn measure(n: usize, ops: usize) -> Timings {
     let exec_set = time(&order, |i| {
         black_box(engine.execute(&mut s, &[&b"SET"[..], &ks[i], VALUE]));
     });
-    let typed_set = time(&order, |i| engine.set(&mut s, &ks[i], VALUE));
+    let typed_set = time(&order, |i| engine.set(&mut s, &ks[i], VALUE).unwrap());
     Timings {
         floor_get,
         floor_set,

@@ -157,7 +157,11 @@ fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op) {
         Op::ZPop { max } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key],
         Op::ZMPop { max, count: n } => {
             count = n.to_string();
-            vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, count.as_bytes()]
+            vec![
+                if *max { b"ZPOPMAX" } else { b"ZPOPMIN" },
+                key,
+                count.as_bytes(),
+            ]
         }
     };
     ctx.propagate_as(&argv);

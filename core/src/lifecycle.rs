@@ -81,7 +81,9 @@ pub fn final_save(engine: &crate::Engine) -> Result<FinalSave, String> {
             Err(SaveError::InMemory) => return Ok(FinalSave::Unavailable),
             Err(SaveError::Io(e)) => return Err(e.to_string()),
             // A BGSAVE (command or save rule) is writing: wait for it.
-            Err(SaveError::InProgress | SaveError::RewriteRunning) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Err(SaveError::InProgress | SaveError::RewriteRunning) => {
+                std::thread::sleep(std::time::Duration::from_millis(1))
+            }
         }
     }
 }

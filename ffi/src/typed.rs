@@ -202,8 +202,10 @@ pub unsafe extern "C" fn kvstore_set(
         let key = unsafe { args::bytes(key, key_len, "key") }?;
         let value = unsafe { args::bytes(value, value_len, "value") }?;
         typed(db, &[b"SET", key, value], |e, s| {
-            e.set(s, key, value);
-            Ok(KVSTORE_OK)
+            match e.set(s, key, value) {
+                Ok(()) => Ok(KVSTORE_OK),
+                Err(err) => Err(redis_error(err.to_string())),
+            }
         })
     })
 }

@@ -482,7 +482,8 @@ impl Client {
         let key = encode::arg(name, &core.dec.enc)?;
         let val = encode::arg(value, &core.dec.enc)?;
         match core.with_session(|s| (!s.in_multi()).then(|| core.engine.set(s, &key, &val))) {
-            Ok(Some(())) => Ok(true.into_pyobject(py)?.to_owned().into_any()),
+            Ok(Some(Ok(()))) => Ok(true.into_pyobject(py)?.to_owned().into_any()),
+            Ok(Some(Err(e))) => core.dec.reply(py, e.into()),
             Ok(None) => this.generic(py, "SET", &[name, value]),
             Err(e) => core.dec.reply(py, e),
         }

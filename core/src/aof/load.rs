@@ -82,7 +82,10 @@ fn parse(data: &[u8], pos: usize) -> Parsed<'_> {
         };
         let end = start + len;
         if data.len() < end + 2 {
-            return match data.get(end..).is_some_and(|rest| !b"\r\n".starts_with(rest)) {
+            return match data
+                .get(end..)
+                .is_some_and(|rest| !b"\r\n".starts_with(rest))
+            {
                 true => Parsed::Bad("argument not followed by \\r\\n".into()),
                 false => Parsed::Short,
             };

@@ -387,7 +387,7 @@ pub(crate) fn file_name(config: &crate::config::Config) -> String {
 pub(crate) fn resume(shared: &crate::engine::Shared, path: &Path) -> std::io::Result<()> {
     let aof = &shared.aof;
     let file = aof.storage.open_append(path)?;
-    let size = file.len()?;
+    let size = file.size()?;
     {
         let mut st = aof.status();
         st.size = size;
@@ -432,9 +432,11 @@ pub(crate) fn config_changed(shared: &crate::engine::Shared) -> Result<(), Strin
     let running = lock(&aof.writer).is_some();
     if want && !running {
         if shared.persist.dir().is_none() {
-            return Err("this engine is in memory: open it on a data directory to use \
+            return Err(
+                "this engine is in memory: open it on a data directory to use \
                  appendonly"
-                .into());
+                    .into(),
+            );
         }
         rewrite::start(shared, true)
             .map(drop)

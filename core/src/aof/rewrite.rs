@@ -174,7 +174,12 @@ fn write(shared: &Shared, enable: bool, dir: &Path, target: &Path) -> io::Result
     });
     let written = aof.storage.create(&temp).and_then(|file| {
         let now = shared.clock.now_ms() / 1000;
-        let w = publish::write_rdb(&mut snap, BufWriter::with_capacity(1 << 20, file), now, true)?;
+        let w = publish::write_rdb(
+            &mut snap,
+            BufWriter::with_capacity(1 << 20, file),
+            now,
+            true,
+        )?;
         w.into_inner().map_err(|e| e.into_error())
     });
     drop(snap);

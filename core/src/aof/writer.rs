@@ -64,11 +64,7 @@ impl Writer {
 
 /// Starts the writer of `aof` over `file` (`None` while the file is being
 /// created by a first rewrite), whose length is `len`.
-pub(crate) fn start(
-    aof: Arc<Aof>,
-    file: Option<Box<dyn StorageFile>>,
-    len: u64,
-) -> io::Result<()> {
+pub(crate) fn start(aof: Arc<Aof>, file: Option<Box<dyn StorageFile>>, len: u64) -> io::Result<()> {
     let control = Arc::new(Mutex::new(Control::default()));
     let mut state = State {
         aof: aof.clone(),
@@ -140,9 +136,7 @@ impl State {
         // busy and did not wake it: look once more.
         if lock(&aof.pending).buf.is_empty() {
             let wait = match policy {
-                Fsync::Everysec => {
-                    Duration::from_secs(1).saturating_sub(self.last_sync.elapsed())
-                }
+                Fsync::Everysec => Duration::from_secs(1).saturating_sub(self.last_sync.elapsed()),
                 _ => Duration::from_secs(1),
             };
             std::thread::park_timeout(wait.max(Duration::from_millis(1)));
@@ -160,7 +154,10 @@ impl State {
                 return Ok(false);
             }
             self.spare.clear();
-            (std::mem::replace(&mut p.buf, std::mem::take(&mut self.spare)), p.appended)
+            (
+                std::mem::replace(&mut p.buf, std::mem::take(&mut self.spare)),
+                p.appended,
+            )
         };
         self.write_out(batch, end)
     }
@@ -256,7 +253,7 @@ impl State {
         file.write_all(tail)?;
         file.flush()?;
         file.sync()?;
-        let len = file.len()?;
+        let len = file.size()?;
         storage.rename(temp, target)?;
         // Renamed: from here on the new file is the file, even if the
         // directory's fsync fails (that failure then counts as an fsync's).

@@ -618,7 +618,8 @@ fn start_aof(
         source,
     };
     let Some(data) = data else {
-        crate::aof::rewrite::start(shared, true).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        crate::aof::rewrite::start(shared, true)
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
         while shared.persist.running().is_some() {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }

@@ -16,14 +16,14 @@ pub trait StorageFile: Write + Send + Debug {
     /// Cuts the file to `len` bytes; later writes go at its end.
     fn truncate(&mut self, len: u64) -> io::Result<()>;
     /// The file's length.
-    fn len(&self) -> io::Result<u64>;
+    fn size(&self) -> io::Result<u64>;
 }
 
 /// Where persistence files live.
 pub trait Storage: Send + Sync + Debug {
     /// Opens `path` for appending, creating it empty when missing.
     fn open_append(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
-    /// Creates `path` empty (truncating an existing file).
+    /// Creates `path` empty (replacing an existing file).
     fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
     /// The whole content of `path`.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
@@ -52,7 +52,7 @@ impl StorageFile for File {
         self.set_len(len)
     }
 
-    fn len(&self) -> io::Result<u64> {
+    fn size(&self) -> io::Result<u64> {
         Ok(self.metadata()?.len())
     }
 }
@@ -64,13 +64,13 @@ impl Storage for Os {
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
-        let f = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .append(true)
-            .open(path)?;
-        Ok(Box::new(f))
+        // Append mode (so `truncate` needs no seek) cannot truncate on
+        // open: start from no file instead.
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        self.open_append(path)
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
