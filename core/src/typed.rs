@@ -67,7 +67,7 @@ mod tests {
     fn typed_calls_match_execute() {
         let e = Engine::new();
         let mut s = e.session();
-        e.set(&mut s, b"k", b"v");
+        e.set(&mut s, b"k", b"v").unwrap();
         assert_eq!(e.execute(&mut s, &["GET", "k"]), Reply::Bulk(b"v".to_vec()));
         assert_eq!(e.get(&mut s, b"k"), Ok(Some(b"v".to_vec())));
         assert_eq!(e.get(&mut s, b"missing"), Ok(None));
