@@ -2,7 +2,8 @@
 //! the RESP listener that serves it to other processes (see `listen`).
 
 use crate::errors;
-use crate::listen::{ListenError, Slot};
+use crate::listen::Slot;
+use kvstore_core::server::ServeError;
 use kvstore_core::{Engine, Options};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -51,9 +52,9 @@ impl Store {
     fn listen(&self, py: Python<'_>, address: &str) -> PyResult<String> {
         py.detach(|| self.listener.listen(&self.engine, address))
             .map_err(|e| match e {
-                ListenError::Malformed(msg) => PyValueError::new_err(msg),
-                ListenError::Conflict(msg) => PyRuntimeError::new_err(msg),
-                ListenError::Io(e) => PyOSError::new_err((ListenError::errno(&e), e.to_string())),
+                ServeError::Malformed(msg) => PyValueError::new_err(msg),
+                ServeError::Conflict(msg) => PyRuntimeError::new_err(msg),
+                ServeError::Io(e) => PyOSError::new_err((ServeError::errno(&e), e.to_string())),
             })
     }
 
