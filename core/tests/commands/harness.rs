@@ -177,6 +177,30 @@ impl Client {
         }
     }
 
+    /// True once the peer closes the connection within `within` (anything
+    /// it sends first is dropped); false if it stays open.
+    pub fn read_closed(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+
     /// The next reply or push, decoded and raw (panics after 30 s).
     pub fn read(&mut self) -> (Reply, Vec<u8>) {
         self.read_within(Duration::from_secs(30))

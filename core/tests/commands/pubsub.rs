@@ -406,3 +406,83 @@ fn client_and_info_fields_of_subscribers() {
     p.check(&["RPUSH", "q", "v"]);
     waiter.expect_same("served");
 }
+
+/// The type-selected CLIENT LIST of each side, asked by `twin`'s two
+/// connections, one entry per client: its flags and subscription counts,
+/// sorted (ids and addresses differ).
+fn typed_list(twin: &mut Twin, ty: &str) -> (Vec<String>, Vec<String>) {
+    let argv = ["CLIENT", "LIST", "TYPE", ty];
+    let summary = |r: &Reply| {
+        let text = match r {
+            Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("CLIENT LIST TYPE {ty}: {other:?}"),
+        };
+        let mut v: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let line = Reply::Bulk(l.as_bytes().to_vec());
+                ["flags", "sub", "psub", "ssub"]
+                    .map(|f| format!("{f}={}", field(&line, f)))
+                    .join(" ")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let theirs = twin.redis.call(&argv);
+    let ours = twin.ours.call(&argv);
+    (summary(&theirs), summary(&ours))
+}
+
+/// Compares CLIENT LIST for every client type on both sides.
+fn same_types(twin: &mut Twin, when: &str) {
+    for ty in ["normal", "pubsub", "PUBSUB", "master", "replica", "slave"] {
+        let (theirs, ours) = typed_list(twin, ty);
+        assert_eq!(theirs, ours, "CLIENT LIST TYPE {ty} {when}");
+    }
+}
+
+/// A client with any subscription is of type pubsub (flags `P`), and
+/// normal again once it has none: CLIENT LIST TYPE and CLIENT KILL TYPE
+/// select it as Redis does.
+#[test]
+fn client_types_follow_subscriptions() {
+    let (mut p, mut sub) = setup(true);
+    let mut asker = p.socket_client(false);
+    same_types(&mut asker, "before subscribing");
+    sub.send(&["SUBSCRIBE", "a"]);
+    sub.expect_same("sub a");
+    same_types(&mut asker, "with a channel");
+    sub.send(&["SSUBSCRIBE", "s"]);
+    sub.expect_same("ssub s");
+    sub.send(&["UNSUBSCRIBE", "a"]);
+    sub.expect_same("unsub a");
+    same_types(&mut asker, "with a shard channel only");
+    sub.send(&["SUNSUBSCRIBE"]);
+    sub.expect_same("sunsub");
+    same_types(&mut asker, "after unsubscribing");
+    // The caller's own type comes from its live state.
+    sub.send(&["PSUBSCRIBE", "p*"]);
+    sub.expect_same("psub");
+    for ty in ["pubsub", "normal"] {
+        let (theirs, ours) = typed_list(&mut sub, ty);
+        assert_eq!(theirs, ours, "the subscriber's own CLIENT LIST TYPE {ty}");
+    }
+    same_types(&mut asker, "with a pattern");
+    for argv in [
+        &["CLIENT", "LIST", "TYPE", "nosuch"][..],
+        &["CLIENT", "LIST", "TYPE"],
+        &["CLIENT", "KILL", "TYPE", "nosuch"],
+        &["CLIENT", "KILL", "TYPE", "master"],
+        &["CLIENT", "KILL", "TYPE", "replica"],
+        &["CLIENT", "KILL", "TYPE", "pubsub"],
+    ] {
+        p.check(argv);
+    }
+    // The subscriber was killed on both sides; the pair's client remains.
+    for side in [&mut sub.redis, &mut sub.ours] {
+        side.send(&["PING"]);
+        assert!(side.read_closed(std::time::Duration::from_secs(5)));
+    }
+    same_types(&mut asker, "after the kill");
+}
