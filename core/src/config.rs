@@ -463,21 +463,29 @@ impl Config {
         Ok(())
     }
 
-    /// The text `value` is stored as for `n`, or the reason it is refused.
-    fn check(&self, n: &Name, value: &[u8]) -> Result<String, String> {
+    /// The text `value` is stored as for `n` and its cached number, or the
+    /// reason it is refused.
+    fn check(&self, n: &Name, value: &[u8]) -> Result<(String, i64), String> {
         let param = &PARAMS[n.param];
-        match param.kind {
+        let text = match param.kind {
             // CONFIG SET refuses these before checking values.
-            Kind::Immutable | Kind::Protected => Ok(String::from_utf8_lossy(value).into_owned()),
-            Kind::OutputLimits => parse_output_limits(value, &self.value(n.param)),
-            _ => parse_value(param, value),
-        }
+            Kind::Immutable | Kind::Protected => String::from_utf8_lossy(value).into_owned(),
+            Kind::OutputLimits => parse_output_limits(value, &self.value(n.param))?,
+            _ => parse_value(param, value)?,
+        };
+        // Event flags come from the value given: its canonical text shows
+        // `A` alone for `An`, as Redis's, yet the `n` class stays on.
+        let num = match param.kind {
+            Kind::Events => events_flags(crate::cmd::args::cstr(value)).map_or(0, i64::from),
+            _ => numeric(param, &text),
+        };
+        Ok((text, num))
     }
 
-    fn store(&self, parsed: Vec<(usize, String)>) {
+    fn store(&self, parsed: Vec<(usize, (String, i64))>) {
         let mut text = self.text.write().unwrap_or_else(|p| p.into_inner());
-        for (idx, v) in parsed {
-            self.num[idx].store(numeric(&PARAMS[idx], &v), Ordering::Relaxed);
+        for (idx, (v, num)) in parsed {
+            self.num[idx].store(num, Ordering::Relaxed);
             text[idx] = v;
         }
     }
@@ -792,6 +800,18 @@ mod tests {
         assert_eq!(canon("nmK").as_deref(), Some("nKm"));
         assert_eq!(canon("").as_deref(), Some(""));
         assert_eq!(canon("Q"), None);
+    }
+
+    /// `A` does not include `n`; `An` keeps `n` on though its canonical
+    /// text, as Redis's, shows `A` alone.
+    #[test]
+    fn new_events_survive_a() {
+        let c = Config::default();
+        c.set("notify-keyspace-events", "KEAn").unwrap();
+        assert_eq!(c.get("notify-keyspace-events").as_deref(), Some("AKE"));
+        assert_ne!(c.notify_flags() & ev::NEW, 0);
+        c.set("notify-keyspace-events", "KEA").unwrap();
+        assert_eq!(c.notify_flags() & ev::NEW, 0);
     }
 
     #[test]

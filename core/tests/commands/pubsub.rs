@@ -486,3 +486,106 @@ fn client_types_follow_subscriptions() {
     }
     same_types(&mut asker, "after the kill");
 }
+
+/// The `n` class: `new` when a command creates a key (Redis's `dbAdd`),
+/// before the command's own event, also where a key is replaced by a new
+/// one (RENAME, COPY and RESTORE onto an existing key); `A` does not
+/// include it, and `An` keeps it although CONFIG GET shows `A`.
+#[test]
+fn new_key_notifications() {
+    let script: &[&[&str]] = &[
+        &["SET", "s", "1"],
+        &["SET", "s", "2"],
+        &["SETNX", "s", "3"],
+        &["SETNX", "s2", "3"],
+        &["MSET", "a", "1", "b", "2", "a", "3"],
+        &["MSETNX", "c", "1", "d", "2"],
+        &["GETSET", "e", "1"],
+        &["SET", "f", "1", "GET"],
+        &["SETEX", "g", "100", "v"],
+        &["INCR", "i"],
+        &["INCRBYFLOAT", "j", "1.5"],
+        &["APPEND", "k", "x"],
+        &["SETRANGE", "l", "2", "x"],
+        &["SETBIT", "m", "7", "1"],
+        &["BITFIELD", "n", "SET", "u8", "0", "1"],
+        &["BITOP", "OR", "o", "m", "n"],
+        &["BITOP", "OR", "o", "m"],
+        &["PFADD", "p", "x"],
+        &["PFMERGE", "p2", "p"],
+        &["LPUSH", "q", "a", "b"],
+        &["RPUSHX", "q2", "a"],
+        &["LMOVE", "q", "q3", "LEFT", "LEFT"],
+        &["RPOPLPUSH", "q", "q3"],
+        &["SADD", "r", "a", "b"],
+        &["SMOVE", "r", "r2", "a"],
+        &["SUNIONSTORE", "r3", "r", "r2"],
+        &["SUNIONSTORE", "r3", "r"],
+        &["HSET", "h", "f", "v"],
+        &["HSETNX", "h2", "f", "v"],
+        &["HINCRBY", "h3", "f", "1"],
+        &["HINCRBYFLOAT", "h4", "f", "1"],
+        &["ZADD", "z", "1", "a"],
+        &["ZINCRBY", "z2", "1", "a"],
+        &["ZUNIONSTORE", "z3", "1", "z"],
+        &["ZRANGESTORE", "z4", "z", "0", "-1"],
+        &["SORT", "q3", "ALPHA", "STORE", "t"],
+        &["SORT", "q3", "ALPHA", "STORE", "t"],
+        &["RENAME", "s", "s3"],
+        &["RENAME", "s3", "a"],
+        &["RENAMENX", "a", "u"],
+        &["COPY", "u", "v"],
+        &["COPY", "u", "v", "REPLACE"],
+        &["COPY", "u", "w", "DB", "1"],
+        &["MOVE", "w2", "1"],
+        &["SET", "w2", "x"],
+        &["MOVE", "w2", "1"],
+        &["DEL", "s2", "nokey"],
+        &["FLUSHALL"],
+    ];
+    for flags in ["KEAn", "En", "Kn", "KEn$", "AnKE"] {
+        notifications(flags, script);
+    }
+    let (mut p, _sub) = setup(false);
+    p.config_set("notify-keyspace-events", "KEAn");
+    p.check(&["CONFIG", "GET", "notify-keyspace-events"]);
+    p.config_set("notify-keyspace-events", "nKE");
+    p.check(&["CONFIG", "GET", "notify-keyspace-events"]);
+}
+
+/// DUMP/RESTORE, and a write onto a key past its deadline: `expired`, then
+/// `new`, as Redis's write lookup deletes the old key first.
+#[test]
+fn new_key_notifications_restore_and_expired() {
+    let (mut p, mut sub) = setup(false);
+    p.config_set("notify-keyspace-events", "KEAn");
+    p.check(&["SET", "src", "v"]);
+    p.check(&["SET", "gone", "v", "PX", "20"]);
+    p.check(&["SET", "gone2", "v", "PX", "20"]);
+    sub.send(&["PSUBSCRIBE", "__key*__:*"]);
+    sub.expect_same("psubscribe");
+    let Reply::Bulk(payload) = p.check(&["DUMP", "src"]) else {
+        panic!("DUMP")
+    };
+    for argv in [
+        &[&b"RESTORE"[..], b"dst", b"0", &payload][..],
+        &[b"RESTORE", b"dst", b"0", &payload, b"REPLACE"],
+    ] {
+        p.check(argv);
+        sub.expect_same("restore: new");
+        sub.expect_same("restore: new (keyevent)");
+        sub.expect_same("restore");
+        sub.expect_same("restore (keyevent)");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for (argv, events) in [
+        (&["SET", "gone", "w"][..], 6),
+        (&["LPUSH", "gone2", "w"], 6),
+    ] {
+        p.check(argv);
+        for n in 0..events {
+            sub.expect_same(&format!("{argv:?}: event {n}"));
+        }
+    }
+    sub.expect_nothing(50);
+}
