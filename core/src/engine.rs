@@ -411,6 +411,7 @@ impl Engine {
             ctx.hint(key);
         }
         let out = call(cmd, &mut ctx, args);
+        crate::blocking::serve_held(&mut ctx);
         let ready = std::mem::take(&mut ctx.ready);
         drop(ctx);
         if !ready.is_empty() {
@@ -424,9 +425,11 @@ impl Engine {
         out
     }
 
-    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
-    /// For a single-key command it also hands back that key, whose shard
-    /// the one guard holds (so lookups of it need not hash it again).
+    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order,
+    /// and those needed to serve the BLMOVE waiters its writes may wake
+    /// (see `blocking::cover_move_targets`). For a single-key command it
+    /// also hands back that key, whose shard the one guard holds (so
+    /// lookups of it need not hash it again).
     fn lock_for<'k>(
         &self,
         keys: Keys,
@@ -434,7 +437,7 @@ impl Engine {
         args: &[&'k [u8]],
     ) -> (Guards<'_>, Option<&'k [u8]>) {
         let ks = &self.shared.keyspace;
-        match need(ks, keys, args) {
+        let (guards, single) = match need(ks, keys, args) {
             Need::Nothing => (Guards::None, None),
             Need::One(s, key) => (Guards::One(db, s, ks.lock(db, s)), key),
             Need::Shards(idx) => {
@@ -443,7 +446,11 @@ impl Engine {
             }
             Need::Db => (lock_dbs(ks, db..db + 1), None),
             Need::All => (lock_dbs(ks, 0..DB_COUNT), None),
-        }
+        };
+        (
+            crate::blocking::cover_move_targets(&self.shared, guards),
+            single,
+        )
     }
 
     /// Runs one cron step now (the background cron does this every 100 ms):
