@@ -42,6 +42,10 @@ pub enum Kind {
     Events,
     /// Cannot change at runtime.
     Immutable,
+    /// One of the listed words, case-insensitive, set only at startup (a
+    /// configuration file or the command line): CONFIG SET refuses it as
+    /// immutable.
+    FixedEnum(&'static [&'static str]),
     /// Refused unless `enable-protected-configs` (which we never allow).
     Protected,
     /// A password (`requirepass`): free text; its cached number is 1 when
@@ -230,6 +234,12 @@ pub const PARAMS: &[Param] = &[
     p("supervised", "no", Kind::Immutable),
     p("io-threads", "1", Kind::Immutable),
     p("cluster-enabled", "no", Kind::Immutable),
+    // DEBUG: refused, allowed, or allowed to local clients (see `cmd::debug`).
+    p(
+        "enable-debug-command",
+        "no",
+        Kind::FixedEnum(&["no", "yes", "local"]),
+    ),
     p("slowlog-log-slower-than", "10000", int(-1, LONG_MAX)),
     p("slowlog-max-len", "128", int(0, LONG_MAX)),
     p("latency-monitor-threshold", "0", int(0, LONG_MAX)),
@@ -471,6 +481,7 @@ impl Config {
             // CONFIG SET refuses these before checking values.
             Kind::Immutable | Kind::Protected => String::from_utf8_lossy(value).into_owned(),
             Kind::OutputLimits => parse_output_limits(value, &self.value(n.param))?,
+            Kind::FixedEnum(words) => enum_value(words, crate::cmd::args::cstr(value))?,
             _ => parse_value(param, value)?,
         };
         // Event flags come from the value given: its canonical text shows
@@ -512,7 +523,7 @@ fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
             continue;
         }
         let why = match PARAMS[n.param].kind {
-            Kind::Immutable => Some("can't set immutable config"),
+            Kind::Immutable | Kind::FixedEnum(_) => Some("can't set immutable config"),
             Kind::Protected => Some("can't set protected config"),
             _ if out.iter().any(|o| o.name == n.name) => Some("duplicate parameter"),
             _ => None,
@@ -564,25 +575,30 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
             b"no" => Ok("no".into()),
             _ => Err("argument must be 'yes' or 'no'".into()),
         },
-        Kind::Enum(words) => words
-            .iter()
-            .find(|w| w.as_bytes().eq_ignore_ascii_case(c_value))
-            .map(|w| w.to_string())
-            .ok_or_else(|| {
-                format!(
-                    "argument(s) must be one of the following: {}",
-                    words.join(", ")
-                )
-            }),
+        Kind::Enum(words) => enum_value(words, c_value),
         Kind::Text | Kind::Password => Ok(text()),
         Kind::Save => parse_save(value),
         Kind::Events => events_flags(c_value)
             .map(events_string)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
-        Kind::Immutable => Err("can't set immutable config".into()),
+        Kind::Immutable | Kind::FixedEnum(_) => Err("can't set immutable config".into()),
         Kind::Protected => Err("can't set protected config".into()),
         Kind::OutputLimits => Err("argument must be a buffer limit".into()),
     }
+}
+
+/// The word of `words` that `value` names (any case), or Redis's reason.
+fn enum_value(words: &[&str], value: &[u8]) -> Result<String, String> {
+    words
+        .iter()
+        .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
+        .map(|w| w.to_string())
+        .ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                words.join(", ")
+            )
+        })
 }
 
 /// The client classes of `client-output-buffer-limit`, in Redis's order.

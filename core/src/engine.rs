@@ -381,6 +381,11 @@ impl Engine {
                     .refused(args.first().copied().unwrap_or_default(), e));
             }
         };
+        // A protected command (DEBUG) comes before AUTH, as in Redis.
+        if cmd.has(table::flags::PROTECTED) {
+            crate::cmd::debug::check_allowed(&self.shared, session)
+                .map_err(|e| session.tx.refused(args[0], e))?;
+        }
         // Redis's authRequired: only a client that connected while a
         // password was set, and has not passed AUTH since, is refused.
         if !session.conn.authenticated

@@ -8,7 +8,7 @@
 //! the key's access time, so OBJECT IDLETIME reports what Redis would.
 
 mod expiry;
-mod object;
+pub(super) mod object;
 mod space;
 
 use super::args;
