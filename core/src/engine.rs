@@ -388,6 +388,11 @@ impl Engine {
                     .refused(args.first().copied().unwrap_or_default(), e));
             }
         };
+        // A protected command (DEBUG) comes before AUTH, as in Redis.
+        if cmd.has(table::flags::PROTECTED) {
+            crate::cmd::debug::check_allowed(&self.shared, session)
+                .map_err(|e| session.tx.refused(args[0], e))?;
+        }
         // Redis's authRequired: only a client that connected while a
         // password was set, and has not passed AUTH since, is refused.
         if !session.conn.authenticated
@@ -424,6 +429,9 @@ impl Engine {
         }
         let out = call(cmd, &mut ctx, args);
         ctx.end_call(args);
+        // Waiters served under the pusher's locks: their pops are logged
+        // right after the push.
+        crate::blocking::serve_held(&mut ctx);
         let wrote = ctx.flush_effects();
         let ready = std::mem::take(&mut ctx.ready);
         drop(ctx);
@@ -460,9 +468,11 @@ impl Engine {
         }
     }
 
-    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
-    /// For a single-key command it also hands back that key, whose shard
-    /// the one guard holds (so lookups of it need not hash it again).
+    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order,
+    /// and those needed to serve the BLMOVE waiters its writes may wake
+    /// (see `blocking::cover_move_targets`). For a single-key command it
+    /// also hands back that key, whose shard the one guard holds (so
+    /// lookups of it need not hash it again).
     fn lock_for<'k>(
         &self,
         keys: Keys,
@@ -470,7 +480,7 @@ impl Engine {
         args: &[&'k [u8]],
     ) -> (Guards<'_>, Option<&'k [u8]>) {
         let ks = &self.shared.keyspace;
-        match need(ks, keys, args) {
+        let (guards, single) = match need(ks, keys, args) {
             Need::Nothing => (Guards::None, None),
             Need::One(s, key) => (Guards::One(db, s, ks.lock(db, s)), key),
             Need::Shards(idx) => {
@@ -479,7 +489,11 @@ impl Engine {
             }
             Need::Db => (lock_dbs(ks, db..db + 1), None),
             Need::All => (lock_dbs(ks, 0..DB_COUNT), None),
-        }
+        };
+        (
+            crate::blocking::cover_move_targets(&self.shared, guards),
+            single,
+        )
     }
 
     /// Runs one cron step now (the background cron does this every 100 ms):

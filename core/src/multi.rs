@@ -211,6 +211,7 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         .any(|q| crate::script::is_script(q.cmd))
         .then(|| shared.scripts.announce());
     let guards = lock_plan(shared, db, &queued, &argvs, watch.as_ref());
+    let guards = crate::blocking::cover_move_targets(shared, guards);
     let mut inner = Ctx::new(shared, &mut *ctx.session, guards);
     // The whole transaction runs at one instant, as in Redis (time is
     // frozen for the commands EXEC calls); the watches are checked at it.
@@ -235,10 +236,11 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             .collect();
         Reply::Array(replies)
     };
-    // The transaction's writes go to the append-only file as one MULTI
-    // block, before its locks are released.
+    // Blocked clients are served after the whole transaction, before its
+    // locks are released; then the transaction's writes (and the waiters'
+    // pops) go to the append-only file.
+    crate::blocking::serve_held(&mut inner);
     inner.flush_effects();
-    // Blocked clients are served after the whole transaction.
     ctx.ready.append(&mut inner.ready);
     drop(inner);
     ctx.session.tx.discard();

@@ -94,6 +94,20 @@ pub fn seconds_to_millis(s: &[u8]) -> Option<i64> {
 /// of it. Unlike [`parse_f64`] it accepts leading spaces, the empty string
 /// (0), overflow to ±inf and underflow; only NaN is refused.
 pub fn strtod_loose(s: &[u8]) -> Option<f64> {
+    let (value, consumed, len) = strtod(s);
+    (consumed == len && !value.is_nan()).then_some(value)
+}
+
+/// C's `strtod` over the text up to its first NUL byte, ignoring what
+/// follows the number, as Redis reads DEBUG SLEEP's seconds: 0 when the
+/// text does not start with one.
+pub fn strtod_prefix(s: &[u8]) -> f64 {
+    strtod(s).0
+}
+
+/// C's `strtod` over `s` up to its first NUL: (value, bytes consumed, bytes
+/// of text).
+fn strtod(s: &[u8]) -> (f64, usize, usize) {
     let text = s.split(|&b| b == 0).next().unwrap_or_default();
     let mut buf = Vec::with_capacity(text.len() + 1);
     buf.extend_from_slice(text);
@@ -101,8 +115,7 @@ pub fn strtod_loose(s: &[u8]) -> Option<f64> {
     let mut end: *mut c_char = std::ptr::null_mut();
     // SAFETY: `buf` is NUL-terminated and outlives the call.
     let value = unsafe { libc::strtod(buf.as_ptr().cast(), &mut end) };
-    let consumed = end as usize - buf.as_ptr() as usize;
-    (consumed == text.len() && !value.is_nan()).then_some(value)
+    (value, end as usize - buf.as_ptr() as usize, text.len())
 }
 
 /// Formats a double as C's `%.17g` (Redis 7.0's double replies), with

@@ -110,6 +110,9 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     std::mem::swap(runner.ctx.session, &mut runner.session);
     drop(cache);
     if own_locks {
+        // Clients blocked on keys the script wrote are served before its
+        // locks go (inside EXEC, after the transaction).
+        crate::blocking::serve_held(ctx);
         ctx.guards = Guards::None;
     }
     decode(&out)

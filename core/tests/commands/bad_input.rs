@@ -331,6 +331,9 @@ const TEMPLATES: &[&str] = &[
     "OBJECT IDLETIME str",
     "OBJECT REFCOUNT int",
     "OBJECT HELP",
+    // Refused on both sides (enable-debug-command is `no` by default).
+    "DEBUG OBJECT str",
+    "DEBUG SLEEP 0",
     "EXPIRE str 100 NX",
     "PEXPIRE str 100000 XX",
     "EXPIREAT str 99999999999 GT",

@@ -256,7 +256,13 @@ fn appendonly_yes_logs_writes_and_replays_them() {
     // The last directive wins, as in redis-server: the file is replayed.
     let conf = dir.join("redis.conf");
     std::fs::write(&conf, "appendonly no\n").unwrap();
-    let s = Server::start(&[&dir_arg(&conf), "--dir", &dir_arg(&dir), "--appendonly", "yes"]);
+    let s = Server::start(&[
+        &dir_arg(&conf),
+        "--dir",
+        &dir_arg(&dir),
+        "--appendonly",
+        "yes",
+    ]);
     let mut c = s.client();
     assert_eq!(c.text(&["GET", "k"]), "$1\r\nv\r\n");
     assert_eq!(c.text(&["LLEN", "l"]), ":2\r\n");
