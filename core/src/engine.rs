@@ -266,13 +266,23 @@ impl Engine {
     /// it holds the directory's lock file until its last handle is
     /// dropped, loads `dump.rdb` if there is one, and saves there (SAVE,
     /// BGSAVE, the `save` rules, and a final save on close when anything
-    /// changed). A directory another engine holds, or an unreadable or
-    /// corrupt `dump.rdb`, is an error; nothing is ever half loaded.
+    /// changed). When the directory has an `appendonly.aof`, that file is
+    /// replayed instead and logging goes on (`appendonly yes`). A directory
+    /// another engine holds, or an unreadable or corrupt file, is an error;
+    /// nothing is ever half loaded.
     pub fn open(
         dir: impl AsRef<std::path::Path>,
         opts: Options,
     ) -> Result<Engine, crate::persist::OpenError> {
-        Engine::open_with_config(dir, opts, crate::config::Config::default())
+        let config = crate::config::Config::default();
+        // A directory that has an append-only file was last used with
+        // `appendonly yes`: it holds the newest data, so it is loaded and
+        // kept up (the library has no configuration file to say so).
+        let aof = dir.as_ref().join(crate::aof::file_name(&config));
+        if aof.exists() {
+            let _ = config.set_at_startup("appendonly", "yes");
+        }
+        Engine::open_with_config(dir, opts, config)
     }
 
     /// [`Engine::open`] with the configuration parameters already set (as

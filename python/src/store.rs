@@ -20,8 +20,10 @@ pub struct Store {
 #[pymethods]
 impl Store {
     /// A new, empty in-memory store, or the store of the data directory
-    /// `path` (its `dump.rdb` loaded; a directory another store holds, or a
-    /// corrupt file, raises `ConnectionError` saying so).
+    /// `path` (its `appendonly.aof` replayed if it has one, else its
+    /// `dump.rdb` loaded; a directory another store holds, or a corrupt
+    /// file, raises `ConnectionError` saying so; a truncated append-only
+    /// file that was repaired gives a `RuntimeWarning`).
     #[new]
     #[pyo3(signature = (path=None))]
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Store> {
@@ -31,6 +33,11 @@ impl Store {
                 .detach(|| Engine::open(&path, Options::default()))
                 .map_err(|e| errors::connection(py, &e.to_string()))?,
         };
+        // A truncated append-only file was repaired while loading: say so.
+        for w in engine.shared().persist.load_warnings() {
+            let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+            pyo3::PyErr::warn(py, &category, &std::ffi::CString::new(w)?, 1)?;
+        }
         Ok(Store {
             engine,
             listener: Slot::default(),
