@@ -172,8 +172,10 @@ impl Aof {
         }
     }
 
-    /// Sets the fsync policy (CONFIG SET appendfsync).
-    pub(crate) fn set_policy(&self, p: Fsync) {
+    /// Takes the fsync policy from the `appendfsync` setting (at start,
+    /// and after CONFIG SET).
+    pub(crate) fn apply_policy(&self, config: &crate::config::Config) {
+        let p = Fsync::parse(&config.get("appendfsync").unwrap_or_default());
         self.policy.store(p as u8, Ordering::Relaxed);
         self.wake_writer();
     }
@@ -393,9 +395,7 @@ pub(crate) fn resume(shared: &crate::engine::Shared, path: &Path) -> std::io::Re
         st.size = size;
         st.base_size = size;
     }
-    aof.set_policy(Fsync::parse(
-        &shared.config.get("appendfsync").unwrap_or_default(),
-    ));
+    aof.apply_policy(&shared.config);
     writer::start(shared.aof.clone(), Some(file), size)?;
     // Nothing runs yet: no shard needs locking to turn logging on.
     aof.active.store(true, Ordering::Relaxed);
@@ -425,9 +425,7 @@ pub(crate) fn stop(shared: &crate::engine::Shared) {
 /// `startAppendOnly`); off stops logging.
 pub(crate) fn config_changed(shared: &crate::engine::Shared) -> Result<(), String> {
     let aof = &shared.aof;
-    aof.set_policy(Fsync::parse(
-        &shared.config.get("appendfsync").unwrap_or_default(),
-    ));
+    aof.apply_policy(&shared.config);
     let want = shared.config.get_bool("appendonly");
     let running = lock(&aof.writer).is_some();
     if want && !running {

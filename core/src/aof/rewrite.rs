@@ -96,6 +96,9 @@ pub(crate) fn start(shared: &Shared, enable: bool) -> Result<Started, RewriteErr
         st.rewrite.scheduled = false;
     }
     let begun = if enable && lock(&aof.writer).is_none() {
+        // Opening a directory without the file starts here, not in
+        // `resume`: the policy must be set here too.
+        aof.apply_policy(&shared.config);
         super::writer::start(me.aof.clone(), None, 0)
     } else {
         Ok(())

@@ -10,3 +10,5 @@ mod harness;
 mod common;
 
 mod basics;
+mod powerloss;
+mod sim;

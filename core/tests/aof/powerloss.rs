@@ -1,0 +1,344 @@
+//! Simulated power loss (RELIABILITY.md D4) and crashes at each step of a
+//! rewrite's publish (D5, the crash half): a 1,000-op workload runs on a
+//! [`SimDisk`] that captures the disk at every fsync point (and, for the
+//! policies that rarely fsync, at sampled writes), including points inside
+//! BGREWRITEAOF; each capture becomes 10 crash images (seed 0: the
+//! unsynced writes dropped; seeds 1–9: reordered, torn or zeroed unsynced
+//! writes), and each distinct image is opened by a fresh engine:
+//!
+//! - the open succeeds (possibly truncating a cut tail, with a warning) or
+//!   fails with a named error (one naming the file); never a panic; with
+//!   `always` it always succeeds;
+//! - the state is that of a prefix of the ops, not beyond the last op
+//!   issued at the capture;
+//! - `always`: every op acknowledged before the capture is there;
+//!   `everysec`: every op acknowledged before the second-to-last completed
+//!   fsync of the file loaded (the writer writes the buffer before each
+//!   fsync, so what was acknowledged when one fsync ended is covered by
+//!   the next);
+//! - a temp file of a rewrite is never loaded, and is removed at open;
+//! - after a truncating load, a new write lands after the kept prefix and
+//!   survives a reopen.
+
+use crate::common::TempDir;
+use crate::harness::rng;
+use crate::sim::disk::{Damage, Files, Image, Op, SimDisk};
+use crate::sim::workload::{Oracle, State};
+use crate::sim::{AOF, is_temp, open, wait_rewrite};
+use kvstore_core::Reply;
+use kvstore_core::persist::OpenError;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+/// Crash images per capture.
+const SEEDS: u64 = 10;
+/// One truncating load in this many is followed by a write and a reopen.
+const WRITE_AFTER_EVERY: usize = 10;
+
+/// A finished workload: its disk's captures and what the test saw.
+struct Run {
+    images: Vec<Image>,
+    disk: SimDisk,
+    oracle: Oracle,
+    /// Clock readings when op `j` was issued and when it was acknowledged
+    /// (index 0: nothing).
+    issued: Vec<u64>,
+    acked: Vec<Option<u64>>,
+}
+
+impl Run {
+    /// The last op issued before clock reading `t`.
+    fn issued_before(&self, t: u64) -> usize {
+        self.issued.iter().rposition(|&i| i < t).unwrap_or(0)
+    }
+
+    /// The last op acknowledged before clock reading `t` (every op before
+    /// it was acknowledged before it: the workload is sequential).
+    fn acked_before(&self, t: u64) -> usize {
+        self.acked
+            .iter()
+            .rposition(|a| a.is_some_and(|a| a < t))
+            .unwrap_or(0)
+    }
+}
+
+/// Runs `n` ops with `policy`, a BGREWRITEAOF before each op of
+/// `rewrites`, capturing before every op of kinds `capture` (one in
+/// `every`), pausing `pace` after each op.
+fn workload(
+    policy: &str,
+    n: usize,
+    rewrites: &[usize],
+    capture: &[Op],
+    every: u64,
+    pace: Duration,
+) -> Run {
+    let dir = TempDir::new("powerloss");
+    let disk = SimDisk::new();
+    disk.capture_at(capture, every);
+    let engine = open(&dir.0, &disk, policy, &[]).expect("open on an empty disk");
+    let mut s = engine.session();
+    let mut oracle = Oracle::default();
+    let mut issued = vec![0];
+    let mut acked = vec![None];
+    for j in 1..=n {
+        if rewrites.contains(&j) {
+            let r = engine.execute(&mut s, &["BGREWRITEAOF"]);
+            assert!(matches!(r, Reply::Status(_)), "BGREWRITEAOF: {r:?}");
+        }
+        issued.push(disk.now());
+        let out = oracle.run(&engine, &mut s, j);
+        assert!(
+            out.acked,
+            "op {j} failed on a healthy disk: {:?}",
+            out.errors
+        );
+        acked.push(Some(disk.now()));
+        std::thread::sleep(pace);
+    }
+    assert!(wait_rewrite(&engine), "a rewrite failed on a healthy disk");
+    drop(s);
+    drop(engine);
+    assert_eq!(disk.open_handles(), 0, "a file stayed open after close");
+    let mut images = disk.take_images();
+    images.push(disk.image_now());
+    Run {
+        images,
+        disk,
+        oracle,
+        issued,
+        acked,
+    }
+}
+
+/// What the images of a run gave.
+#[derive(Debug, Default)]
+struct Tally {
+    images: usize,
+    distinct: usize,
+    opened: usize,
+    truncated: usize,
+    /// Named errors, by damage.
+    refused: BTreeMap<String, usize>,
+    rewrites_seen: usize,
+}
+
+fn digest(files: &Files) -> u64 {
+    let mut h = DefaultHasher::new();
+    for (name, (_, data)) in files {
+        (name, data).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The damage of seed `seed`: 0 drops the unsynced writes; the others
+/// cycle through the random damages.
+fn damage_of(seed: u64) -> Damage {
+    match seed {
+        0 => Damage::DropUnsynced,
+        s => Damage::ALL[1 + (s as usize - 1) % 3],
+    }
+}
+
+/// Opens every distinct crash image of `run` and checks it.
+fn check_images(policy: &str, run: &Run, base_seed: u64) -> Tally {
+    let dir = TempDir::new("powerloss-load");
+    let mut tally = Tally::default();
+    let mut seen = HashSet::new();
+    let syncs = run.disk.syncs();
+    for (i, image) in run.images.iter().enumerate() {
+        let seeds = if image.is_clean() { 1 } else { SEEDS };
+        tally.images += SEEDS as usize;
+        for seed in 0..seeds {
+            let damage = damage_of(seed);
+            let mut rng = SmallRng::seed_from_u64(base_seed ^ ((i as u64) << 8) ^ seed);
+            let files = image.damaged(damage, &mut rng);
+            if !seen.insert(digest(&files)) {
+                continue;
+            }
+            tally.distinct += 1;
+            let what = format!("{policy}: capture {i} ({:?}), {damage:?}", image.op);
+            let must_have = match policy {
+                "always" => run.acked_before(image.time),
+                "everysec" => {
+                    let ino = files.get(AOF).map(|f| f.0);
+                    let ends: Vec<u64> = syncs
+                        .iter()
+                        .filter(|s| Some(s.ino) == ino && s.end < image.time)
+                        .map(|s| s.end)
+                        .collect();
+                    ends.len()
+                        .checked_sub(2)
+                        .map_or(0, |k| run.acked_before(ends[k]))
+                }
+                _ => 0,
+            };
+            let bounds = (must_have, run.issued_before(image.time));
+            if files.keys().any(|n| is_temp(n)) {
+                tally.rewrites_seen += 1;
+            }
+            // A reopen after a write is checked for one truncating load in
+            // WRITE_AFTER_EVERY (it costs two more opens).
+            let write_after = tally.truncated % WRITE_AFTER_EVERY == 0;
+            match load(
+                &dir,
+                policy,
+                &files,
+                &run.oracle,
+                bounds,
+                write_after,
+                &what,
+            ) {
+                Ok(truncated) => {
+                    tally.opened += 1;
+                    tally.truncated += usize::from(truncated);
+                }
+                Err(e) => {
+                    if policy == "always" {
+                        eprintln!("{image:?}");
+                    }
+                    assert!(
+                        policy != "always",
+                        "{what}: an image of `always` must open: {e}"
+                    );
+                    assert!(e.to_string().contains(AOF), "{what}: unnamed error {e}");
+                    *tally.refused.entry(format!("{damage:?}")).or_default() += 1;
+                }
+            }
+        }
+    }
+    tally
+}
+
+/// Opens `files`; checks the state against the oracle: a prefix ending in
+/// `bounds` (must have, issued). Whether the load truncated a tail (then,
+/// with `write_after`, one more write is made and must survive a reopen).
+fn load(
+    dir: &TempDir,
+    policy: &str,
+    files: &Files,
+    oracle: &Oracle,
+    bounds: (usize, usize),
+    write_after: bool,
+    what: &str,
+) -> Result<bool, OpenError> {
+    let plain: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(n, (_, d))| (n.clone(), d.clone()))
+        .collect();
+    let disk = SimDisk::with_files(&plain);
+    let engine = open(&dir.0, &disk, policy, &[])?;
+    let (first, last) = oracle
+        .check(&engine)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        last >= bounds.0,
+        "{what}: ops {}..={} acknowledged before the crash are lost (state of op {last})",
+        last + 1,
+        bounds.0
+    );
+    assert!(
+        first <= bounds.1,
+        "{what}: the state of op {first} but only {} were issued",
+        bounds.1
+    );
+    let temps: Vec<String> = disk
+        .live_files()
+        .into_keys()
+        .filter(|n| is_temp(n))
+        .collect();
+    assert!(
+        temps.is_empty(),
+        "{what}: temp files left after open: {temps:?}"
+    );
+    let warnings = engine.shared().persist.load_warnings();
+    let truncated = !warnings.is_empty();
+    if truncated && write_after {
+        let before = State::read(&engine);
+        let mut s = engine.session();
+        assert_eq!(engine.execute(&mut s, &["SET", "after", "1"]), Reply::ok());
+        drop(s);
+        drop(engine);
+        let reopened = open(&dir.0, &disk, policy, &[("aof-load-truncated", "no")])
+            .unwrap_or_else(|e| panic!("{what}: reopen after a truncating load: {e}"));
+        let mut s = reopened.session();
+        assert_eq!(State::read(&reopened), before, "{what}: reopen");
+        assert_eq!(
+            reopened.execute(&mut s, &["GET", "after"]),
+            Reply::bulk(b"1")
+        );
+    } else {
+        drop(engine);
+    }
+    assert_eq!(disk.open_handles(), 0, "{what}: a file stayed open");
+    Ok(truncated)
+}
+
+fn report(name: &str, run: &Run, t: &Tally) {
+    eprintln!(
+        "{name}: {} captures, {} images, {} distinct opened: {} ok ({} truncated a tail), \
+         refused with a named error: {:?}; images holding a temp file: {}; {} syncs",
+        run.images.len(),
+        t.images,
+        t.distinct,
+        t.opened,
+        t.truncated,
+        t.refused,
+        t.rewrites_seen,
+        run.disk.syncs().len(),
+    );
+}
+
+#[test]
+fn power_loss_with_always_loses_no_acknowledged_write() {
+    let seed = rng("power_loss_always").random();
+    let t0 = std::time::Instant::now();
+    let run = workload(
+        "always",
+        1000,
+        &[300, 700],
+        &[Op::Sync, Op::SyncDir, Op::Rename],
+        1,
+        Duration::ZERO,
+    );
+    eprintln!("workload {:?}", t0.elapsed());
+    let t = check_images("always", &run, seed);
+    eprintln!("check {:?}", t0.elapsed());
+    report("always", &run, &t);
+    assert!(t.truncated > 0, "no image had a cut tail");
+}
+
+#[test]
+fn power_loss_with_everysec_keeps_what_an_fsync_covered() {
+    let seed = rng("power_loss_everysec").random();
+    let run = workload(
+        "everysec",
+        1000,
+        &[500],
+        &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
+        20,
+        Duration::from_micros(2500),
+    );
+    let t = check_images("everysec", &run, seed);
+    report("everysec", &run, &t);
+    assert!(run.disk.syncs().len() >= 3, "too few fsyncs to test");
+}
+
+#[test]
+fn power_loss_with_no_fsync_keeps_a_prefix() {
+    let seed = rng("power_loss_no").random();
+    let run = workload(
+        "no",
+        1000,
+        &[500],
+        &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
+        2,
+        Duration::ZERO,
+    );
+    let t = check_images("no", &run, seed);
+    report("no", &run, &t);
+}
