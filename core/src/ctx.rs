@@ -47,6 +47,9 @@ pub struct Ctx<'a> {
     pub(crate) ready: Vec<(usize, Vec<u8>)>,
     /// What this command propagates to the append-only file.
     pub(crate) effects: crate::aof::effects::Effects,
+    /// This command appended records to the append-only file (its own,
+    /// or an EXEC's transaction): its reply waits for them with `always`.
+    pub(crate) appended: bool,
 }
 
 macro_rules! typed_lookup {
@@ -79,6 +82,7 @@ impl<'a> Ctx<'a> {
             hint: (0, 0),
             ready: Vec::new(),
             effects: Default::default(),
+            appended: false,
         }
     }
 
@@ -471,15 +475,15 @@ impl<'a> Ctx<'a> {
 
     /// Appends what this command recorded to the append-only file (the
     /// locks are still held, so the file's order is the keyspace's); true
-    /// when there was something.
+    /// when this command appended anything.
     #[inline]
     pub(crate) fn flush_effects(&mut self) -> bool {
-        if self.effects.is_empty() {
-            return false;
+        if !self.effects.is_empty() {
+            self.shared.aof.append(&self.effects);
+            self.effects.clear();
+            self.appended = true;
         }
-        self.shared.aof.append(&self.effects);
-        self.effects.clear();
-        true
+        self.appended
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting

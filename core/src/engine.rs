@@ -408,7 +408,9 @@ impl Engine {
             crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
                 .map_err(|e| session.tx.refused(args[0], e))?;
         }
-        if cmd.has(table::flags::WRITE) || cmd.name == "ping" {
+        let writes =
+            cmd.has(table::flags::WRITE) || (cmd.name == "exec" && session.tx.queues_writes());
+        if writes || cmd.name == "ping" {
             if let Some(e) = crate::persist::write_denied(&self.shared) {
                 return Err(session.tx.refused(args[0], e));
             }

@@ -10,5 +10,6 @@ mod harness;
 mod common;
 
 mod basics;
+mod ioerrors;
 mod powerloss;
 mod sim;

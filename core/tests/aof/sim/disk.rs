@@ -106,7 +106,8 @@ impl Damage {
     ];
 }
 
-type Ino = u64;
+/// A file's identity (it keeps it across renames).
+pub type Ino = u64;
 
 #[derive(Debug, Clone)]
 enum Change {
@@ -190,7 +191,8 @@ struct Disk {
     /// Directory changes since the last `sync_dir`, in order.
     dir_changes: Vec<DirChange>,
     faults: Vec<Armed>,
-    ops: u64,
+    /// Every operation so far, in order.
+    trace: Vec<Op>,
     failed: u64,
     capture: Vec<Op>,
     /// Capture one matching operation in this many.
@@ -297,10 +299,15 @@ impl SimDisk {
         self.lock().syncs.clone()
     }
 
-    /// Operations done (failed ones included), and failed ones.
-    pub fn op_counts(&self) -> (u64, u64) {
-        let d = self.lock();
-        (d.ops, d.failed)
+    /// The kinds of the operations so far, in order (failed ones
+    /// included).
+    pub fn trace(&self) -> Vec<Op> {
+        self.lock().trace.clone()
+    }
+
+    /// Operations that failed by a fault.
+    pub fn failed(&self) -> u64 {
+        self.lock().failed
     }
 
     /// Open file handles (a handle kept by a thread that outlived its
@@ -329,7 +336,7 @@ impl SimDisk {
     fn begin(&self, op: Op, name: &str) -> Result<(), (i32, bool)> {
         let time = self.now();
         let mut d = self.lock();
-        d.ops += 1;
+        d.trace.push(op);
         if d.capture.contains(&op) {
             d.capture_seen += 1;
             if d.capture_seen % d.capture_every == 0 {
