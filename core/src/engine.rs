@@ -446,11 +446,7 @@ impl Engine {
     /// fsync failed first, a command that `wrote` gets Redis's MISCONF
     /// error instead of its reply (a read still gets its reply).
     #[inline]
-    pub(crate) fn durable(
-        &self,
-        out: Result<Reply, CmdError>,
-        wrote: bool,
-    ) -> Result<Reply, CmdError> {
+    pub(crate) fn durable<T>(&self, out: Result<T, CmdError>, wrote: bool) -> Result<T, CmdError> {
         match self.shared.aof.must_wait() {
             None => out,
             Some(upto) => match self.shared.aof.wait_durable(upto) {

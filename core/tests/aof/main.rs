@@ -9,6 +9,7 @@ mod harness;
 #[path = "../persist/common.rs"]
 mod common;
 
+mod barrier;
 mod basics;
 mod ioerrors;
 mod powerloss;

@@ -22,15 +22,15 @@
 
 use crate::common::TempDir;
 use crate::harness::rng;
-use crate::sim::disk::{Damage, Files, Image, Op, SimDisk};
+use crate::sim::disk::{Damage, Files, Image, Ino, Op, SimDisk};
 use crate::sim::workload::{Oracle, State};
-use crate::sim::{AOF, is_temp, open, wait_rewrite};
+use crate::sim::{AOF, info_field, is_temp, open, wait_rewrite};
 use kvstore_core::Reply;
 use kvstore_core::persist::OpenError;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
@@ -66,27 +66,45 @@ impl Run {
     }
 }
 
-/// Runs `n` ops with `policy`, a BGREWRITEAOF before each op of
-/// `rewrites`, capturing before every op of kinds `capture` (one in
-/// `every`), pausing `pace` after each op.
-fn workload(
-    policy: &str,
-    n: usize,
-    rewrites: &[usize],
-    capture: &[Op],
+/// A workload to run on a capturing disk.
+struct Plan<'a> {
+    policy: &'a str,
+    ops: usize,
+    /// A BGREWRITEAOF before each of these ops.
+    rewrites: &'a [usize],
+    /// Capture before one in `every` operations of these kinds ...
+    capture: &'a [Op],
     every: u64,
+    /// ... from the open on, or only while a rewrite runs (and for
+    /// `AFTER_REWRITE` ops after it ended).
+    only_rewrites: bool,
+    /// A pause after each op.
     pace: Duration,
-) -> Run {
+}
+
+/// Ops captured after a rewrite ended (its first records in the new file).
+const AFTER_REWRITE: usize = 3;
+
+/// Runs `plan` on a fresh disk, checking that every op is acknowledged.
+fn workload(plan: &Plan) -> Run {
     let dir = TempDir::new("powerloss");
     let disk = SimDisk::new();
-    disk.capture_at(capture, every);
-    let engine = open(&dir.0, &disk, policy, &[]).expect("open on an empty disk");
+    let capture = |on: bool| disk.capture_at(if on { plan.capture } else { &[] }, plan.every);
+    capture(!plan.only_rewrites);
+    let engine = open(&dir.0, &disk, plan.policy, &[]).expect("open on an empty disk");
     let mut s = engine.session();
     let mut oracle = Oracle::default();
     let mut issued = vec![0];
     let mut acked = vec![None];
-    for j in 1..=n {
-        if rewrites.contains(&j) {
+    // While capturing only around a rewrite: the ops left to capture
+    // once it ended.
+    let mut window: Option<usize> = None;
+    for j in 1..=plan.ops {
+        if plan.rewrites.contains(&j) {
+            if plan.only_rewrites {
+                capture(true);
+                window = Some(AFTER_REWRITE);
+            }
             let r = engine.execute(&mut s, &["BGREWRITEAOF"]);
             assert!(matches!(r, Reply::Status(_)), "BGREWRITEAOF: {r:?}");
         }
@@ -98,7 +116,15 @@ fn workload(
             out.errors
         );
         acked.push(Some(disk.now()));
-        std::thread::sleep(pace);
+        std::thread::sleep(plan.pace);
+        if let Some(left) = window {
+            if info_field(&engine, "aof_rewrite_in_progress") == "0" {
+                window = left.checked_sub(1);
+                if window.is_none() {
+                    capture(false);
+                }
+            }
+        }
     }
     assert!(wait_rewrite(&engine), "a rewrite failed on a healthy disk");
     drop(s);
@@ -124,7 +150,10 @@ struct Tally {
     truncated: usize,
     /// Named errors, by damage.
     refused: BTreeMap<String, usize>,
-    rewrites_seen: usize,
+    /// Images holding a rewrite's temp file.
+    with_temp: usize,
+    /// The files (old or new) the opened images loaded.
+    loaded: BTreeSet<Ino>,
 }
 
 fn digest(files: &Files) -> u64 {
@@ -179,7 +208,7 @@ fn check_images(policy: &str, run: &Run, base_seed: u64) -> Tally {
             };
             let bounds = (must_have, run.issued_before(image.time));
             if files.keys().any(|n| is_temp(n)) {
-                tally.rewrites_seen += 1;
+                tally.with_temp += 1;
             }
             // A reopen after a write is checked for one truncating load in
             // WRITE_AFTER_EVERY (it costs two more opens).
@@ -195,6 +224,7 @@ fn check_images(policy: &str, run: &Run, base_seed: u64) -> Tally {
             ) {
                 Ok(truncated) => {
                     tally.opened += 1;
+                    tally.loaded.extend(files.get(AOF).map(|f| f.0));
                     tally.truncated += usize::from(truncated);
                 }
                 Err(e) => {
@@ -281,14 +311,16 @@ fn load(
 fn report(name: &str, run: &Run, t: &Tally) {
     eprintln!(
         "{name}: {} captures, {} images, {} distinct opened: {} ok ({} truncated a tail), \
-         refused with a named error: {:?}; images holding a temp file: {}; {} syncs",
+         refused with a named error: {:?}; images holding a temp file: {}; files loaded: {}; \
+         {} syncs",
         run.images.len(),
         t.images,
         t.distinct,
         t.opened,
         t.truncated,
         t.refused,
-        t.rewrites_seen,
+        t.with_temp,
+        t.loaded.len(),
         run.disk.syncs().len(),
     );
 }
@@ -296,18 +328,16 @@ fn report(name: &str, run: &Run, t: &Tally) {
 #[test]
 fn power_loss_with_always_loses_no_acknowledged_write() {
     let seed = rng("power_loss_always").random();
-    let t0 = std::time::Instant::now();
-    let run = workload(
-        "always",
-        1000,
-        &[300, 700],
-        &[Op::Sync, Op::SyncDir, Op::Rename],
-        1,
-        Duration::ZERO,
-    );
-    eprintln!("workload {:?}", t0.elapsed());
+    let run = workload(&Plan {
+        policy: "always",
+        ops: 1000,
+        rewrites: &[300, 700],
+        capture: &[Op::Sync, Op::SyncDir, Op::Rename],
+        every: 1,
+        only_rewrites: false,
+        pace: Duration::ZERO,
+    });
     let t = check_images("always", &run, seed);
-    eprintln!("check {:?}", t0.elapsed());
     report("always", &run, &t);
     assert!(t.truncated > 0, "no image had a cut tail");
 }
@@ -315,14 +345,16 @@ fn power_loss_with_always_loses_no_acknowledged_write() {
 #[test]
 fn power_loss_with_everysec_keeps_what_an_fsync_covered() {
     let seed = rng("power_loss_everysec").random();
-    let run = workload(
-        "everysec",
-        1000,
-        &[500],
-        &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
-        20,
-        Duration::from_micros(2500),
-    );
+    let run = workload(&Plan {
+        policy: "everysec",
+        ops: 1000,
+        rewrites: &[500],
+        capture: &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
+        every: 20,
+        only_rewrites: false,
+        // About 2.5 s: fsyncs of the writer's own (once a second).
+        pace: Duration::from_micros(2500),
+    });
     let t = check_images("everysec", &run, seed);
     report("everysec", &run, &t);
     assert!(run.disk.syncs().len() >= 3, "too few fsyncs to test");
@@ -331,14 +363,53 @@ fn power_loss_with_everysec_keeps_what_an_fsync_covered() {
 #[test]
 fn power_loss_with_no_fsync_keeps_a_prefix() {
     let seed = rng("power_loss_no").random();
-    let run = workload(
-        "no",
-        1000,
-        &[500],
-        &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
-        2,
-        Duration::ZERO,
-    );
+    let run = workload(&Plan {
+        policy: "no",
+        ops: 1000,
+        rewrites: &[500],
+        capture: &[Op::Sync, Op::SyncDir, Op::Rename, Op::Write],
+        every: 2,
+        only_rewrites: false,
+        pace: Duration::ZERO,
+    });
     let t = check_images("no", &run, seed);
     report("no", &run, &t);
+}
+
+/// D5, crashes: a capture before every I/O operation while rewrites run
+/// (create the temp file, write it, fsync it, rename it, fsync the
+/// directory, and the first records after): every image opens to every
+/// acknowledged op, from the old file or the new one, and a temp file a
+/// crash left is removed, never loaded.
+#[test]
+fn a_crash_at_any_step_of_a_rewrite_leaves_the_old_or_the_new_file() {
+    let seed = rng("rewrite_crash").random();
+    let run = workload(&Plan {
+        policy: "always",
+        ops: 300,
+        rewrites: &[100, 200],
+        capture: &[
+            Op::Open,
+            Op::Write,
+            Op::Sync,
+            Op::Rename,
+            Op::SyncDir,
+            Op::Remove,
+            Op::Truncate,
+        ],
+        every: 1,
+        only_rewrites: true,
+        pace: Duration::ZERO,
+    });
+    let t = check_images("always", &run, seed);
+    report("rewrite steps", &run, &t);
+    let steps: HashSet<Op> = run.images.iter().filter_map(|i| i.op).collect();
+    for step in [Op::Open, Op::Write, Op::Sync, Op::Rename, Op::SyncDir] {
+        assert!(steps.contains(&step), "no crash before a {step:?}");
+    }
+    assert!(
+        t.loaded.len() >= 3,
+        "the images did not load the old and the new files"
+    );
+    assert!(t.with_temp > 0, "no image held a temp file");
 }

@@ -65,21 +65,6 @@ pub struct Fault {
     pub short: bool,
 }
 
-impl Fault {
-    /// The `nth` operation of kind `op` (any kind with `None`) fails once
-    /// with `errno`.
-    pub fn once(op: Option<Op>, nth: u64, errno: i32) -> Fault {
-        Fault {
-            op,
-            file: None,
-            nth,
-            errno,
-            forever: false,
-            short: false,
-        }
-    }
-}
-
 /// What a power loss does to the writes not yet synced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Damage {
@@ -169,8 +154,7 @@ impl DirChange {
 pub struct SyncEvent {
     /// The file.
     pub ino: Ino,
-    /// Clock readings when it started and when it returned.
-    pub start: u64,
+    /// The clock reading when it returned.
     pub end: u64,
     /// The durable length after it.
     pub len: usize,
@@ -545,7 +529,6 @@ impl io::Write for SimFile {
 impl StorageFile for SimFile {
     fn sync(&mut self) -> io::Result<()> {
         let name = self.name();
-        let start = self.disk.now();
         let failed = self.disk.check(Op::Sync, &name);
         let delay = {
             let mut d = self.disk.lock();
@@ -571,7 +554,6 @@ impl StorageFile for SimFile {
         let end = self.disk.now();
         d.syncs.push(SyncEvent {
             ino: self.ino,
-            start,
             end,
             len,
         });

@@ -158,11 +158,10 @@ impl State {
                 ["ZADD", _, score, m] => {
                     self.zset.insert(m.into(), score.into());
                 }
-                ["PEXPIREAT", k, at] => {
-                    if self.strings.contains_key(&(0, k.to_string())) {
-                        self.expire
-                            .insert(k.into(), at.parse().expect("a deadline"));
-                    }
+                // On a missing key it does nothing.
+                ["PEXPIREAT", k, at] if self.strings.contains_key(&(0, k.to_string())) => {
+                    self.expire
+                        .insert(k.into(), at.parse().expect("a deadline"));
                 }
                 _ => {}
             }
@@ -175,8 +174,6 @@ impl State {
 pub struct Outcome {
     /// Every reply was a success: the op is acknowledged.
     pub acked: bool,
-    /// The op changed the store (it may have failed to become durable).
-    pub ran: bool,
     /// The error replies.
     pub errors: Vec<String>,
 }
@@ -219,7 +216,7 @@ impl Oracle {
             let e = self.prefixes.entry(self.model.digest()).or_insert((j, j));
             e.1 = j;
         }
-        Outcome { acked, ran, errors }
+        Outcome { acked, errors }
     }
 
     /// The (first, last) op numbers whose prefix leaves the state of
