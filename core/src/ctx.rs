@@ -48,8 +48,9 @@ pub struct Ctx<'a> {
     /// What this command propagates to the append-only file.
     pub(crate) effects: crate::aof::effects::Effects,
     /// This command appended records to the append-only file (its own,
-    /// or an EXEC's transaction): its reply waits for them with `always`.
-    pub(crate) appended: bool,
+    /// or an EXEC's transaction), first at this mark: its reply waits for
+    /// them with `always`.
+    pub(crate) appended: Option<crate::aof::Mark>,
 }
 
 macro_rules! typed_lookup {
@@ -82,7 +83,7 @@ impl<'a> Ctx<'a> {
             hint: (0, 0),
             ready: Vec::new(),
             effects: Default::default(),
-            appended: false,
+            appended: None,
         }
     }
 
@@ -474,14 +475,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Appends what this command recorded to the append-only file (the
-    /// locks are still held, so the file's order is the keyspace's); true
-    /// when this command appended anything.
+    /// locks are still held, so the file's order is the keyspace's); the
+    /// mark of its first append, if it appended anything.
     #[inline]
-    pub(crate) fn flush_effects(&mut self) -> bool {
+    pub(crate) fn flush_effects(&mut self) -> Option<crate::aof::Mark> {
         if !self.effects.is_empty() {
-            self.shared.aof.append(&self.effects);
+            let mark = self.shared.aof.append(&self.effects);
             self.effects.clear();
-            self.appended = true;
+            self.appended.get_or_insert(mark);
         }
         self.appended
     }

@@ -435,7 +435,9 @@ impl Engine {
         if !session.block.defer {
             if let Some(wait) = session.block.blocked.take() {
                 let reply = wait.wait(None).unwrap_or(Reply::NilArray);
-                return self.durable(Ok(reply), true);
+                // The serving client appended the op's records.
+                let mark = self.shared.aof.mark();
+                return self.durable(Ok(reply), Some(mark));
             }
         }
         self.durable(out, wrote)
@@ -443,14 +445,19 @@ impl Engine {
 
     /// With `appendfsync always`, holds `out` back until everything the
     /// command could have written or observed is durable. When a write or
-    /// fsync failed first, a command that `wrote` gets Redis's MISCONF
-    /// error instead of its reply (a read still gets its reply).
+    /// fsync failed first (or since the command `wrote`, at that mark), a
+    /// command that wrote gets Redis's MISCONF error instead of its reply
+    /// (a read still gets its reply).
     #[inline]
-    pub(crate) fn durable<T>(&self, out: Result<T, CmdError>, wrote: bool) -> Result<T, CmdError> {
-        match self.shared.aof.must_wait() {
+    pub(crate) fn durable<T>(
+        &self,
+        out: Result<T, CmdError>,
+        wrote: Option<crate::aof::Mark>,
+    ) -> Result<T, CmdError> {
+        match self.shared.aof.must_wait(wrote) {
             None => out,
-            Some(upto) => match self.shared.aof.wait_durable(upto) {
-                Err(e) if wrote => Err(CmdError::Raw(format!(
+            Some(wait) => match self.shared.aof.wait_durable(wait) {
+                Err(e) if wrote.is_some() => Err(CmdError::Raw(format!(
                     "MISCONF Errors writing to the AOF file: {e}"
                 ))),
                 _ => out,

@@ -248,7 +248,7 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     // The transaction's writes go to the append-only file as one MULTI
     // block, before its locks are released; EXEC's reply waits for them.
-    ctx.appended |= inner.flush_effects();
+    ctx.appended = ctx.appended.or(inner.flush_effects());
     // Blocked clients are served after the whole transaction.
     ctx.ready.append(&mut inner.ready);
     drop(inner);

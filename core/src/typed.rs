@@ -37,7 +37,7 @@ impl Engine {
         f: impl FnOnce(Option<&[u8]>) -> T,
     ) -> Result<T, CmdError> {
         let out = self.with_key(session, key, |ctx| strings::get(ctx, key).map(f));
-        self.durable(out, false)
+        self.durable(out, None)
     }
 
     /// GET `key`: its value, `None` when absent, WRONGTYPE for non-strings.

@@ -226,9 +226,7 @@ impl State {
                     self.torn = f.truncate(self.len).is_err();
                 }
                 self.requeue(batch);
-                let mut st = self.aof.status();
-                st.write_error = Some(strerror(&e));
-                self.aof.notify(st);
+                self.aof.failed(self.aof.status(), false, &e);
                 Err(())
             }
         }
@@ -252,11 +250,13 @@ impl State {
         self.last_sync = Instant::now();
         let mut st = self.aof.status();
         match result {
-            Ok(()) => st.synced = written,
+            Ok(()) => {
+                st.synced = written;
+                self.aof.notify(st);
+            }
             // Never retried and then trusted: only a rewrite heals this.
-            Err(e) => st.fsync_error = Some(strerror(&e)),
+            Err(e) => self.aof.failed(st, true, &e),
         }
-        self.aof.notify(st);
     }
 
     /// Replaces the file by the rewritten one: the records buffered now go
@@ -320,23 +320,14 @@ impl State {
         st.base_size = len;
         match &dir_synced {
             Ok(()) => {
+                // Everything is durable in the new file: every error healed.
                 st.synced = end;
                 st.fsync_error = None;
+                st.write_error = None;
+                self.aof.notify(st);
             }
-            Err(e) => st.fsync_error = Some(strerror(e)),
+            Err(e) => self.aof.failed(st, true, e),
         }
-        self.aof.notify(st);
         dir_synced.map(|()| len)
-    }
-}
-
-/// The OS error's text, as C's strerror gives it.
-fn strerror(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        // SAFETY: strerror returns a pointer to a static NUL-terminated string.
-        Some(n) => unsafe { std::ffi::CStr::from_ptr(libc::strerror(n)) }
-            .to_string_lossy()
-            .into_owned(),
-        None => e.to_string(),
     }
 }

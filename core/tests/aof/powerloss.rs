@@ -129,7 +129,7 @@ fn workload(plan: &Plan) -> Run {
     assert!(wait_rewrite(&engine), "a rewrite failed on a healthy disk");
     drop(s);
     drop(engine);
-    assert_eq!(disk.open_handles(), 0, "a file stayed open after close");
+    disk.assert_released(plan.policy);
     let mut images = disk.take_images();
     images.push(disk.image_now());
     Run {
@@ -304,7 +304,7 @@ fn load(
     } else {
         drop(engine);
     }
-    assert_eq!(disk.open_handles(), 0, "{what}: a file stayed open");
+    disk.assert_released(what);
     Ok(truncated)
 }
 

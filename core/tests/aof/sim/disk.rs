@@ -294,10 +294,24 @@ impl SimDisk {
         self.lock().failed
     }
 
-    /// Open file handles (a handle kept by a thread that outlived its
-    /// engine would leak).
-    pub fn open_handles(&self) -> usize {
-        self.0.handles.load(Ordering::SeqCst)
+    /// Waits (at most 2 s) until no engine uses the disk: no file is
+    /// open and nothing else holds the disk (every thread of an engine
+    /// holds its state, which holds the storage); panics naming `what`
+    /// when something leaked.
+    pub fn assert_released(&self, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let handles = self.0.handles.load(Ordering::SeqCst);
+            let holders = Arc::strong_count(&self.0) - 1;
+            if handles == 0 && holders == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: {handles} files open and {holders} holders of the disk after close"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// The live files, by name.
