@@ -22,11 +22,18 @@
 //!   since its cut, written to a temp file, fsynced and renamed over the
 //!   old one.
 //! - [`load`] replays the file when a directory is opened.
-//! - I/O errors: a failed write is undone (truncated back) and retried;
-//!   while it fails, writes are refused with Redis's `MISCONF` error. A
-//!   failed fsync is never retried and then trusted (the kernel may have
-//!   dropped the pages): writes are refused until a rewrite has put the
-//!   whole dataset on disk again, which the cron tries every few seconds.
+//! - I/O errors: a failed write is undone (truncated back; if that fails
+//!   too, before the next write) and retried; while it fails, writes are
+//!   refused with Redis's `MISCONF` error. A failed fsync is never
+//!   retried and then trusted (the kernel may have dropped the pages):
+//!   nothing more is written to that file, so that a power loss leaves a
+//!   clean prefix, and writes are refused until a rewrite has put the
+//!   whole dataset in a new file, which the cron tries every few seconds
+//!   (records acknowledged under `everysec`/`no` but not yet written are
+//!   lost if the engine closes before that). With `always`, a command
+//!   gets `MISCONF` when a write or fsync failed after it appended, even
+//!   if a retried write then made its records durable. A failed write is
+//!   retried a few times when the engine closes.
 
 pub mod effects;
 pub(crate) mod load;

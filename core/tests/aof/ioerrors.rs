@@ -395,13 +395,25 @@ fn a_short_write_whose_undo_fails_is_cut_before_the_retry() {
                 short,
             });
         }
+        // Until an op is refused: the failed write was undone (or not)
+        // before the error was recorded.
         let mut j = 21;
-        while disk.failed() < 2 {
-            oracle.run(&engine, &mut s, j);
+        while oracle.run(&engine, &mut s, j).acked {
             j += 1;
-            assert!(j < 10_000, "{what}: the faults did not fire");
+            assert!(j < 10_000, "{what}: no op was refused");
         }
-        recover(&engine, &mut s, libc::ENOSPC, &what);
+        j += 1;
+        assert_eq!(disk.failed(), 2, "{what}: the faults did not both fire");
+        // The writer's own retry, not a rewrite (which would replace the
+        // file): probes are refused until it succeeded.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while engine.execute(&mut s, &["SET", "probe", "1"]) != Reply::ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: the retry never succeeded"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         for k in j..j + 20 {
             assert!(oracle.run(&engine, &mut s, k).acked, "{what}: op {k}");
         }
@@ -413,22 +425,25 @@ fn a_short_write_whose_undo_fails_is_cut_before_the_retry() {
     }
 }
 
-/// An fsync fails once while four threads write with `always`: the
-/// records other threads appended meanwhile must not reach the file
-/// after the failed region (a later fsync would make them durable after
-/// a hole, and the file would not load after a power loss). The durable
-/// files load, with every acknowledged write; writes are refused until a
-/// rewrite, after which they go through again.
+/// An fsync fails once while four threads write with `everysec` (whose
+/// replies do not wait for the file, so records keep arriving while the
+/// slow fsync runs): those records must not reach the file after the
+/// failed region (the next fsync would make them durable after a hole,
+/// and the file would not load after a power loss). The durable files
+/// load, each thread's keys a prefix of its writes; writes are refused
+/// until a rewrite, after which they go through again.
 #[test]
 fn a_failed_fsync_under_concurrent_writers_leaves_a_loadable_prefix() {
     const THREADS: usize = 4;
     let dir = TempDir::new("fsync-concurrent");
     let disk = SimDisk::new();
-    let engine = open(&dir.0, &disk, "always", &[]).expect("open");
+    let engine = open(&dir.0, &disk, "everysec", &[]).expect("open");
+    disk.slow_syncs(100, 100, 0);
+    // The second of the writer's own fsyncs (two seconds after the open).
     disk.inject(Fault {
         op: Some(Op::Sync),
         file: None,
-        nth: 100,
+        nth: 2,
         errno: libc::EIO,
         forever: false,
         short: false,
@@ -450,15 +465,24 @@ fn a_failed_fsync_under_concurrent_writers_leaves_a_loadable_prefix() {
                             }
                             r => assert_eq!(r, Reply::ok()),
                         }
+                        std::thread::sleep(Duration::from_micros(200));
                     }
                     unreachable!()
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().expect("a writer")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a writer"))
+            .collect()
     });
+    // Time for another fsync, which must not happen.
+    std::thread::sleep(Duration::from_millis(1200));
     let mut s = engine.session();
-    assert!(matches!(engine.execute(&mut s, &["SET", "x", "1"]), Reply::Error(_)));
+    assert!(matches!(
+        engine.execute(&mut s, &["SET", "x", "1"]),
+        Reply::Error(_)
+    ));
     // What a power loss now leaves.
     let durable: BTreeMap<String, Vec<u8>> = disk
         .image_now()
@@ -473,20 +497,28 @@ fn a_failed_fsync_under_concurrent_writers_leaves_a_loadable_prefix() {
     drop(engine);
     disk.assert_released("fsync-concurrent");
     let reloaded = SimDisk::with_files(&durable);
-    let engine = open(&dir.0, &reloaded, "always", &[("aof-load-truncated", "no")])
-        .unwrap_or_else(|e| panic!("the durable files after a failed fsync: {e}"));
+    let engine = open(
+        &dir.0,
+        &reloaded,
+        "everysec",
+        &[("aof-load-truncated", "no")],
+    )
+    .unwrap_or_else(|e| panic!("the durable files after a failed fsync: {e}"));
     let mut s = engine.session();
-    for (t, &n) in acked.iter().enumerate() {
-        // Per thread: a prefix, holding every acknowledged write.
+    let mut durable_keys = Vec::new();
+    for t in 0..THREADS {
         let present = (0..)
             .take_while(|k| {
                 let key = format!("t{t}:{k}");
                 engine.execute(&mut s, &["EXISTS", &key]) == Reply::Int(1)
             })
             .count();
-        assert!(present >= n, "thread {t}: {n} acknowledged, {present} durable");
         let after = format!("t{t}:{}", present + 1);
         assert_eq!(engine.execute(&mut s, &["EXISTS", &after]), Reply::Int(0));
+        assert!(present > 0, "thread {t}: the first fsync kept nothing");
+        durable_keys.push(present);
     }
-    eprintln!("fsync failure under {THREADS} writers: acknowledged {acked:?}");
+    eprintln!(
+        "fsync failure under {THREADS} writers: acknowledged {acked:?}, durable {durable_keys:?}"
+    );
 }
