@@ -16,12 +16,10 @@
 //! acknowledged op when it must be there.
 
 use crate::common::TempDir;
-use crate::sim::disk::{Damage, Fault, Op, SimDisk};
+use crate::sim::disk::{Fault, Op, SimDisk};
 use crate::sim::workload::Oracle;
 use crate::sim::{AOF, info_field, is_temp, open, wait_rewrite};
 use kvstore_core::{Engine, Reply, Session};
-use rand::SeedableRng;
-use rand::rngs::SmallRng;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -168,15 +166,11 @@ fn trial(dir: &TempDir, policy: &str, fault: Fault, tally: &mut Tally) {
         _ => 0,
     };
     // A power loss now: the durable files.
-    let durable = disk
-        .image_now()
-        .damaged(Damage::DropUnsynced, &mut SmallRng::seed_from_u64(0));
-    let durable: BTreeMap<String, Vec<u8>> =
-        durable.into_iter().map(|(n, (_, d))| (n, d)).collect();
+    let durable = disk.image_now().durable();
     reopen(
         dir,
         policy,
-        &SimDisk::with_files(&durable),
+        &SimDisk::with_files(durable),
         &oracle,
         must_have,
         &what,
@@ -188,8 +182,9 @@ fn trial(dir: &TempDir, policy: &str, fault: Fault, tally: &mut Tally) {
 }
 
 /// Makes writes go through again after a failure the disk recovered
-/// from: the writer retries a failed write; a failed fsync needs a
-/// rewrite, and so must leave writes refused until one.
+/// from, rewriting until a probe write is accepted (a failed fsync heals
+/// only by a rewrite; a failed write is retried by the writer, and by a
+/// rewrite, which writes the buffer to the old file first).
 fn recover(engine: &Engine, s: &mut Session, errno: i32, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -351,15 +346,11 @@ fn a_failed_rewrite_step_leaves_a_complete_file() {
                 drop(s);
                 drop(engine);
                 disk.assert_released(&what);
-                let durable = disk
-                    .image_now()
-                    .damaged(Damage::DropUnsynced, &mut SmallRng::seed_from_u64(0));
-                let durable: BTreeMap<String, Vec<u8>> =
-                    durable.into_iter().map(|(n, (_, d))| (n, d)).collect();
+                let durable = disk.image_now().durable();
                 reopen(
                     &dir,
                     policy,
-                    &SimDisk::with_files(&durable),
+                    &SimDisk::with_files(durable),
                     &oracle,
                     last,
                     &what,
@@ -484,19 +475,14 @@ fn a_failed_fsync_under_concurrent_writers_leaves_a_loadable_prefix() {
         Reply::Error(_)
     ));
     // What a power loss now leaves.
-    let durable: BTreeMap<String, Vec<u8>> = disk
-        .image_now()
-        .damaged(Damage::DropUnsynced, &mut SmallRng::seed_from_u64(0))
-        .into_iter()
-        .map(|(n, (_, d))| (n, d))
-        .collect();
+    let durable = disk.image_now().durable();
     engine.execute(&mut s, &["BGREWRITEAOF"]);
     assert!(wait_rewrite(&engine), "the healing rewrite failed");
     assert_eq!(engine.execute(&mut s, &["SET", "x", "1"]), Reply::ok());
     drop(s);
     drop(engine);
     disk.assert_released("fsync-concurrent");
-    let reloaded = SimDisk::with_files(&durable);
+    let reloaded = SimDisk::with_files(durable);
     let engine = open(
         &dir.0,
         &reloaded,

@@ -65,14 +65,15 @@ pub struct Fault {
     pub short: bool,
 }
 
-/// What a power loss does to the writes not yet synced.
+/// What a power loss does to the writes not yet synced. Every damage but
+/// `DropUnsynced` also keeps a random prefix of the directory changes
+/// not yet synced (a metadata journal commits them in order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Damage {
-    /// All of them are lost; directory changes not synced are lost.
+    /// All of them are lost, and the directory changes too.
     DropUnsynced,
     /// A random subset reached the disk (a lost one inside the kept
-    /// region reads as zeros), and a random prefix of the directory
-    /// changes.
+    /// region reads as zeros).
     Reorder,
     /// All but the last reached the disk; the last is torn at a random
     /// byte or at a 512-byte boundary of the file.
@@ -216,17 +217,18 @@ impl SimDisk {
         SimDisk::default()
     }
 
-    /// A disk holding `files`, all durable (the state after a reboot).
-    pub fn with_files(files: &BTreeMap<String, Vec<u8>>) -> SimDisk {
+    /// A disk holding `files` (name, content), all durable (the state
+    /// after a reboot).
+    pub fn with_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> SimDisk {
         let disk = SimDisk::new();
         {
             let mut d = disk.lock();
             for (name, data) in files {
                 let ino = d.new_inode();
                 let node = d.inodes.get_mut(&ino).expect("new inode");
-                node.live = data.clone();
                 node.durable = Arc::new(data.clone());
-                d.live_dir.insert(name.clone(), ino);
+                node.live = data;
+                d.live_dir.insert(name, ino);
             }
             d.durable_dir = d.live_dir.clone();
         }
@@ -609,6 +611,15 @@ impl Image {
     /// True when a power loss here can lose nothing (all synced).
     pub fn is_clean(&self) -> bool {
         self.dir_changes.is_empty() && self.files.values().all(|(_, c)| c.is_empty())
+    }
+
+    /// The files a power loss that drops every unsynced change leaves:
+    /// name → content.
+    pub fn durable(&self) -> Vec<(String, Vec<u8>)> {
+        let dir = &self.durable_dir;
+        dir.iter()
+            .map(|(name, ino)| (name.clone(), self.files[ino].0.to_vec()))
+            .collect()
     }
 
     /// The files after a power loss with `damage` (random choices from
