@@ -508,3 +508,48 @@ fn a_failed_fsync_under_concurrent_writers_leaves_a_loadable_prefix() {
         "fsync failure under {THREADS} writers: acknowledged {acked:?}, durable {durable_keys:?}"
     );
 }
+
+/// A transaction queued before the file started failing is refused at
+/// EXEC as Redis's `processCommand` does (EXEC counts as a write when it
+/// queues one), and one queued with reads only still runs.
+#[test]
+fn exec_of_queued_writes_is_refused_while_the_file_fails() {
+    let dir = TempDir::new("exec-misconf");
+    let disk = SimDisk::new();
+    let engine = open(&dir.0, &disk, "always", &[]).expect("open");
+    let (mut writes, mut reads, mut other) = (engine.session(), engine.session(), engine.session());
+    for (s, cmd) in [(&mut writes, "INCR"), (&mut reads, "GET")] {
+        assert_eq!(engine.execute(s, &["MULTI"]), Reply::ok());
+        assert_eq!(
+            engine.execute(s, &[cmd, "n"]),
+            Reply::Status("QUEUED".into())
+        );
+    }
+    disk.inject(Fault {
+        op: Some(Op::Write),
+        file: None,
+        nth: 1,
+        errno: libc::ENOSPC,
+        forever: true,
+        short: false,
+    });
+    let refusal = format!(
+        "MISCONF Errors writing to the AOF file: {}",
+        strerror(libc::ENOSPC)
+    );
+    assert_eq!(
+        engine.execute(&mut other, &["SET", "x", "1"]),
+        Reply::Error(refusal.clone())
+    );
+    assert_eq!(
+        engine.execute(&mut writes, &["EXEC"]),
+        Reply::Error(format!(
+            "EXECABORT Transaction discarded because of: {refusal}"
+        ))
+    );
+    assert_eq!(engine.execute(&mut writes, &["GET", "n"]), Reply::Nil);
+    assert_eq!(
+        engine.execute(&mut reads, &["EXEC"]),
+        Reply::Array(vec![Reply::Nil])
+    );
+}
