@@ -47,6 +47,10 @@ pub struct Ctx<'a> {
     pub(crate) ready: Vec<(usize, Vec<u8>)>,
     /// What this command propagates to the append-only file.
     pub(crate) effects: crate::aof::effects::Effects,
+    /// This command appended records to the append-only file (its own,
+    /// or an EXEC's transaction), first at this mark: its reply waits for
+    /// them with `always`.
+    pub(crate) appended: Option<crate::aof::Mark>,
 }
 
 macro_rules! typed_lookup {
@@ -79,6 +83,7 @@ impl<'a> Ctx<'a> {
             hint: (0, 0),
             ready: Vec::new(),
             effects: Default::default(),
+            appended: None,
         }
     }
 
@@ -481,16 +486,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Appends what this command recorded to the append-only file (the
-    /// locks are still held, so the file's order is the keyspace's); true
-    /// when there was something.
+    /// locks are still held, so the file's order is the keyspace's); the
+    /// mark of its first append, if it appended anything.
     #[inline]
-    pub(crate) fn flush_effects(&mut self) -> bool {
-        if self.effects.is_empty() {
-            return false;
+    pub(crate) fn flush_effects(&mut self) -> Option<crate::aof::Mark> {
+        if !self.effects.is_empty() {
+            let mark = self.shared.aof.append(&self.effects);
+            self.effects.clear();
+            self.appended.get_or_insert(mark);
         }
-        self.shared.aof.append(&self.effects);
-        self.effects.clear();
-        true
+        self.appended
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting

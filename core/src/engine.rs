@@ -423,7 +423,9 @@ impl Engine {
             crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
                 .map_err(|e| session.tx.refused(args[0], e))?;
         }
-        if cmd.has(table::flags::WRITE) || cmd.name == "ping" {
+        let writes =
+            cmd.has(table::flags::WRITE) || (cmd.name == "exec" && session.tx.queues_writes());
+        if writes || cmd.name == "ping" {
             if let Some(e) = crate::persist::write_denied(&self.shared) {
                 return Err(session.tx.refused(args[0], e));
             }
@@ -451,7 +453,9 @@ impl Engine {
         if !session.block.defer {
             if let Some(wait) = session.block.blocked.take() {
                 let reply = wait.wait(None).unwrap_or(Reply::NilArray);
-                return self.durable(Ok(reply), true);
+                // The serving client appended the op's records.
+                let mark = self.shared.aof.mark();
+                return self.durable(Ok(reply), Some(mark));
             }
         }
         self.durable(out, wrote)
@@ -459,18 +463,19 @@ impl Engine {
 
     /// With `appendfsync always`, holds `out` back until everything the
     /// command could have written or observed is durable. When a write or
-    /// fsync failed first, a command that `wrote` gets Redis's MISCONF
-    /// error instead of its reply (a read still gets its reply).
+    /// fsync failed first (or since the command `wrote`, at that mark), a
+    /// command that wrote gets Redis's MISCONF error instead of its reply
+    /// (a read still gets its reply).
     #[inline]
-    pub(crate) fn durable(
+    pub(crate) fn durable<T>(
         &self,
-        out: Result<Reply, CmdError>,
-        wrote: bool,
-    ) -> Result<Reply, CmdError> {
-        match self.shared.aof.must_wait() {
+        out: Result<T, CmdError>,
+        wrote: Option<crate::aof::Mark>,
+    ) -> Result<T, CmdError> {
+        match self.shared.aof.must_wait(wrote) {
             None => out,
-            Some(upto) => match self.shared.aof.wait_durable(upto) {
-                Err(e) if wrote => Err(CmdError::Raw(format!(
+            Some(wait) => match self.shared.aof.wait_durable(wait) {
+                Err(e) if wrote.is_some() => Err(CmdError::Raw(format!(
                     "MISCONF Errors writing to the AOF file: {e}"
                 ))),
                 _ => out,

@@ -15,7 +15,10 @@
 //! keyspace on its own, or SELECT, which moves the later ones to another
 //! db) or that spans dbs makes EXEC lock every shard of every db.
 
-use crate::cmd::table::{Command, flags::NO_MULTI};
+use crate::cmd::table::{
+    Command,
+    flags::{NO_MULTI, WRITE},
+};
 use crate::ctx::{Ctx, Guards};
 use crate::engine::{self, Need, Shared};
 use crate::error::{CmdError, CmdResult};
@@ -92,6 +95,14 @@ impl Tx {
         CmdError::Raw(format!(
             "EXECABORT Transaction discarded because of: {reason}"
         ))
+    }
+
+    /// True when a queued command writes: EXEC is then refused as a write
+    /// when persistence fails (Redis's `processCommand`).
+    pub(crate) fn queues_writes(&self) -> bool {
+        self.multi
+            .as_ref()
+            .is_some_and(|m| m.queued.iter().any(|q| q.cmd.has(WRITE)))
     }
 
     /// True once a watched key changed (Redis's `CLIENT_DIRTY_CAS`).
@@ -238,9 +249,10 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     // Blocked clients are served after the whole transaction, before its
     // locks are released; then the transaction's writes (and the waiters'
-    // pops) go to the append-only file.
+    // pops) go to the append-only file as one MULTI block. EXEC's reply
+    // waits for them.
     crate::blocking::serve_held(&mut inner);
-    inner.flush_effects();
+    ctx.appended = ctx.appended.or(inner.flush_effects());
     ctx.ready.append(&mut inner.ready);
     drop(inner);
     ctx.session.tx.discard();

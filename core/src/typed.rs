@@ -27,14 +27,17 @@ impl Engine {
         f(&mut ctx)
     }
 
-    /// GET `key`, handing the value to `f` without copying it.
+    /// GET `key`, handing the value to `f` without copying it. With
+    /// `appendfsync always` it returns once what it read is durable, as a
+    /// GET through [`Engine::execute`] does.
     pub fn get_with<T>(
         &self,
         session: &mut Session,
         key: &[u8],
         f: impl FnOnce(Option<&[u8]>) -> T,
     ) -> Result<T, CmdError> {
-        self.with_key(session, key, |ctx| strings::get(ctx, key).map(f))
+        let out = self.with_key(session, key, |ctx| strings::get(ctx, key).map(f));
+        self.durable(out, None)
     }
 
     /// GET `key`: its value, `None` when absent, WRONGTYPE for non-strings.
@@ -55,7 +58,7 @@ impl Engine {
             ctx.end_call(&[b"SET", key, value]);
             ctx.flush_effects()
         });
-        self.durable(Ok(crate::Reply::Nil), wrote).map(drop)
+        self.durable(Ok(()), wrote)
     }
 }
 

@@ -9,4 +9,8 @@ mod harness;
 #[path = "../persist/common.rs"]
 mod common;
 
+mod barrier;
 mod basics;
+mod ioerrors;
+mod powerloss;
+mod sim;
