@@ -7,7 +7,7 @@
 //! with the GIL released, and a thread that finds the session busy then
 //! uses a fresh session on the same db instead of waiting.
 
-use crate::encode::{self, Encoding};
+use crate::encode::{self, Encoded, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
 use crate::store::Store;
@@ -15,7 +15,7 @@ use kvstore_core::{CmdError, Engine, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
@@ -118,7 +118,7 @@ impl Core {
     }
 
     /// Runs `argv` through the engine's command table.
-    fn run(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+    fn run(&self, py: Python<'_>, argv: &[Encoded<'_>]) -> PyResult<Reply> {
         let name = argv.first().map_or(&[][..], |n| &**n);
         if is_blocking(name) {
             return self.run_blocking(py, argv);
@@ -135,7 +135,7 @@ impl Core {
     /// has to wait, the session is free again meanwhile, and the thread
     /// sleeps on the wait, waking every 100 ms to let Python handle
     /// signals (Ctrl-C cancels the wait and raises).
-    fn run_blocking(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+    fn run_blocking(&self, py: Python<'_>, argv: &[Encoded<'_>]) -> PyResult<Reply> {
         let started = py.detach(|| {
             self.with_session(|s| {
                 s.defer_blocking(true);
@@ -194,14 +194,14 @@ fn call_with<'py, const N: usize>(
 
 /// The argv of `execute_command(*args)`: a command name with spaces
 /// ("CONFIG GET") is split into words, as redis-py does.
-fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<Vec<Cow<'a, [u8]>>> {
+fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<Vec<Encoded<'a>>> {
     let mut argv = encode::args(items, enc)?;
     if argv.first().is_some_and(|n| n.contains(&b' ')) {
         let first = argv.remove(0);
-        let words: Vec<Cow<'a, [u8]>> = first
+        let words: Vec<Encoded<'a>> = first
             .split(|&b| b == b' ')
             .filter(|w| !w.is_empty())
-            .map(|w| Cow::Owned(w.to_vec()))
+            .map(|w| Encoded::Owned(w.to_vec()))
             .collect();
         argv.splice(0..0, words);
     }
@@ -229,7 +229,7 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core(py)?;
         let mut argv = Vec::with_capacity(1 + args.len());
-        argv.push(Cow::Borrowed(cmd));
+        argv.push(Encoded::Borrowed(cmd));
         for a in args {
             argv.push(encode::arg(a.borrow(), &core.dec.enc)?);
         }
@@ -764,6 +764,10 @@ impl Client {
         let py = slf.py();
         let plain = args.is_empty() && kwargs.is_none_or(|k| k.is_empty());
         match mapping.cast::<PyDict>() {
+            Ok(m) if plain && m.len() == 1 => {
+                let (member, score) = m.iter().next().expect("one item");
+                slf.get().command(py, b"ZADD", &[name, &score, &member])
+            }
             Ok(m) if plain && !m.is_empty() => {
                 let mut argv = Vec::with_capacity(1 + 2 * m.len());
                 argv.push(name.clone());
@@ -782,6 +786,27 @@ impl Client {
                 )?;
                 call_with(&f, [slf.as_any(), name, mapping], args, kwargs)
             }
+        }
+    }
+
+    /// EVALSHA sha numkeys *keys_and_args: the script's reply (through
+    /// the response callback registered for EVALSHA, if any).
+    #[pyo3(signature = (sha, numkeys, *keys_and_args))]
+    fn evalsha<'py>(
+        &self,
+        py: Python<'py>,
+        sha: &Bound<'py, PyAny>,
+        numkeys: &Bound<'py, PyAny>,
+        keys_and_args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut argv = Vec::with_capacity(2 + keys_and_args.len());
+        argv.extend([sha.clone(), numkeys.clone()]);
+        argv.extend(keys_and_args.iter());
+        let reply = self.command(py, b"EVALSHA", &argv)?;
+        let name = pyo3::intern!(py, "EVALSHA");
+        match self.core(py)?.callbacks.bind(py).get_item(name)? {
+            Some(cb) => cb.call1((reply,)),
+            None => Ok(reply),
         }
     }
 
