@@ -258,6 +258,9 @@ impl FunctionName {
 const INLINE: usize = 16;
 
 /// C's view of a list of byte strings: a pointer array and a length array.
+// It lives on the stack for one call: boxing the inline variant would
+// bring back the allocation it is there to avoid.
+#[allow(clippy::large_enum_variant)]
 enum Pointers {
     Inline([*const c_char; INLINE], [usize; INLINE]),
     Heap(Vec<*const c_char>, Vec<usize>),
