@@ -1493,7 +1493,7 @@ mod tests {
         let ValueMut::Hash(h) = t.get_mut(b"h").unwrap().into_value() else {
             panic!("a hash")
         };
-        h.set(b"f", b"v".to_vec(), &HashLimits::NONE);
+        h.set(b"f", b"v", &HashLimits::NONE);
         let ValueMut::Set(s) = t.get_mut(b"s").unwrap().into_value() else {
             panic!("a set")
         };
