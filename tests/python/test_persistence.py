@@ -1,4 +1,5 @@
-"""``path=``: a store on a data directory (RDB snapshots), across processes."""
+"""``path=``: a store on a data directory (RDB snapshots, the append-only
+file), across processes."""
 
 import os
 import subprocess
@@ -82,3 +83,34 @@ def test_corrupt_dump_refuses_to_open(tmp_path):
             print("error:", e)
     """)
     assert out.startswith("error:") and "dump.rdb" in out, out
+
+
+def test_append_only_file_survives_a_kill(tmp_path):
+    """With appendonly on (and no save rules), writes reach the file: a
+    process killed without any save keeps them, and the next open replays
+    the file and keeps logging to it."""
+    code = f"""
+        import os, time
+        import kvstore
+        r = kvstore.Redis(path={str(tmp_path)!r})
+        r.config_set("save", "")
+        r.config_set("appendfsync", "always")
+        r.config_set("appendonly", "yes")
+        while r.info("persistence")["aof_rewrite_in_progress"]:
+            time.sleep(0.01)
+        r.set("k", "v")
+        r.incrbyfloat("f", 1.5)
+        r.expire("k", 1000)
+        os.kill(os.getpid(), 9)
+    """
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == -9, out.stderr
+    assert (tmp_path / "appendonly.aof").exists()
+    assert not (tmp_path / "dump.rdb").exists()
+    r = kvstore.Redis(path=str(tmp_path))
+    assert r.get("k") == b"v"
+    assert r.get("f") == b"1.5"
+    assert 990 < r.ttl("k") <= 1000
+    assert r.info("persistence")["aof_enabled"] == 1
+    assert r.bgrewriteaof() is True
