@@ -382,6 +382,16 @@ pub(crate) fn file_name(config: &crate::config::Config) -> String {
         .unwrap_or_else(|| "appendonly.aof".into())
 }
 
+/// Takes the fsync policy from the `appendfsync` setting. Every way of
+/// starting the file calls it (resuming one, creating one by a rewrite),
+/// so a command is never acknowledged under a weaker policy than the
+/// configured one.
+pub(crate) fn apply_policy(shared: &crate::engine::Shared) {
+    shared.aof.set_policy(Fsync::parse(
+        &shared.config.get("appendfsync").unwrap_or_default(),
+    ));
+}
+
 /// Starts logging to the file at `path`, which holds the dataset as it is
 /// now (just loaded): records are appended to it.
 pub(crate) fn resume(shared: &crate::engine::Shared, path: &Path) -> std::io::Result<()> {
@@ -393,9 +403,7 @@ pub(crate) fn resume(shared: &crate::engine::Shared, path: &Path) -> std::io::Re
         st.size = size;
         st.base_size = size;
     }
-    aof.set_policy(Fsync::parse(
-        &shared.config.get("appendfsync").unwrap_or_default(),
-    ));
+    apply_policy(shared);
     writer::start(shared.aof.clone(), Some(file), size)?;
     // Nothing runs yet: no shard needs locking to turn logging on.
     aof.active.store(true, Ordering::Relaxed);
@@ -425,9 +433,7 @@ pub(crate) fn stop(shared: &crate::engine::Shared) {
 /// `startAppendOnly`); off stops logging.
 pub(crate) fn config_changed(shared: &crate::engine::Shared) -> Result<(), String> {
     let aof = &shared.aof;
-    aof.set_policy(Fsync::parse(
-        &shared.config.get("appendfsync").unwrap_or_default(),
-    ));
+    apply_policy(shared);
     let want = shared.config.get_bool("appendonly");
     let running = lock(&aof.writer).is_some();
     if want && !running {

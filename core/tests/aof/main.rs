@@ -10,3 +10,5 @@ mod harness;
 mod common;
 
 mod basics;
+mod crash;
+mod workload;
