@@ -8,8 +8,9 @@
 //!   names the file, the offset and the bytes dropped; with `no` the open
 //!   fails ("Unexpected end of file").
 //! - A tail of zero bytes is the same cut (a file that grew before its
-//!   data reached the disk, after a power loss): no record starts with a
-//!   zero byte.
+//!   data reached the disk, after a power loss), whether it starts at a
+//!   record's start (no record starts with a zero byte) or inside a
+//!   record whose bytes before it are a well-formed beginning.
 //! - Anything else that is not a well-formed record, or an unknown
 //!   command, fails the open with the file, the offset and the reason
 //!   ("Bad file format"): never a silent partial load.
@@ -99,6 +100,14 @@ fn parse(data: &[u8], pos: usize) -> Parsed<'_> {
     Parsed::Command(argv, at)
 }
 
+/// True when the record at `pos` is the file's zero-filled tail: zeros
+/// from `pos` to the end, or a well-formed beginning of a record cut short
+/// by the zeros.
+fn zero_tail_cut(data: &[u8], pos: usize) -> bool {
+    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    end < data.len() && (end <= pos || matches!(parse(&data[..end], pos), Parsed::Short))
+}
+
 /// What a replay found.
 #[derive(Debug, Default)]
 pub(crate) struct Replayed {
@@ -161,7 +170,7 @@ pub(crate) fn replay(
                 }
             }
             Parsed::Short => break true,
-            Parsed::Bad(_) if data[pos..].iter().all(|&b| b == 0) => break true,
+            Parsed::Bad(_) if zero_tail_cut(data, pos) => break true,
             Parsed::Bad(reason) => {
                 return Err(corrupt(
                     pos,
@@ -208,7 +217,7 @@ pub(crate) fn replay(
 
 #[cfg(test)]
 mod tests {
-    use super::{Parsed, parse};
+    use super::{Parsed, parse, zero_tail_cut};
 
     fn kind(data: &[u8]) -> &'static str {
         match parse(data, 0) {
@@ -225,6 +234,20 @@ mod tests {
             assert_eq!(kind(&rec[..cut]), "short", "cut at {cut}");
         }
         assert_eq!(kind(rec), "command");
+    }
+
+    #[test]
+    fn a_zero_tail_is_a_cut_wherever_it_starts() {
+        let rec = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        for keep in 0..rec.len() {
+            let mut data = rec[..keep].to_vec();
+            data.resize(rec.len() + 7, 0);
+            assert!(zero_tail_cut(&data, 0), "zeros from {keep}");
+        }
+        // Zeros after a bad beginning, or followed by data, are no cut.
+        assert!(!zero_tail_cut(b"*3\r\n$X\0\0", 0));
+        assert!(!zero_tail_cut(b"*3\r\n\0\0*1", 0));
+        assert!(!zero_tail_cut(rec, 0));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use crate::common::TempDir;
 use crate::workload::{self, THREADS};
+use kvstore_core::aof::Fsync;
 use kvstore_core::config::Config;
 use kvstore_core::{Engine, Options, Reply};
 use rand::rngs::SmallRng;
@@ -25,9 +26,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Set in the child's environment: "<mode>\n<seed>\n<dir>".
 const CHILD_ENV: &str = "KVSTORE_CRASH_CHILD";
 /// With `everysec`, every write acknowledged this long before the kill
-/// must be on disk: the writer thread writes the buffer every millisecond
-/// (`aof/mod.rs`, "Crash bounds"); the margin covers a loaded CI machine.
-const EVERYSEC_BOUND: Duration = Duration::from_millis(100);
+/// must be in the file (the issue's "at most the writes of the last
+/// second"). The writer writes every millisecond, but not while it waits
+/// on an fsync (`aof/mod.rs`, "Crash bounds"), which on a busy disk takes
+/// tens of milliseconds or more: the tests print the window they measure.
+const EVERYSEC_BOUND: Duration = Duration::from_secs(1);
 
 /// What persists the child's writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,4 +472,19 @@ fn kill9_rdb_only_keeps_the_last_completed_snapshot() {
         "only {} kills landed during a BGSAVE",
         t.during_job
     );
+}
+
+#[test]
+fn a_file_created_at_open_runs_under_the_configured_policy() {
+    for policy in ["always", "everysec", "no"] {
+        let dir = TempDir::new("policy");
+        let e = Engine::open_with_config(&dir.0, Options::default(), Mode::Aof(policy).config())
+            .unwrap();
+        assert_eq!(e.shared().aof.policy(), Fsync::parse(policy), "{policy}");
+        drop(e);
+        // And the same when the file exists.
+        let e = Engine::open_with_config(&dir.0, Options::default(), Mode::Aof(policy).config())
+            .unwrap();
+        assert_eq!(e.shared().aof.policy(), Fsync::parse(policy), "{policy}");
+    }
 }

@@ -11,4 +11,5 @@ mod common;
 
 mod basics;
 mod crash;
+mod damage;
 mod workload;
