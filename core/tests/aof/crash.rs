@@ -4,10 +4,12 @@
 //! on a fresh directory, runs the [`workload`] on 4 threads and reports
 //! each op on stdout only after it returned a success, while another
 //! thread loops BGREWRITEAOF (or BGSAVE). The parent kills it with SIGKILL
-//! at a random time, reopens the directory and checks each thread's keys:
-//! the state of ops `1..=k` for some `k` (no invention, MULTI blocks whole),
-//! and `k` as the policy promises. A kill cannot test fsync (the page cache
-//! survives it); it tests that nothing is acknowledged before `write(2)`.
+//! at a random time (every other trial: the first moment after it that a
+//! rewrite or save has its temp file), reopens the directory and checks
+//! each thread's keys: the state of ops `1..=k` for some `k` (no invention,
+//! MULTI blocks whole), and `k` as the policy promises. A kill cannot test
+//! fsync (the page cache survives it); it tests that nothing is
+//! acknowledged before `write(2)`.
 
 use crate::common::TempDir;
 use crate::workload::{self, THREADS};
@@ -150,8 +152,10 @@ fn child(spec: &str) -> ! {
                 }
                 Mode::Rdb => {
                     // Acknowledged before BGSAVE was called: before its cut.
-                    let floor: Vec<String> =
-                        acked.iter().map(|a| a.load(Ordering::SeqCst).to_string()).collect();
+                    let floor: Vec<String> = acked
+                        .iter()
+                        .map(|a| a.load(Ordering::SeqCst).to_string())
+                        .collect();
                     if let Reply::Error(e) = engine.execute(&mut s, &["BGSAVE"]) {
                         die(&format!("BGSAVE: {e}"));
                     }
@@ -186,7 +190,11 @@ fn parse_event(line: &str) -> Option<Event> {
     let num = |w: Option<&str>| w.and_then(|n| n.parse::<u64>().ok());
     match w.next()? {
         "ready" => Some(Event::Ready),
-        "a" => Some(Event::Ack(num(w.next())? as usize, num(w.next())?, num(w.next())?)),
+        "a" => Some(Event::Ack(
+            num(w.next())? as usize,
+            num(w.next())?,
+            num(w.next())?,
+        )),
         "s" => Some(Event::Saved(w.filter_map(|n| n.parse().ok()).collect())),
         "x" => Some(Event::Failed(line[2..].to_string())),
         // libtest's own lines.
@@ -262,7 +270,8 @@ fn trials(test: &str, mode: Mode, trials: usize) -> Totals {
     for n in 0..trials {
         let seed = base ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ mode.name().len() as u64;
         let mut rng = SmallRng::seed_from_u64(seed);
-        match trial(test, mode, &mut rng) {
+        // Every other kill waits for a rewrite (save) to be under way.
+        match trial(test, mode, n % 2 == 0, &mut rng) {
             Ok(o) => {
                 totals.acked += o.acked;
                 totals.lost += o.lost;
@@ -285,7 +294,11 @@ fn trials(test: &str, mode: Mode, trials: usize) -> Totals {
         totals.lost,
         totals.lost_window,
         totals.during_job,
-        if mode == Mode::Rdb { "BGSAVE" } else { "rewrite" },
+        if mode == Mode::Rdb {
+            "BGSAVE"
+        } else {
+            "rewrite"
+        },
         totals.truncated,
         started.elapsed().as_secs_f64()
     );
@@ -293,14 +306,26 @@ fn trials(test: &str, mode: Mode, trials: usize) -> Totals {
     totals
 }
 
-/// One child, killed at a random time, then the checks.
-fn trial(test: &str, mode: Mode, rng: &mut SmallRng) -> Result<Outcome, String> {
+/// One child, killed at a random time (then, with `aim`, as soon as a
+/// rewrite or save has its temp file), then the checks.
+fn trial(test: &str, mode: Mode, aim: bool, rng: &mut SmallRng) -> Result<Outcome, String> {
     let dir = TempDir::new("crash");
     let kill_after = Duration::from_millis(rng.random_range(50..=1500));
-    let spec = format!("{}\n{}\n{}", mode.name(), rng.random::<u64>(), dir.0.display());
+    let spec = format!(
+        "{}\n{}\n{}",
+        mode.name(),
+        rng.random::<u64>(),
+        dir.0.display()
+    );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
-        .args([test, "--exact", "--nocapture", "--quiet", "--test-threads=1"])
+        .args([
+            test,
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, spec)
         .stdout(Stdio::piped())
         .spawn()
@@ -331,7 +356,10 @@ fn trial(test: &str, mode: Mode, rng: &mut SmallRng) -> Result<Outcome, String> 
     }
     let deadline = Instant::now() + kill_after;
     let mut ended_early = !ready;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|_| ready) {
+    while let Some(left) = deadline
+        .checked_duration_since(Instant::now())
+        .filter(|_| ready)
+    {
         match rx.recv_timeout(left) {
             Ok(ev) => log.add(ev),
             Err(RecvTimeoutError::Timeout) => break,
@@ -340,6 +368,10 @@ fn trial(test: &str, mode: Mode, rng: &mut SmallRng) -> Result<Outcome, String> 
                 break;
             }
         }
+    }
+    let aim_until = Instant::now() + Duration::from_millis(500);
+    while aim && !ended_early && temp_files(&dir) == 0 && Instant::now() < aim_until {
+        std::thread::sleep(Duration::from_micros(200));
     }
     let kill_us = now_us();
     let _ = child.kill();

@@ -218,7 +218,10 @@ fn a_zero_filled_tail_is_a_cut() {
         );
         assert_eq!(e.shared().persist.load_warnings().len(), 1);
         drop(e);
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), f.ends[n - 2] as u64);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            f.ends[n - 2] as u64
+        );
     }
 }
 
@@ -244,7 +247,11 @@ fn refused_between(bad: &[u8], reason: &str) {
     assert_eq!(offset, at, "{text}");
     assert!(why.contains(reason), "{why:?} does not say {reason:?}");
     assert!(text.contains(&format!("offset {at}")), "{text}");
-    assert_eq!(std::fs::read(&path).unwrap(), data, "refusing wrote nothing");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        data,
+        "refusing wrote nothing"
+    );
 }
 
 #[test]
@@ -417,7 +424,10 @@ fn preamble_file() -> Vec<u8> {
         e.execute(&mut s, &["RPUSH", "l", &i.to_string()]);
     }
     e.execute(&mut s, &["HSET", "h", "f", "v"]);
-    assert!(matches!(e.execute(&mut s, &["BGREWRITEAOF"]), Reply::Status(_)));
+    assert!(matches!(
+        e.execute(&mut s, &["BGREWRITEAOF"]),
+        Reply::Status(_)
+    ));
     let info = |e: &Engine| {
         let Reply::Verbatim(_, t) = e.execute(&mut e.session(), &["INFO", "persistence"]) else {
             panic!("INFO")
@@ -455,7 +465,10 @@ fn every_flipped_byte_of_the_preamble_is_refused() {
     foobar[n - 8..].copy_from_slice(b"foobar00");
     let (dir, _) = dir_with("preamble-crc", &foobar);
     let (_, _, why) = corrupt(open(&dir, &[]));
-    assert!(why.contains("bad RDB preamble") && why.contains("checksum"), "{why}");
+    assert!(
+        why.contains("bad RDB preamble") && why.contains("checksum"),
+        "{why}"
+    );
     println!("{} preamble bytes flipped, each refused", file.len());
 }
 

@@ -64,7 +64,12 @@ pub fn argv(t: usize, step: Step) -> Vec<String> {
             format!("f{j}"),
             j.to_string(),
         ],
-        Step::ZAdd(j) => vec!["ZADD".into(), format!("{p}z"), j.to_string(), format!("m{j}")],
+        Step::ZAdd(j) => vec![
+            "ZADD".into(),
+            format!("{p}z"),
+            j.to_string(),
+            format!("m{j}"),
+        ],
         Step::Expire(j) => vec!["PEXPIRE".into(), format!("{p}k{j}"), FAR_MS.into()],
     };
     v
