@@ -475,9 +475,9 @@ fn kill9_always_loses_no_acknowledged_write() {
 }
 
 #[test]
-fn kill9_everysec_loses_only_the_last_writer_cycle() {
+fn kill9_everysec_loses_no_write_acknowledged_a_second_before() {
     trials(
-        "crash::kill9_everysec_loses_only_the_last_writer_cycle",
+        "crash::kill9_everysec_loses_no_write_acknowledged_a_second_before",
         Mode::Aof("everysec"),
         20,
     );

@@ -54,7 +54,7 @@ pub fn steps(j: u64) -> Vec<Step> {
 /// The command of `step` for thread `t`.
 pub fn argv(t: usize, step: Step) -> Vec<String> {
     let p = format!("t{t}:");
-    let v: Vec<String> = match step {
+    match step {
         Step::Set(j) => vec!["SET".into(), format!("{p}k{j}"), format!("v{j}")],
         Step::Incr => vec!["INCR".into(), format!("{p}ctr")],
         Step::Push(j) => vec!["RPUSH".into(), format!("{p}list"), j.to_string()],
@@ -71,8 +71,7 @@ pub fn argv(t: usize, step: Step) -> Vec<String> {
             format!("m{j}"),
         ],
         Step::Expire(j) => vec!["PEXPIRE".into(), format!("{p}k{j}"), FAR_MS.into()],
-    };
-    v
+    }
 }
 
 /// Runs op `j` of thread `t`; the error text when it did not succeed.
