@@ -18,8 +18,9 @@
 //!   the rewrite thread syncs the bulk of the new file itself), every write
 //!   acknowledged during that fsync, as Redis acknowledges writes it
 //!   postpones behind a slow fsync. The crash tests (tests/aof/crash.rs)
-//!   measure that window: tens of milliseconds on a busy disk, held to
-//!   "nothing acknowledged more than a second before the kill is lost". A
+//!   measure that window (a few ms; a few hundred while a busy disk
+//!   fsyncs) and hold it to the bound: nothing acknowledged more
+//!   than a second before the kill is lost. A
 //!   power loss with `everysec` loses at most the writes since the last
 //!   fsync (1 s plus the fsync's own time).
 //! - [`rewrite`] compacts the file (BGREWRITEAOF, growth rules, turning

@@ -177,6 +177,18 @@ fn every_cut_loads_the_complete_record_prefix() {
             .find(|&i| completes[i] > 0)
             .map_or((0, 0), |i| (completes[i], f.ends[i]));
         std::fs::write(&path, &f.data[..cut]).unwrap();
+        if cut >= last3 {
+            // Refused (and left alone) with aof-load-truncated no.
+            match open(&dir, &[("aof-load-truncated", "no")]) {
+                Err(OpenError::CorruptAof { reason, .. }) if valid < cut => {
+                    assert!(reason.contains("Unexpected end of file"), "cut at {cut}")
+                }
+                Ok(_) if valid == cut => {}
+                Err(e) => panic!("cut at {cut}, strict: {e}"),
+                Ok(_) => panic!("cut at {cut}, strict: a cut file loaded"),
+            }
+            assert_eq!(std::fs::metadata(&path).unwrap().len(), cut as u64);
+        }
         let e = open(&dir, &[]).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
         let (states, bad) = workload::read(&e);
         assert!(bad.is_empty(), "cut at {cut}: {bad:?}");
