@@ -20,9 +20,9 @@
 //!   postpones behind a slow fsync. The crash tests (tests/aof/crash.rs)
 //!   measure that window (a few ms; a few hundred while a busy disk
 //!   fsyncs) and hold it to the bound: nothing acknowledged more
-//!   than a second before the kill is lost. A
-//!   power loss with `everysec` loses at most the writes since the last
-//!   fsync (1 s plus the fsync's own time).
+//!   than a second before the kill is lost. A power loss with `everysec`
+//!   loses at most the writes since the last fsync (1 s plus the fsync's
+//!   own time).
 //! - [`rewrite`] compacts the file (BGREWRITEAOF, growth rules, turning
 //!   the file on): an RDB preamble of a snapshot plus the records appended
 //!   since its cut, written to a temp file, fsynced and renamed over the
