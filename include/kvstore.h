@@ -5,7 +5,8 @@
  * then regenerate (KVSTORE_BLESS=1 cargo test -p kvstore-ffi --test header).
  *
  * Conventions, for every function:
- * - One prefix, kvstore_; handles (kvstore, kvstore_reply) are opaque.
+ * - One prefix, kvstore_; handles (kvstore, kvstore_reply,
+ *   kvstore_subscriber) are opaque.
  * - Keys, values and arguments are binary safe (const uint8_t *ptr, size_t
  *   len) pairs, read only during the call (the library copies what it
  *   keeps). (NULL, 0) is the empty string; NULL with len > 0 is
@@ -15,7 +16,8 @@
  * - Output parameters are written only when the call returns KVSTORE_OK.
  * - Every buffer or reply the library returns is freed by exactly one
  *   function: kvstore_free (buffers), kvstore_reply_free (reply trees),
- *   kvstore_close (handles). Each of them accepts NULL. Never use free().
+ *   kvstore_subscriber_free (subscribers), kvstore_close (handles). Each
+ *   of them accepts NULL. Never use free().
  * - A panic inside the library never unwinds into C: it returns
  *   KVSTORE_ERR_PANIC (or NULL/0) and the handle stays usable.
  * - Thread safety: a kvstore handle may be used from many threads at once;
@@ -35,6 +37,13 @@
  * - Data directories: kvstore_open(path) owns the directory until
  *   kvstore_close (one owner at a time, KVSTORE_ERR_LOCKED otherwise),
  *   loads and writes dump.rdb in Redis 7.0's RDB format.
+ * - Serving other processes: kvstore_listen(db, "127.0.0.1:6380", ...)
+ *   serves the handle's data over RESP to redis-cli and any Redis client
+ *   until kvstore_unlisten or kvstore_close.
+ * - Pub/Sub: a kvstore_subscriber is a client of its own; its
+ *   confirmations and messages are read with kvstore_subscriber_next, as
+ *   the reply trees Redis would send it. PUBLISH goes through the generic
+ *   calls (or any client of a listener).
  * - ABI stability: none is promised before 1.0; check kvstore_libversion()
  *   against KVSTORE_VERSION.
  */
@@ -117,15 +126,16 @@
 #define KVSTORE_REPLY_VERB 14
 
 /**
- * What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND` and
- * `KVSTORE_QUEUED` are successes (they leave `kvstore_errmsg()` as it
- * was); every other value is a failure whose message `kvstore_errmsg()`
- * returns on the same thread.
+ * What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND`,
+ * `KVSTORE_QUEUED`, `KVSTORE_TIMEOUT` and `KVSTORE_INTERRUPTED` are
+ * successes (they leave `kvstore_errmsg()` as it was); every other value
+ * is a failure whose message `kvstore_errmsg()` returns on the same
+ * thread.
  *
  * The numbers are stable: a code keeps its number forever and new codes
  * are only ever appended (6 and 7 were reserved for the data-directory
  * errors from the first release; 11 and 12 came with persistence and
- * transactions).
+ * transactions, 13 to 15 with pub/sub).
  */
 typedef enum kvstore_result {
   /**
@@ -143,7 +153,8 @@ typedef enum kvstore_result {
   KVSTORE_ERR_NULL = 2,
   /**
    * An argument is malformed or out of range (an options struct of an
-   * unknown size, a protocol other than 2 or 3, a bad format string).
+   * unknown size, a protocol other than 2 or 3, a bad format string, a
+   * malformed listening address).
    */
   KVSTORE_ERR_INVALID = 3,
   /**
@@ -161,7 +172,10 @@ typedef enum kvstore_result {
    * be created, read or locked (missing permission, a path component
    * that is a regular file, ...). The message names the path and the
    * operating system's error, for example `kvstore_open: /data/x:
-   * Permission denied (os error 13)`.
+   * Permission denied (os error 13)`. `kvstore_listen`: the address
+   * cannot be served (in use, by this process or another; permission
+   * denied; a unix socket path that exists and is not a socket); the
+   * message names the address and the reason.
    */
   KVSTORE_ERR_IO = 6,
   /**
@@ -205,6 +219,26 @@ typedef enum kvstore_result {
    * is an element of the reply to EXEC.
    */
   KVSTORE_QUEUED = 12,
+  /**
+   * Success, for `kvstore_subscriber_next` only: nothing arrived within
+   * the timeout; `*out` is left untouched.
+   */
+  KVSTORE_TIMEOUT = 13,
+  /**
+   * Success, for `kvstore_subscriber_next` only: the wait was ended by
+   * `kvstore_subscriber_interrupt` or `kvstore_subscriber_free` before
+   * anything arrived; `*out` is left untouched.
+   */
+  KVSTORE_INTERRUPTED = 14,
+  /**
+   * `kvstore_subscriber_next`: the subscriber fell behind the
+   * `client-output-buffer-limit pubsub` hard limit (its unread messages
+   * passed it), so, as Redis disconnects such a client, it receives
+   * nothing more once what was queued is read. Free it and create a new
+   * one (raise the limit with `CONFIG SET` if the consumer is slow by
+   * design).
+   */
+  KVSTORE_ERR_OVERFLOW = 15,
 } kvstore_result;
 
 /**
@@ -224,6 +258,18 @@ typedef struct kvstore kvstore;
  * it.
  */
 typedef struct kvstore_reply kvstore_reply;
+
+/**
+ * A Pub/Sub subscriber of one store (opaque): create it with
+ * `kvstore_subscriber_new`, subscribe with `kvstore_subscribe` and
+ * friends, read with `kvstore_subscriber_next`, free it with
+ * `kvstore_subscriber_free`.
+ *
+ * Thread safety: a subscriber may be used from several threads at once
+ * (one thread waiting in `kvstore_subscriber_next` while others subscribe
+ * or interrupt it); each message is returned once, to one caller.
+ */
+typedef struct kvstore_subscriber kvstore_subscriber;
 
 /**
  * Options for `kvstore_open`. Fill one with `kvstore_options_init` (which
@@ -334,13 +380,16 @@ enum kvstore_result kvstore_open(const char *path,
                                  struct kvstore **out);
 
 /**
- * Closes `db` and frees its data. A handle on a data directory first
- * waits for a running BGSAVE, then writes `dump.rdb` if anything changed
- * since the last save and the `save` rules are set, and releases the
- * directory: when `kvstore_close` returns, another `kvstore_open` of the
- * directory (in this process or another) succeeds. Replies obtained from
- * `db` stay valid (each reply owns its data) until freed with
- * `kvstore_reply_free`; they do not keep the directory.
+ * Closes `db` and frees its data. First the handle's listeners
+ * (`kvstore_listen`) stop, closing their connections. A handle on a data
+ * directory then waits for a running BGSAVE, writes `dump.rdb` if
+ * anything changed since the last save and the `save` rules are set, and
+ * releases the directory: when `kvstore_close` returns, another
+ * `kvstore_open` of the directory (in this process or another) succeeds.
+ * Replies obtained from `db` stay valid (each reply owns its data) until
+ * freed with `kvstore_reply_free`; they do not keep the directory. Subscribers
+ * (`kvstore_subscriber_new`) stay valid too: each keeps the engine's
+ * memory alive until `kvstore_subscriber_free`, so free them as well.
  *
  * A failure of the final save cannot be reported here (the previous
  * `dump.rdb` is then left intact): to know, send SAVE through a generic
@@ -350,6 +399,53 @@ enum kvstore_result kvstore_open(const char *path,
  * thread may be using it or use it afterwards.
  */
 void kvstore_close(struct kvstore *db);
+
+/**
+ * Serves the store `db` over RESP (RESP2 and RESP3, as redis-server
+ * does) at `address`, so that redis-cli, redis-py or any Redis client in
+ * another process reads and writes the same data as this one, and writes
+ * the new listener's id to `*id`.
+ *
+ * `address`: `"host:port"`, where host is an IP address (`127.0.0.1`,
+ * `[::1]`) or `localhost` and port 0 picks a free port; or
+ * `"unix:/path/to/socket"` (a stale socket file there is replaced; any
+ * other kind of file is left alone and refused). No password is set and
+ * Redis's protected mode serves loopback peers only, so bind a
+ * non-loopback address only after `CONFIG SET requirepass`.
+ * `id`: required; the listener's id (never 0), for `kvstore_unlisten`.
+ * `bound`: optional (NULL: not returned); the address actually bound in
+ * the same form (with the port chosen for port 0, the socket path made
+ * absolute), as a NUL-terminated string to free with `kvstore_free`.
+ * A handle may serve several addresses at once.
+ *
+ * Returns `KVSTORE_OK`; `KVSTORE_ERR_INVALID` for a malformed address;
+ * `KVSTORE_ERR_IO` when the address cannot be served (in use by another
+ * process, or by a listener of this process, this handle's included;
+ * permission denied; a path that is not a socket), with the address and
+ * the reason in `kvstore_errmsg()`; `KVSTORE_ERR_NULL` (NULL `db`,
+ * `address` or `id`); `KVSTORE_ERR_NOMEM`; `KVSTORE_ERR_PANIC`. Outputs
+ * are written only on success, and nothing is served after a failure.
+ * Thread safety: any thread, concurrently with other calls on `db`; the
+ * listener runs on threads of its own until `kvstore_unlisten` or
+ * `kvstore_close`.
+ */
+enum kvstore_result kvstore_listen(struct kvstore *db,
+                                   const char *address,
+                                   uint64_t *id,
+                                   char **bound);
+
+/**
+ * Stops the listener `id` of `db` (from `kvstore_listen`): closes its
+ * connections (replies already computed are sent first, best effort),
+ * stops its threads and frees the address (a unix socket file is
+ * removed) before it returns.
+ *
+ * Returns `KVSTORE_OK`; `KVSTORE_NOTFOUND` when `db` has no listener `id`
+ * (never started, or already stopped); `KVSTORE_ERR_NULL` for a NULL
+ * `db`; `KVSTORE_ERR_PANIC`. Thread safety: any thread, concurrently with
+ * other calls on `db`.
+ */
+enum kvstore_result kvstore_unlisten(struct kvstore *db, uint64_t id);
 
 /**
  * Runs any command given as an argument vector (hiredis's
@@ -636,6 +732,125 @@ enum kvstore_result kvstore_zadd(struct kvstore *db,
                                  const uint8_t *member,
                                  size_t member_len,
                                  bool *added);
+
+/**
+ * Creates a subscriber of the store `db` and writes it to `*out`. It is a
+ * client of its own (CLIENT LIST shows it), subscribed to nothing yet.
+ * Its messages are reply trees in the handle's protocol at this moment
+ * (see `kvstore_options.protocol`): arrays in RESP2, PUSH replies in
+ * RESP3.
+ *
+ * Ownership: free it with `kvstore_subscriber_free`, before or after
+ * `kvstore_close(db)`: it keeps the store's memory alive until then
+ * (after the close, nothing publishes to it any more).
+ *
+ * Returns `KVSTORE_OK`, `KVSTORE_ERR_NULL` (NULL `db` or `out`),
+ * `KVSTORE_ERR_PANIC`. `*out` is written only on success.
+ * Thread safety: any thread, concurrently with other calls on `db`.
+ */
+enum kvstore_result kvstore_subscriber_new(struct kvstore *db, struct kvstore_subscriber **out);
+
+/**
+ * SUBSCRIBE `channel` (binary safe, `len` bytes): messages PUBLISHed to
+ * it from then on reach `sub`. The confirmation is queued for
+ * `kvstore_subscriber_next`, as Redis sends it: `["subscribe", channel,
+ * count]` (count: the channels and patterns `sub` is now subscribed to).
+ * A message is `["message", channel, payload]`. Subscribing twice to one
+ * channel is one subscription (confirmed again).
+ *
+ * Returns `KVSTORE_OK`; `KVSTORE_ERR_NULL` (NULL `sub`, NULL `channel`
+ * with `len > 0`); `KVSTORE_ERR_COMMAND` with Redis's text if the command
+ * is refused; `KVSTORE_ERR_PANIC`. Thread safety: any thread, also while
+ * another thread waits in `kvstore_subscriber_next` on `sub`.
+ */
+enum kvstore_result kvstore_subscribe(struct kvstore_subscriber *sub,
+                                      const uint8_t *channel,
+                                      size_t len);
+
+/**
+ * PSUBSCRIBE `pattern` (a Redis glob: `*`, `?`, `[a-z]`, `\` escapes;
+ * binary safe, `len` bytes): messages to every matching channel reach
+ * `sub`, as `["pmessage", pattern, channel, payload]`. The confirmation
+ * `["psubscribe", pattern, count]` is queued for
+ * `kvstore_subscriber_next`.
+ *
+ * Returns and thread safety as `kvstore_subscribe` (NULL `pattern` with
+ * `len > 0`: `KVSTORE_ERR_NULL`).
+ */
+enum kvstore_result kvstore_psubscribe(struct kvstore_subscriber *sub,
+                                       const uint8_t *pattern,
+                                       size_t len);
+
+/**
+ * UNSUBSCRIBE `channel`: its messages stop reaching `sub` (those already
+ * queued stay). The confirmation `["unsubscribe", channel, count]` is
+ * queued for `kvstore_subscriber_next`, also when `sub` was not
+ * subscribed to it.
+ *
+ * Returns and thread safety as `kvstore_subscribe`.
+ */
+enum kvstore_result kvstore_unsubscribe(struct kvstore_subscriber *sub,
+                                        const uint8_t *channel,
+                                        size_t len);
+
+/**
+ * PUNSUBSCRIBE `pattern`: as `kvstore_unsubscribe`, for a pattern; the
+ * confirmation is `["punsubscribe", pattern, count]`.
+ *
+ * Returns and thread safety as `kvstore_subscribe`.
+ */
+enum kvstore_result kvstore_punsubscribe(struct kvstore_subscriber *sub,
+                                         const uint8_t *pattern,
+                                         size_t len);
+
+/**
+ * Takes the oldest confirmation or message queued for `sub`, waiting for
+ * one up to `timeout_ms` milliseconds (0: do not wait; negative: wait
+ * until one arrives or the wait is interrupted), and writes it to `*out`
+ * as a reply tree: an array (RESP2) or a PUSH reply (RESP3) of bulk
+ * strings, and an integer count for confirmations, exactly what Redis
+ * sends a subscribed connection (see `kvstore_subscribe`). Free it with
+ * `kvstore_reply_free`. Messages come in the order they were published.
+ *
+ * Returns `KVSTORE_OK` with `*out` written; `KVSTORE_TIMEOUT` when nothing
+ * came in time; `KVSTORE_INTERRUPTED` when `kvstore_subscriber_interrupt`
+ * or `kvstore_subscriber_free` ended the wait; `KVSTORE_ERR_OVERFLOW` once
+ * `sub` fell behind the `client-output-buffer-limit pubsub` hard limit
+ * and what was queued has been read; `KVSTORE_ERR_NULL` (NULL `sub` or
+ * `out`); `KVSTORE_ERR_PANIC`. `*out` is written only with `KVSTORE_OK`.
+ *
+ * Thread safety: any thread. The thread sleeps while it waits (no
+ * polling). `kvstore_subscriber_free` may be called from another thread
+ * while this call waits: this call then returns (`KVSTORE_INTERRUPTED`, or
+ * a message that arrived first) without touching `sub` again.
+ */
+enum kvstore_result kvstore_subscriber_next(struct kvstore_subscriber *sub,
+                                            int64_t timeout_ms,
+                                            struct kvstore_reply **out);
+
+/**
+ * Ends one `kvstore_subscriber_next` waiting on `sub` (in another thread)
+ * with `KVSTORE_INTERRUPTED`. If none is waiting, the next call to wait
+ * on `sub` returns `KVSTORE_INTERRUPTED` at once instead (unless a message
+ * is already queued, which it returns), so an interrupt sent just before
+ * the other thread starts waiting is not lost.
+ *
+ * Returns `KVSTORE_OK`, `KVSTORE_ERR_NULL` (NULL `sub`),
+ * `KVSTORE_ERR_PANIC`. Thread safety: any thread.
+ */
+enum kvstore_result kvstore_subscriber_interrupt(struct kvstore_subscriber *sub);
+
+/**
+ * Frees `sub`: leaves all its channels and patterns, drops what is still
+ * queued, and ends every `kvstore_subscriber_next` waiting on it in other
+ * threads (they return `KVSTORE_INTERRUPTED`). Replies already returned
+ * stay valid until freed.
+ *
+ * NULL: a no-op. Thread safety: may be called while other threads wait in
+ * `kvstore_subscriber_next` on `sub`, but no other call on `sub` may
+ * overlap it or follow it.
+ */
+void kvstore_subscriber_free(struct kvstore_subscriber *sub);
 
 /**
  * Frees a buffer that libkvstore returned (a value from `kvstore_get`,

@@ -5,7 +5,8 @@ Anchors: redis-py -> redis-server over TCP and over a unix socket (with the
 hiredis parser when installed), redis-py pipelines of 100 over the unix
 socket, fakeredis, and a plain dict doing the same work. Prints a Markdown
 table of ops/s and kvstore's ratio to each anchor; then the seed
-task-distribution example at N tasks against fakeredis.
+task-distribution example at N tasks against fakeredis, and EVALSHA of a
+three-command script.
 
 Run through bench/python/run (it builds kvstore, installs the anchors into
 .venv-bench and starts redis-server).
@@ -131,6 +132,16 @@ class Piped:
         return call
 
 
+SCRIPT = ("redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 100) "
+          "return redis.call('get', KEYS[1])")
+
+
+def evalsha_loop(c, sha, n):
+    """``n`` calls of the three-command script."""
+    for _ in range(n):
+        c.evalsha(sha, 1, "counter")
+
+
 def task_distribution(c, n):
     """The seed example with n tasks (decode_responses=True client)."""
     for i in range(n):
@@ -196,6 +207,16 @@ def main():
         times[name] = time.perf_counter() - t
     print(f"\nseed example, {a.tasks} tasks: kvstore {times['kvstore']:.3f} s, "
           f"fakeredis {times['fakeredis']:.3f} s, ratio {times['fakeredis'] / times['kvstore']:.0f}×")
+
+    # Issue 7's script goal: EVALSHA of a three-command script (fakeredis
+    # runs Lua only with lupa installed, so redis-py over the unix socket
+    # is the anchor here).
+    evalsha = {}
+    for name, client in (("kvstore", clients["kvstore"]), ("redis-py unix", unix)):
+        sha = client.script_load(SCRIPT)
+        evalsha[name] = rate(lambda n, c=client, s=sha: evalsha_loop(c, s, n), a.time)
+    print(f"EVALSHA (INCR, EXPIRE, GET): kvstore {evalsha['kvstore'] / 1e3:.0f} k/s, "
+          f"redis-py unix {evalsha['redis-py unix'] / 1e3:.1f} k/s")
 
 
 if __name__ == "__main__":

@@ -124,11 +124,40 @@ static void buf_add(kv_buf *b, const void *p, size_t n) {
 
 static void buf_str(kv_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
+/* `n` in decimal at `out` (room for 20 bytes); returns the length. The
+ * hot paths format their numbers with this rather than snprintf. */
+static size_t fmt_ll(char *out, long long n) {
+    char tmp[20];
+    size_t len = 0;
+    /* Digits from the unsigned magnitude: -LLONG_MIN overflows. */
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        tmp[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t at = 0;
+    if (n < 0) out[at++] = '-';
+    while (len) out[at++] = tmp[--len];
+    return at;
+}
+
 /* A RESP header line: the type byte, a number, CRLF. */
 static void buf_head(kv_buf *b, char type, long long n) {
     char tmp[32];
-    int len = snprintf(tmp, sizeof(tmp), "%c%lld\r\n", type, n);
-    buf_add(b, tmp, (size_t)len);
+    tmp[0] = type;
+    size_t len = 1 + fmt_ll(tmp + 1, n);
+    tmp[len++] = '\r';
+    tmp[len++] = '\n';
+    buf_add(b, tmp, len);
+}
+
+/* `d` as C's "%.17g" at `out` (64 bytes); returns the length. A whole
+ * number under 1e17 prints as its digits there (no exponent, nothing after
+ * the point), so it takes the fast way; -0 and the rest go to snprintf. */
+static size_t fmt_g17(char *out, double d) {
+    if (d > -1e17 && d < 1e17 && d == floor(d) && !(d == 0 && signbit(d)))
+        return fmt_ll(out, (long long)d);
+    return (size_t)snprintf(out, 64, "%.17g", d);
 }
 
 /* A one-line reply (status, error, big number) with CR and LF made spaces,
@@ -663,8 +692,8 @@ static int redis_generic_command(lua_State *L, int raise_error) {
         int t = lua_type(L, j);
         if (t == LUA_TNUMBER) {
             char dbuf[64];
-            snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
-            lua_pushstring(L, dbuf);
+            size_t dlen = fmt_g17(dbuf, (double)lua_tonumber(L, j));
+            lua_pushlstring(L, dbuf, dlen);
             lua_replace(L, j);
         } else if (t != LUA_TSTRING) {
             break;

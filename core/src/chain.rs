@@ -79,8 +79,9 @@ impl<N: Node> Default for Chains<N> {
 
 impl<N: Node> Drop for Chains<N> {
     fn drop(&mut self) {
-        for b in &mut self.buckets {
-            let mut cur = b.take();
+        for i in 0..self.buckets.len() {
+            prefetch_bucket(&self.buckets, i + PREFETCH_AHEAD);
+            let mut cur = self.buckets[i].take();
             while let Some(n) = cur {
                 // SAFETY: each node is reachable once; read its link, then free it.
                 unsafe {
@@ -112,19 +113,40 @@ unsafe fn seek<N: Node>(mut link: *mut Link<N>, key: &[u8]) -> Option<*mut Link<
     None
 }
 
+/// How many buckets ahead the walks over every node (iteration, resizing,
+/// freeing) ask for the first node of a bucket: the nodes lie at random
+/// in memory, and fetching them ahead overlaps the cache misses that
+/// would otherwise come one after another.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks for the first node of bucket `i` (if any) and its second line.
+#[inline(always)]
+fn prefetch_bucket<N>(buckets: &[Link<N>], i: usize) {
+    if let Some(Some(n)) = buckets.get(i) {
+        prefetch(n.as_ptr().cast());
+        prefetch_tail(n.as_ptr().cast());
+    }
+}
+
+/// Asks for the cache line `p` is in.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Asks for the cache line after the one `node` starts in: a node is under
 /// 64 bytes but straddles two lines half the time, and the value (after the
 /// key) is then in the second; fetching both at once overlaps the misses.
 #[inline(always)]
 fn prefetch_tail(node: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(node.wrapping_add(63).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = node;
+    prefetch(node.wrapping_add(63));
 }
 
 impl<N: Node> Chains<N> {
@@ -221,7 +243,9 @@ impl<N: Node> Chains<N> {
     fn resize(&mut self, size: usize) {
         let old = std::mem::replace(&mut self.buckets, vec![None; size]);
         let mask = size - 1;
-        for mut head in old {
+        for (i, &first) in old.iter().enumerate() {
+            prefetch_bucket(&old, i + PREFETCH_AHEAD);
+            let mut head = first;
             while let Some(n) = head {
                 // SAFETY: every node is moved exactly once from the old
                 // chains to a new bucket.
@@ -237,7 +261,8 @@ impl<N: Node> Chains<N> {
 
     /// Every node, in table order.
     pub fn iter(&self) -> impl Iterator<Item = NonNull<N>> + '_ {
-        let mut heads = self.buckets.iter().copied();
+        let buckets = &self.buckets;
+        let mut next_bucket = 0;
         let mut cur: Link<N> = None;
         std::iter::from_fn(move || {
             loop {
@@ -246,7 +271,9 @@ impl<N: Node> Chains<N> {
                     cur = unsafe { *N::next(n) };
                     return Some(n);
                 }
-                cur = heads.next()?;
+                cur = *buckets.get(next_bucket)?;
+                prefetch_bucket(buckets, next_bucket + PREFETCH_AHEAD);
+                next_bucket += 1;
             }
         })
     }

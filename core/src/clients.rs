@@ -102,6 +102,20 @@ pub struct ConnFacts {
     pub unix: bool,
 }
 
+impl ConnFacts {
+    /// Connected through a unix socket or from 127.0.0.1 or ::1 (Redis's
+    /// `islocalClient`, which the `local` setting of
+    /// `enable-debug-command` allows).
+    pub fn local(&self) -> bool {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+        self.unix
+            || self.addr.parse::<SocketAddr>().is_ok_and(|a| {
+                a.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST)
+                    || a.ip() == IpAddr::V6(Ipv6Addr::LOCALHOST)
+            })
+    }
+}
+
 /// What other threads may read of a client: refreshed by its owner.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -481,6 +495,23 @@ mod tests {
         assert_eq!(c.paused(1500), Some((2000, PauseKind::Write)));
         c.unpause();
         assert_eq!(c.paused(1500), None);
+    }
+
+    #[test]
+    fn local_clients_as_redis_tells_them() {
+        let facts = |addr: &str, unix| ConnFacts {
+            addr: addr.into(),
+            laddr: "?:0".into(),
+            fd: 3,
+            unix,
+        };
+        assert!(facts("127.0.0.1:5000", false).local());
+        assert!(facts("[::1]:5000", false).local());
+        assert!(facts("/tmp/redis.sock:0", true).local());
+        // Redis compares the address text with 127.0.0.1 and ::1 only.
+        assert!(!facts("127.0.0.2:5000", false).local());
+        assert!(!facts("10.1.2.3:5000", false).local());
+        assert!(!facts("[::ffff:127.0.0.1]:5000", false).local());
     }
 
     #[test]

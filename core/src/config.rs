@@ -42,6 +42,10 @@ pub enum Kind {
     Events,
     /// Cannot change at runtime.
     Immutable,
+    /// One of the listed words, case-insensitive, set only at startup (a
+    /// configuration file or the command line): CONFIG SET refuses it as
+    /// immutable.
+    FixedEnum(&'static [&'static str]),
     /// Refused unless `enable-protected-configs` (which we never allow).
     Protected,
     /// A password (`requirepass`): free text; its cached number is 1 when
@@ -233,6 +237,12 @@ pub const PARAMS: &[Param] = &[
     p("supervised", "no", Kind::Immutable),
     p("io-threads", "1", Kind::Immutable),
     p("cluster-enabled", "no", Kind::Immutable),
+    // DEBUG: refused, allowed, or allowed to local clients (see `cmd::debug`).
+    p(
+        "enable-debug-command",
+        "no",
+        Kind::FixedEnum(&["no", "yes", "local"]),
+    ),
     p("slowlog-log-slower-than", "10000", int(-1, LONG_MAX)),
     p("slowlog-max-len", "128", int(0, LONG_MAX)),
     p("latency-monitor-threshold", "0", int(0, LONG_MAX)),
@@ -466,21 +476,30 @@ impl Config {
         Ok(())
     }
 
-    /// The text `value` is stored as for `n`, or the reason it is refused.
-    fn check(&self, n: &Name, value: &[u8]) -> Result<String, String> {
+    /// The text `value` is stored as for `n` and its cached number, or the
+    /// reason it is refused.
+    fn check(&self, n: &Name, value: &[u8]) -> Result<(String, i64), String> {
         let param = &PARAMS[n.param];
-        match param.kind {
+        let text = match param.kind {
             // CONFIG SET refuses these before checking values.
-            Kind::Immutable | Kind::Protected => Ok(String::from_utf8_lossy(value).into_owned()),
-            Kind::OutputLimits => parse_output_limits(value, &self.value(n.param)),
-            _ => parse_value(param, value),
-        }
+            Kind::Immutable | Kind::Protected => String::from_utf8_lossy(value).into_owned(),
+            Kind::OutputLimits => parse_output_limits(value, &self.value(n.param))?,
+            Kind::FixedEnum(words) => enum_value(words, crate::cmd::args::cstr(value))?,
+            _ => parse_value(param, value)?,
+        };
+        // Event flags come from the value given: its canonical text shows
+        // `A` alone for `An`, as Redis's, yet the `n` class stays on.
+        let num = match param.kind {
+            Kind::Events => events_flags(crate::cmd::args::cstr(value)).map_or(0, i64::from),
+            _ => numeric(param, &text),
+        };
+        Ok((text, num))
     }
 
-    fn store(&self, parsed: Vec<(usize, String)>) {
+    fn store(&self, parsed: Vec<(usize, (String, i64))>) {
         let mut text = self.text.write().unwrap_or_else(|p| p.into_inner());
-        for (idx, v) in parsed {
-            self.num[idx].store(numeric(&PARAMS[idx], &v), Ordering::Relaxed);
+        for (idx, (v, num)) in parsed {
+            self.num[idx].store(num, Ordering::Relaxed);
             text[idx] = v;
         }
     }
@@ -507,7 +526,7 @@ fn resolve_names(pairs: &[(&[u8], &[u8])]) -> Result<Vec<Name>, String> {
             continue;
         }
         let why = match PARAMS[n.param].kind {
-            Kind::Immutable => Some("can't set immutable config"),
+            Kind::Immutable | Kind::FixedEnum(_) => Some("can't set immutable config"),
             Kind::Protected => Some("can't set protected config"),
             _ if out.iter().any(|o| o.name == n.name) => Some("duplicate parameter"),
             _ => None,
@@ -559,25 +578,30 @@ fn parse_value(param: &Param, value: &[u8]) -> Result<String, String> {
             b"no" => Ok("no".into()),
             _ => Err("argument must be 'yes' or 'no'".into()),
         },
-        Kind::Enum(words) => words
-            .iter()
-            .find(|w| w.as_bytes().eq_ignore_ascii_case(c_value))
-            .map(|w| w.to_string())
-            .ok_or_else(|| {
-                format!(
-                    "argument(s) must be one of the following: {}",
-                    words.join(", ")
-                )
-            }),
+        Kind::Enum(words) => enum_value(words, c_value),
         Kind::Text | Kind::Password => Ok(text()),
         Kind::Save => parse_save(value),
         Kind::Events => events_flags(c_value)
             .map(events_string)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
-        Kind::Immutable => Err("can't set immutable config".into()),
+        Kind::Immutable | Kind::FixedEnum(_) => Err("can't set immutable config".into()),
         Kind::Protected => Err("can't set protected config".into()),
         Kind::OutputLimits => Err("argument must be a buffer limit".into()),
     }
+}
+
+/// The word of `words` that `value` names (any case), or Redis's reason.
+fn enum_value(words: &[&str], value: &[u8]) -> Result<String, String> {
+    words
+        .iter()
+        .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
+        .map(|w| w.to_string())
+        .ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                words.join(", ")
+            )
+        })
 }
 
 /// The client classes of `client-output-buffer-limit`, in Redis's order.
@@ -795,6 +819,18 @@ mod tests {
         assert_eq!(canon("nmK").as_deref(), Some("nKm"));
         assert_eq!(canon("").as_deref(), Some(""));
         assert_eq!(canon("Q"), None);
+    }
+
+    /// `A` does not include `n`; `An` keeps `n` on though its canonical
+    /// text, as Redis's, shows `A` alone.
+    #[test]
+    fn new_events_survive_a() {
+        let c = Config::default();
+        c.set("notify-keyspace-events", "KEAn").unwrap();
+        assert_eq!(c.get("notify-keyspace-events").as_deref(), Some("AKE"));
+        assert_ne!(c.notify_flags() & ev::NEW, 0);
+        c.set("notify-keyspace-events", "KEA").unwrap();
+        assert_eq!(c.notify_flags() & ev::NEW, 0);
     }
 
     #[test]

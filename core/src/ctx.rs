@@ -12,7 +12,7 @@
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
 use crate::keyspace::{
-    Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Value, ValueMut, ValueRef,
+    Entry, EntryMut, HashValue, Lookup, SetValue, Shard, Stored, Value, ValueMut, ValueRef,
 };
 use crate::pubsub::notify;
 use crate::types::zset::ZSet;
@@ -47,6 +47,10 @@ pub struct Ctx<'a> {
     pub(crate) ready: Vec<(usize, Vec<u8>)>,
     /// What this command propagates to the append-only file.
     pub(crate) effects: crate::aof::effects::Effects,
+    /// This command appended records to the append-only file (its own,
+    /// or an EXEC's transaction), first at this mark: its reply waits for
+    /// them with `always`.
+    pub(crate) appended: Option<crate::aof::Mark>,
 }
 
 macro_rules! typed_lookup {
@@ -79,6 +83,7 @@ impl<'a> Ctx<'a> {
             hint: (0, 0),
             ready: Vec::new(),
             effects: Default::default(),
+            appended: None,
         }
     }
 
@@ -243,21 +248,10 @@ impl<'a> Ctx<'a> {
                 Some(e)
             }
             Lookup::Expired => {
-                shared
-                    .stats
-                    .expired_keys
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                // Redis signals an expired key's removal as a change, and
-                // propagates it as a DEL.
-                if shared.watches.active() {
-                    shared.watches.touch(db, key, || KeyState::Absent);
-                }
                 if shared.aof.active() {
                     self.effects.record(db, &[b"DEL", key]);
                 }
-                if shared.config.notify_flags() & notify::EXPIRED != 0 {
-                    notify::notify(shared, notify::EXPIRED, "expired", key, db);
-                }
+                expired(shared, db, key);
                 None
             }
             Lookup::Missing => None,
@@ -324,7 +318,8 @@ impl<'a> Ctx<'a> {
     pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
         // A new object is stamped with the LRU clock, as Redis's createObject.
         let access = self.shared.lru_clock();
-        self.shard_in(db, key).map.set(key, value, access);
+        let found = self.shard_in(db, key).map.set(key, value, access);
+        self.stored_in(db, key, found);
     }
 
     /// Stores `value` at `key`, dropping any expiry.
@@ -337,7 +332,8 @@ impl<'a> Ctx<'a> {
     pub fn set_str(&mut self, key: &[u8], s: &[u8]) {
         let access = self.shared.lru_clock();
         let db = self.session.db;
-        self.shard_in(db, key).map.set_str(key, s, access);
+        let found = self.shard_in(db, key).map.set_str(key, s, access);
+        self.stored_in(db, key, found);
     }
 
     /// Stores the string `s` at `key`, keeping its expiry if it has one (KEEPTTL).
@@ -350,7 +346,27 @@ impl<'a> Ctx<'a> {
 
     /// Inserts a whole entry (value and expiry) at `key` in `db`, replacing any.
     pub fn insert_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
-        self.shard_in(db, key).map.insert(key, entry);
+        let found = self.shard_in(db, key).map.insert(key, entry);
+        self.stored_in(db, key, found);
+    }
+
+    /// After a store into `key` of `db` that found `found`: a key created
+    /// is Redis's `dbAdd`, which notifies `new`; an entry replaced past its
+    /// deadline is, as in Redis (whose write lookup deletes it first), an
+    /// expired key and then a new one.
+    #[inline]
+    fn stored_in(&mut self, db: usize, key: &[u8], found: Stored) {
+        match found {
+            Stored::Created => {}
+            Stored::Replaced(deadline) if deadline != 0 && deadline < self.now() => {
+                if self.shared.aof.active() {
+                    self.effects.record(db, &[b"DEL", key]);
+                }
+                expired(self.shared, db, key);
+            }
+            Stored::Replaced(_) => return,
+        }
+        self.notify_in(db, notify::NEW, "new", key);
     }
 
     /// Removes `key` from `db` and returns its live entry.
@@ -470,16 +486,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Appends what this command recorded to the append-only file (the
-    /// locks are still held, so the file's order is the keyspace's); true
-    /// when there was something.
+    /// locks are still held, so the file's order is the keyspace's); the
+    /// mark of its first append, if it appended anything.
     #[inline]
-    pub(crate) fn flush_effects(&mut self) -> bool {
-        if self.effects.is_empty() {
-            return false;
+    pub(crate) fn flush_effects(&mut self) -> Option<crate::aof::Mark> {
+        if !self.effects.is_empty() {
+            let mark = self.shared.aof.append(&self.effects);
+            self.effects.clear();
+            self.appended.get_or_insert(mark);
         }
-        self.shared.aof.append(&self.effects);
-        self.effects.clear();
-        true
+        self.appended
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting
@@ -547,6 +563,22 @@ impl<'a> Ctx<'a> {
             Guards::None => f(&self.shared.keyspace.lock(db, idx)),
             _ => f(self.shard_ref(db, idx)),
         }
+    }
+}
+
+/// `key` of `db` was found past its deadline and removed: counts it,
+/// fails the EXEC of its watchers (Redis signals an expired key's removal
+/// as a change) and notifies `expired`.
+fn expired(shared: &Shared, db: usize, key: &[u8]) {
+    shared
+        .stats
+        .expired_keys
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if shared.watches.active() {
+        shared.watches.touch(db, key, || KeyState::Absent);
+    }
+    if shared.config.notify_flags() & notify::EXPIRED != 0 {
+        notify::notify(shared, notify::EXPIRED, "expired", key, db);
     }
 }
 

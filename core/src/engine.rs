@@ -266,13 +266,23 @@ impl Engine {
     /// it holds the directory's lock file until its last handle is
     /// dropped, loads `dump.rdb` if there is one, and saves there (SAVE,
     /// BGSAVE, the `save` rules, and a final save on close when anything
-    /// changed). A directory another engine holds, or an unreadable or
-    /// corrupt `dump.rdb`, is an error; nothing is ever half loaded.
+    /// changed). When the directory has an `appendonly.aof`, that file is
+    /// replayed instead and logging goes on (`appendonly yes`). A directory
+    /// another engine holds, or an unreadable or corrupt file, is an error;
+    /// nothing is ever half loaded.
     pub fn open(
         dir: impl AsRef<std::path::Path>,
         opts: Options,
     ) -> Result<Engine, crate::persist::OpenError> {
-        Engine::open_with_config(dir, opts, crate::config::Config::default())
+        let config = crate::config::Config::default();
+        // A directory that has an append-only file was last used with
+        // `appendonly yes`: it holds the newest data, so it is loaded and
+        // kept up (the library has no configuration file to say so).
+        let aof = dir.as_ref().join(crate::aof::file_name(&config));
+        if aof.exists() {
+            let _ = config.set_at_startup("appendonly", "yes");
+        }
+        Engine::open_with_config(dir, opts, config)
     }
 
     /// [`Engine::open`] with the configuration parameters already set (as
@@ -388,6 +398,11 @@ impl Engine {
                     .refused(args.first().copied().unwrap_or_default(), e));
             }
         };
+        // A protected command (DEBUG) comes before AUTH, as in Redis.
+        if cmd.has(table::flags::PROTECTED) {
+            crate::cmd::debug::check_allowed(&self.shared, session)
+                .map_err(|e| session.tx.refused(args[0], e))?;
+        }
         // Redis's authRequired: only a client that connected while a
         // password was set, and has not passed AUTH since, is refused.
         if !session.conn.authenticated
@@ -408,7 +423,9 @@ impl Engine {
             crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
                 .map_err(|e| session.tx.refused(args[0], e))?;
         }
-        if cmd.has(table::flags::WRITE) || cmd.name == "ping" {
+        let writes =
+            cmd.has(table::flags::WRITE) || (cmd.name == "exec" && session.tx.queues_writes());
+        if writes || cmd.name == "ping" {
             if let Some(e) = crate::persist::write_denied(&self.shared) {
                 return Err(session.tx.refused(args[0], e));
             }
@@ -424,6 +441,9 @@ impl Engine {
         }
         let out = call(cmd, &mut ctx, args);
         ctx.end_call(args);
+        // Waiters served under the pusher's locks: their pops are logged
+        // right after the push.
+        crate::blocking::serve_held(&mut ctx);
         let wrote = ctx.flush_effects();
         let ready = std::mem::take(&mut ctx.ready);
         drop(ctx);
@@ -433,7 +453,9 @@ impl Engine {
         if !session.block.defer {
             if let Some(wait) = session.block.blocked.take() {
                 let reply = wait.wait(None).unwrap_or(Reply::NilArray);
-                return self.durable(Ok(reply), true);
+                // The serving client appended the op's records.
+                let mark = self.shared.aof.mark();
+                return self.durable(Ok(reply), Some(mark));
             }
         }
         self.durable(out, wrote)
@@ -441,18 +463,19 @@ impl Engine {
 
     /// With `appendfsync always`, holds `out` back until everything the
     /// command could have written or observed is durable. When a write or
-    /// fsync failed first, a command that `wrote` gets Redis's MISCONF
-    /// error instead of its reply (a read still gets its reply).
+    /// fsync failed first (or since the command `wrote`, at that mark), a
+    /// command that wrote gets Redis's MISCONF error instead of its reply
+    /// (a read still gets its reply).
     #[inline]
-    pub(crate) fn durable(
+    pub(crate) fn durable<T>(
         &self,
-        out: Result<Reply, CmdError>,
-        wrote: bool,
-    ) -> Result<Reply, CmdError> {
-        match self.shared.aof.must_wait() {
+        out: Result<T, CmdError>,
+        wrote: Option<crate::aof::Mark>,
+    ) -> Result<T, CmdError> {
+        match self.shared.aof.must_wait(wrote) {
             None => out,
-            Some(upto) => match self.shared.aof.wait_durable(upto) {
-                Err(e) if wrote => Err(CmdError::Raw(format!(
+            Some(wait) => match self.shared.aof.wait_durable(wait) {
+                Err(e) if wrote.is_some() => Err(CmdError::Raw(format!(
                     "MISCONF Errors writing to the AOF file: {e}"
                 ))),
                 _ => out,
@@ -460,9 +483,11 @@ impl Engine {
         }
     }
 
-    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order.
-    /// For a single-key command it also hands back that key, whose shard
-    /// the one guard holds (so lookups of it need not hash it again).
+    /// Takes the shard locks `keys` asks for, in ascending (db, shard) order,
+    /// and those needed to serve the BLMOVE waiters its writes may wake
+    /// (see `blocking::cover_move_targets`). For a single-key command it
+    /// also hands back that key, whose shard the one guard holds (so
+    /// lookups of it need not hash it again).
     fn lock_for<'k>(
         &self,
         keys: Keys,
@@ -470,7 +495,7 @@ impl Engine {
         args: &[&'k [u8]],
     ) -> (Guards<'_>, Option<&'k [u8]>) {
         let ks = &self.shared.keyspace;
-        match need(ks, keys, args) {
+        let (guards, single) = match need(ks, keys, args) {
             Need::Nothing => (Guards::None, None),
             Need::One(s, key) => (Guards::One(db, s, ks.lock(db, s)), key),
             Need::Shards(idx) => {
@@ -479,7 +504,11 @@ impl Engine {
             }
             Need::Db => (lock_dbs(ks, db..db + 1), None),
             Need::All => (lock_dbs(ks, 0..DB_COUNT), None),
-        }
+        };
+        (
+            crate::blocking::cover_move_targets(&self.shared, guards),
+            single,
+        )
     }
 
     /// Runs one cron step now (the background cron does this every 100 ms):

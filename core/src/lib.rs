@@ -15,6 +15,7 @@
 //! - [`resp`]: RESP2/RESP3 encoder and incremental decoder.
 //! - [`reply`], [`error`]: replies and Redis's error texts.
 //! - [`num`], [`glob`]: Redis's number parsing/formatting and glob matching.
+//! - [`small_bytes`]: short byte strings kept in place (hash values).
 //! - [`clock`], [`expire`], [`config`], [`stats`]: time, active expiry,
 //!   parameters, counters.
 //! - [`script`]: Lua scripting (EVAL, EVALSHA, SCRIPT) on Redis's own Lua
@@ -59,6 +60,7 @@ pub mod resp;
 pub mod script;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod small_bytes;
 pub mod stats;
 mod typed;
 pub mod types;

@@ -87,3 +87,10 @@ pub fn final_save(engine: &crate::Engine) -> Result<FinalSave, String> {
         }
     }
 }
+
+/// Writes and fsyncs what the append-only file has buffered, and stops
+/// logging: the last step of a stopping server (a later write would not
+/// be logged).
+pub fn flush_aof(engine: &crate::Engine) {
+    crate::aof::stop(engine.shared());
+}

@@ -15,7 +15,10 @@
 //! keyspace on its own, or SELECT, which moves the later ones to another
 //! db) or that spans dbs makes EXEC lock every shard of every db.
 
-use crate::cmd::table::{Command, flags::NO_MULTI};
+use crate::cmd::table::{
+    Command,
+    flags::{NO_MULTI, WRITE},
+};
 use crate::ctx::{Ctx, Guards};
 use crate::engine::{self, Need, Shared};
 use crate::error::{CmdError, CmdResult};
@@ -92,6 +95,14 @@ impl Tx {
         CmdError::Raw(format!(
             "EXECABORT Transaction discarded because of: {reason}"
         ))
+    }
+
+    /// True when a queued command writes: EXEC is then refused as a write
+    /// when persistence fails (Redis's `processCommand`).
+    pub(crate) fn queues_writes(&self) -> bool {
+        self.multi
+            .as_ref()
+            .is_some_and(|m| m.queued.iter().any(|q| q.cmd.has(WRITE)))
     }
 
     /// True once a watched key changed (Redis's `CLIENT_DIRTY_CAS`).
@@ -211,6 +222,7 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         .any(|q| crate::script::is_script(q.cmd))
         .then(|| shared.scripts.announce());
     let guards = lock_plan(shared, db, &queued, &argvs, watch.as_ref());
+    let guards = crate::blocking::cover_move_targets(shared, guards);
     let mut inner = Ctx::new(shared, &mut *ctx.session, guards);
     // The whole transaction runs at one instant, as in Redis (time is
     // frozen for the commands EXEC calls); the watches are checked at it.
@@ -235,10 +247,12 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             .collect();
         Reply::Array(replies)
     };
-    // The transaction's writes go to the append-only file as one MULTI
-    // block, before its locks are released.
-    inner.flush_effects();
-    // Blocked clients are served after the whole transaction.
+    // Blocked clients are served after the whole transaction, before its
+    // locks are released; then the transaction's writes (and the waiters'
+    // pops) go to the append-only file as one MULTI block. EXEC's reply
+    // waits for them.
+    crate::blocking::serve_held(&mut inner);
+    ctx.appended = ctx.appended.or(inner.flush_effects());
     ctx.ready.append(&mut inner.ready);
     drop(inner);
     ctx.session.tx.discard();

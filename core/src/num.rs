@@ -57,6 +57,34 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if s.is_empty() || s[0].is_ascii_whitespace() || s.len() > 4096 {
         return None;
     }
+    plain_decimal(s).or_else(|| strtod_whole(s))
+}
+
+/// The fast path of [`parse_f64`]: plain decimal text (digits, sign,
+/// point, exponent: no hex, `inf` or `nan`) through Rust's parser. On that
+/// alphabet Rust accepts exactly what `strtod` consumes whole, and both
+/// round correctly, so the value is the same; `None` (then `strtod`
+/// decides) for anything else, and for the range errors `strtod` reports.
+fn plain_decimal(s: &[u8]) -> Option<f64> {
+    if !s
+        .iter()
+        .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+    // Overflow to infinity, or a non-zero number rounded to zero: strtod's
+    // ERANGE cases, which Redis refuses (the fallback says so).
+    let mantissa = s
+        .split(|&c| c == b'e' || c == b'E')
+        .next()
+        .unwrap_or_default();
+    let underflow = v == 0.0 && mantissa.iter().any(|&c| (b'1'..=b'9').contains(&c));
+    (v.is_finite() && !underflow).then_some(v)
+}
+
+/// `strtod` over all of `s` with Redis's checks (see [`parse_f64`]).
+fn strtod_whole(s: &[u8]) -> Option<f64> {
     let mut buf = Vec::with_capacity(s.len() + 1);
     buf.extend_from_slice(s);
     buf.push(0);
@@ -94,6 +122,20 @@ pub fn seconds_to_millis(s: &[u8]) -> Option<i64> {
 /// of it. Unlike [`parse_f64`] it accepts leading spaces, the empty string
 /// (0), overflow to ±inf and underflow; only NaN is refused.
 pub fn strtod_loose(s: &[u8]) -> Option<f64> {
+    let (value, consumed, len) = strtod(s);
+    (consumed == len && !value.is_nan()).then_some(value)
+}
+
+/// C's `strtod` over the text up to its first NUL byte, ignoring what
+/// follows the number, as Redis reads DEBUG SLEEP's seconds: 0 when the
+/// text does not start with one.
+pub fn strtod_prefix(s: &[u8]) -> f64 {
+    strtod(s).0
+}
+
+/// C's `strtod` over `s` up to its first NUL: (value, bytes consumed, bytes
+/// of text).
+fn strtod(s: &[u8]) -> (f64, usize, usize) {
     let text = s.split(|&b| b == 0).next().unwrap_or_default();
     let mut buf = Vec::with_capacity(text.len() + 1);
     buf.extend_from_slice(text);
@@ -101,8 +143,7 @@ pub fn strtod_loose(s: &[u8]) -> Option<f64> {
     let mut end: *mut c_char = std::ptr::null_mut();
     // SAFETY: `buf` is NUL-terminated and outlives the call.
     let value = unsafe { libc::strtod(buf.as_ptr().cast(), &mut end) };
-    let consumed = end as usize - buf.as_ptr() as usize;
-    (consumed == text.len() && !value.is_nan()).then_some(value)
+    (value, end as usize - buf.as_ptr() as usize, text.len())
 }
 
 /// Formats a double as C's `%.17g` (Redis 7.0's double replies), with
@@ -178,6 +219,7 @@ pub fn ld_incr(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, LdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
 
     #[test]
     fn integers_follow_string2ll() {
@@ -214,6 +256,65 @@ mod tests {
         assert_eq!(strtod_loose(b"1e400"), Some(f64::INFINITY));
         assert_eq!(strtod_loose(b"nan"), None);
         assert_eq!(strtod_loose(b"1 "), None);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_strtod() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "1.",
+            ".5",
+            "-.5",
+            "+.5e1",
+            "1e",
+            "1e+",
+            "e5",
+            ".",
+            "-",
+            "+",
+            "1.5.2",
+            "1e5e5",
+            "--1",
+            "+-1",
+            "1-",
+            "00012.50",
+            "1E-3",
+            "4.9e-324",
+            "2e-324",
+            "3e-324",
+            "1e-400",
+            "0e-400",
+            "0.000e999999",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "1e309",
+            "-1e309",
+            "123456789012345678901234567890",
+            "9007199254740993",
+            "2.2250738585072011e-308",
+            "0.1e-307",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let x = f64::from_bits(rng.random());
+            cases.push(format!("{x:e}"));
+            cases.push(format!("{:.*}", rng.random_range(0..25), x));
+            let len = rng.random_range(1..12);
+            cases.push(
+                (0..len)
+                    .map(|_| b"0123456789.eE+-"[rng.random_range(0..15)] as char)
+                    .collect(),
+            );
+        }
+        for c in &cases {
+            let (fast, slow) = (parse_f64(c.as_bytes()), strtod_whole(c.as_bytes()));
+            assert_eq!(fast.map(f64::to_bits), slow.map(f64::to_bits), "{c:?}");
+        }
     }
 
     #[test]

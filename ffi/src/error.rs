@@ -11,15 +11,16 @@
 use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_int};
 
-/// What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND` and
-/// `KVSTORE_QUEUED` are successes (they leave `kvstore_errmsg()` as it
-/// was); every other value is a failure whose message `kvstore_errmsg()`
-/// returns on the same thread.
+/// What a libkvstore call returns. `KVSTORE_OK`, `KVSTORE_NOTFOUND`,
+/// `KVSTORE_QUEUED`, `KVSTORE_TIMEOUT` and `KVSTORE_INTERRUPTED` are
+/// successes (they leave `kvstore_errmsg()` as it was); every other value
+/// is a failure whose message `kvstore_errmsg()` returns on the same
+/// thread.
 ///
 /// The numbers are stable: a code keeps its number forever and new codes
 /// are only ever appended (6 and 7 were reserved for the data-directory
 /// errors from the first release; 11 and 12 came with persistence and
-/// transactions).
+/// transactions, 13 to 15 with pub/sub).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum kvstore_result {
@@ -31,7 +32,8 @@ pub enum kvstore_result {
     /// A required pointer argument was NULL.
     KVSTORE_ERR_NULL = 2,
     /// An argument is malformed or out of range (an options struct of an
-    /// unknown size, a protocol other than 2 or 3, a bad format string).
+    /// unknown size, a protocol other than 2 or 3, a bad format string, a
+    /// malformed listening address).
     KVSTORE_ERR_INVALID = 3,
     /// The call asks for something this build does not support. This
     /// version never returns it (earlier ones did for a data-directory
@@ -43,7 +45,10 @@ pub enum kvstore_result {
     /// be created, read or locked (missing permission, a path component
     /// that is a regular file, ...). The message names the path and the
     /// operating system's error, for example `kvstore_open: /data/x:
-    /// Permission denied (os error 13)`.
+    /// Permission denied (os error 13)`. `kvstore_listen`: the address
+    /// cannot be served (in use, by this process or another; permission
+    /// denied; a unix socket path that exists and is not a socket); the
+    /// message names the address and the reason.
     KVSTORE_ERR_IO = 6,
     /// `kvstore_open`: the directory's `dump.rdb` is not valid RDB data
     /// (truncated, damaged, wrong checksum); nothing was loaded and the
@@ -74,6 +79,20 @@ pub enum kvstore_result {
     /// of run. Output parameters are left untouched; the command's result
     /// is an element of the reply to EXEC.
     KVSTORE_QUEUED = 12,
+    /// Success, for `kvstore_subscriber_next` only: nothing arrived within
+    /// the timeout; `*out` is left untouched.
+    KVSTORE_TIMEOUT = 13,
+    /// Success, for `kvstore_subscriber_next` only: the wait was ended by
+    /// `kvstore_subscriber_interrupt` or `kvstore_subscriber_free` before
+    /// anything arrived; `*out` is left untouched.
+    KVSTORE_INTERRUPTED = 14,
+    /// `kvstore_subscriber_next`: the subscriber fell behind the
+    /// `client-output-buffer-limit pubsub` hard limit (its unread messages
+    /// passed it), so, as Redis disconnects such a client, it receives
+    /// nothing more once what was queued is read. Free it and create a new
+    /// one (raise the limit with `CONFIG SET` if the consumer is slow by
+    /// design).
+    KVSTORE_ERR_OVERFLOW = 15,
 }
 
 use kvstore_result::*;
@@ -164,6 +183,9 @@ pub extern "C" fn kvstore_errstr(rc: c_int) -> *const c_char {
             10 => c"internal error (panic)",
             11 => c"the data directory is in use by another handle",
             12 => c"queued (inside MULTI)",
+            13 => c"timed out",
+            14 => c"interrupted",
+            15 => c"the subscriber fell behind its output buffer limit",
             _ => c"unknown result code",
         };
         s.as_ptr()
@@ -191,6 +213,9 @@ mod tests {
             KVSTORE_ERR_PANIC,
             KVSTORE_ERR_LOCKED,
             KVSTORE_QUEUED,
+            KVSTORE_TIMEOUT,
+            KVSTORE_INTERRUPTED,
+            KVSTORE_ERR_OVERFLOW,
         ] {
             // SAFETY: kvstore_errstr returns a static C string.
             let s = unsafe { CStr::from_ptr(kvstore_errstr(rc as c_int)) };

@@ -21,6 +21,7 @@
 
 use crate::args;
 use crate::error::{Fail, kvstore_result};
+use crate::listen::Listeners;
 use kvstore_core::persist::OpenError;
 use kvstore_core::{Engine, Options, Session};
 use std::cell::{Cell, RefCell};
@@ -82,6 +83,8 @@ pub struct kvstore {
     db: AtomicUsize,
     /// The protocol (2 or 3; HELLO), handle-wide.
     proto: AtomicU8,
+    /// The listeners serving the engine (`kvstore_listen`).
+    listeners: Listeners,
 }
 
 /// A thread's session of one handle.
@@ -162,7 +165,27 @@ impl kvstore {
             token: Arc::new(()),
             db: AtomicUsize::new(0),
             proto: AtomicU8::new(opts.protocol as u8),
+            listeners: Listeners::default(),
         })
+    }
+
+    /// The handle's engine.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The handle's listeners.
+    pub(crate) fn listeners(&self) -> &Listeners {
+        &self.listeners
+    }
+
+    /// A new client session of the engine, on the handle's db and
+    /// protocol as they are now, owned by the caller (not this thread's).
+    pub(crate) fn own_session(&self) -> Session {
+        let mut s = self.engine.session();
+        s.db = self.db.load(Ordering::Relaxed);
+        s.proto = self.proto.load(Ordering::Relaxed);
+        s
     }
 
     /// Runs `f` with this thread's session for the handle, holding the
@@ -316,13 +339,16 @@ pub unsafe extern "C" fn kvstore_open(
     })
 }
 
-/// Closes `db` and frees its data. A handle on a data directory first
-/// waits for a running BGSAVE, then writes `dump.rdb` if anything changed
-/// since the last save and the `save` rules are set, and releases the
-/// directory: when `kvstore_close` returns, another `kvstore_open` of the
-/// directory (in this process or another) succeeds. Replies obtained from
-/// `db` stay valid (each reply owns its data) until freed with
-/// `kvstore_reply_free`; they do not keep the directory.
+/// Closes `db` and frees its data. First the handle's listeners
+/// (`kvstore_listen`) stop, closing their connections. A handle on a data
+/// directory then waits for a running BGSAVE, writes `dump.rdb` if
+/// anything changed since the last save and the `save` rules are set, and
+/// releases the directory: when `kvstore_close` returns, another
+/// `kvstore_open` of the directory (in this process or another) succeeds.
+/// Replies obtained from `db` stay valid (each reply owns its data) until
+/// freed with `kvstore_reply_free`; they do not keep the directory. Subscribers
+/// (`kvstore_subscriber_new`) stay valid too: each keeps the engine's
+/// memory alive until `kvstore_subscriber_free`, so free them as well.
 ///
 /// A failure of the final save cannot be reported here (the previous
 /// `dump.rdb` is then left intact): to know, send SAVE through a generic
@@ -337,6 +363,7 @@ pub unsafe extern "C" fn kvstore_close(db: *mut kvstore) {
             // SAFETY: a non-NULL `db` came from kvstore_open and is closed
             // once, per the contract.
             let db = unsafe { Box::from_raw(db) };
+            db.listeners.stop_all();
             // Dropping the last engine handle would close the directory
             // too; closing explicitly keeps the promise above whoever else
             // holds a clone of the engine.

@@ -13,12 +13,14 @@
 //!   library-allocated output buffers;
 //! - [`handle`]: the `kvstore` handle (open/close, options) and the
 //!   per-thread session cache that makes one handle usable from any thread;
+//! - [`listen`]: serving a handle over RESP (`kvstore_listen`);
 //! - [`reply`]: the `kvstore_reply` tree (hiredis's reply types) and its
 //!   accessors;
 //! - [`command`]: the generic argv call (and the entry point behind the
 //!   printf-style call, whose parser lives in `src/format.c` because stable
 //!   Rust cannot define C-variadic functions);
 //! - [`typed`]: typed calls for the hot commands;
+//! - [`subscriber`]: Pub/Sub subscribers, poll style;
 //! - `hooks`: test-only panic injection (debug builds only).
 //!
 //! Every command, generic or typed, runs through kvstore-core's one command
@@ -37,17 +39,21 @@
 compile_error!("kvstore-ffi must be built with panic = \"unwind\" (its panic boundary needs it)");
 
 // Declared in the order the header presents them (cbindgen follows it):
-// errors, the handle, the generic calls and their replies, typed calls,
-// buffers.
+// errors, the handle and its listeners, the generic calls and their
+// replies, typed calls, subscribers, buffers.
 pub mod error;
 
 pub mod handle;
+
+pub mod listen;
 
 pub mod command;
 
 pub mod reply;
 
 pub mod typed;
+
+pub mod subscriber;
 
 pub mod args;
 
@@ -58,6 +64,7 @@ pub mod panic;
 pub use error::kvstore_result;
 pub use handle::{kvstore, kvstore_options};
 pub use reply::kvstore_reply;
+pub use subscriber::kvstore_subscriber;
 
 use std::ffi::c_char;
 

@@ -26,7 +26,7 @@ use std::io::Write;
 use kvstore_result::{KVSTORE_NOTFOUND, KVSTORE_OK, KVSTORE_QUEUED};
 
 /// The failure for a Redis error reply `msg`.
-fn redis_error(msg: String) -> Fail {
+pub(crate) fn redis_error(msg: String) -> Fail {
     let code = if msg.starts_with("WRONGTYPE") {
         kvstore_result::KVSTORE_ERR_WRONGTYPE
     } else {
@@ -36,7 +36,7 @@ fn redis_error(msg: String) -> Fail {
 }
 
 /// A reply of a shape its command never gives (a bug, reported not hidden).
-fn unexpected(r: &Reply) -> Fail {
+pub(crate) fn unexpected(r: &Reply) -> Fail {
     Fail::new(
         kvstore_result::KVSTORE_ERR_COMMAND,
         format!("unexpected reply {r:?}"),

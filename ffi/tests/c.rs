@@ -5,10 +5,11 @@
 //! `libkvstore.so` beside this test binary, which has the test-only panic
 //! hook), then run under AddressSanitizer + LeakSanitizer + UBSan (0 leaks,
 //! 0 invalid accesses, any finding fails the run), and the API, NULL,
-//! data-directory and transaction tests once more under valgrind; the
-//! `dump.rdb` the data-directory test leaves must pass `redis-check-rdb`.
-//! The install step and pkg-config are checked by installing into a
-//! temporary prefix.
+//! data-directory, transaction, listener and Pub/Sub tests once more under
+//! valgrind; the `dump.rdb` the data-directory test leaves must pass
+//! `redis-check-rdb`, and the listener tests drive `redis-cli`. The install
+//! step, pkg-config and CMake's `find_package(kvstore)` are checked by
+//! installing into a temporary prefix.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -187,14 +188,26 @@ fn c_transactions_with_typed_calls() {
 }
 
 #[test]
+fn c_listen_serves_other_processes() {
+    c_test("test_listen", &[]);
+}
+
+#[test]
+fn c_pubsub_under_sanitizers() {
+    c_test("test_pubsub", &[]);
+}
+
+#[test]
 fn c_tests_under_valgrind() {
     let dir = tempfile::tempdir().expect("temp dir");
     let work = tempfile::tempdir().expect("temp dir");
-    let cases: [(&str, &[&Path]); 4] = [
+    let cases: [(&str, &[&Path]); 6] = [
         ("test_api", &[]),
         ("test_null", &[]),
         ("test_persist", &[work.path()]),
         ("test_multi", &[]),
+        ("test_listen", &[]),
+        ("test_pubsub", &[]),
     ];
     for (name, args) in cases {
         let exe = dir.path().join(name);
@@ -269,19 +282,25 @@ OK
     assert_eq!(out, want);
 }
 
+/// Runs the install step (`ffi/install.sh`) into `prefix` with this run's
+/// libraries.
+fn install(prefix: &Path) {
+    let out = Command::new("bash")
+        .arg(root().join("ffi/install.sh"))
+        .arg(prefix)
+        .env("KVSTORE_LIB_DIR", lib_dir())
+        .output()
+        .expect("run ffi/install.sh");
+    assert_ok("ffi/install.sh", &out);
+}
+
 /// The install step, then `cc prog.c $(pkg-config --cflags --libs kvstore)`,
 /// and a static link of `libkvstore.a` with pkg-config's private libraries.
 #[test]
 fn install_and_pkg_config() {
     let dir = tempfile::tempdir().expect("temp dir");
     let prefix = dir.path().join("prefix");
-    let out = Command::new("bash")
-        .arg(root().join("ffi/install.sh"))
-        .arg(&prefix)
-        .env("KVSTORE_LIB_DIR", lib_dir())
-        .output()
-        .expect("run ffi/install.sh");
-    assert_ok("ffi/install.sh", &out);
+    install(&prefix);
 
     let pkg_config = |args: &[&str]| -> Vec<String> {
         let out = Command::new("pkg-config")
@@ -330,6 +349,73 @@ fn install_and_pkg_config() {
         .expect("run the C compiler");
     assert_ok("static link of libkvstore.a", &out);
     assert_eq!(run(&exe, &[], &[]).lines().count(), 3);
+}
+
+/// The install step, then a CMake project using `find_package(kvstore 0.1
+/// REQUIRED)` and `target_link_libraries(app PRIVATE kvstore::kvstore)`,
+/// built and run; asking for a version the library does not satisfy fails.
+#[test]
+fn install_and_cmake_find_package() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("prefix");
+    install(&prefix);
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).expect("create the project directory");
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        format!(
+            "cmake_minimum_required(VERSION 3.13)\n\
+             project(app C)\n\
+             find_package(kvstore ${{WANT}} REQUIRED)\n\
+             add_executable(app \"{}\")\n\
+             target_link_libraries(app PRIVATE kvstore::kvstore)\n",
+            root().join("examples/task_distribution.c").display()
+        ),
+    )
+    .expect("write CMakeLists.txt");
+    let cmake = |build: &Path, args: &[&str]| -> Output {
+        Command::new("cmake")
+            .args(args)
+            .current_dir(build)
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+            .expect("run cmake (apt-get install cmake)")
+    };
+    let configure = |want: &str| -> (PathBuf, Output) {
+        let build = dir.path().join(format!("build-{want}"));
+        std::fs::create_dir(&build).expect("create the build directory");
+        let out = cmake(
+            &build,
+            &[
+                "-S",
+                &project.to_string_lossy(),
+                "-B",
+                ".",
+                &format!("-DCMAKE_PREFIX_PATH={}", prefix.display()),
+                &format!("-DWANT={want}"),
+            ],
+        );
+        (build, out)
+    };
+
+    let (build, out) = configure("0.1");
+    assert_ok("cmake configure with find_package(kvstore 0.1)", &out);
+    assert_ok("cmake --build", &cmake(&build, &["--build", "."]));
+    // The installed library has no soname: the program finds it through
+    // CMake's build rpath, not a path baked in by the linker.
+    assert_eq!(run(&build.join("app"), &[], &[]).lines().count(), 3);
+
+    let (_, out) = configure("9.0");
+    assert!(
+        !out.status.success(),
+        "find_package(kvstore 9.0) must fail against {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("compatible with requested version \"9.0\""),
+        "{text}"
+    );
 }
 
 /// The header is valid C++ too (its `extern "C"` guards).

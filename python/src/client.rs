@@ -7,15 +7,15 @@
 //! with the GIL released, and a thread that finds the session busy then
 //! uses a fresh session on the same db instead of waiting.
 
-use crate::encode::{self, Encoding};
+use crate::encode::{self, Encoded, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
 use crate::store::Store;
 use kvstore_core::{CmdError, Engine, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyList, PySet, PyString, PyTuple};
-use std::borrow::{Borrow, Cow};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PySet, PyString, PyTuple};
+use std::borrow::Borrow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, TryLockError};
@@ -117,8 +117,45 @@ impl Core {
         out.map_err(|p| CmdError::internal(&*p).into())
     }
 
+    /// Runs the typed engine call `f` on the session, unless the session
+    /// is inside MULTI: `None` then (the command must be queued, which
+    /// only the generic path does). An error reply is raised.
+    fn typed<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Session) -> Result<T, CmdError>,
+    ) -> PyResult<Option<T>> {
+        match self.with_session(|s| (!s.in_multi()).then(|| f(s))) {
+            Ok(Some(Ok(v))) => Ok(Some(v)),
+            Ok(None) => Ok(None),
+            Ok(Some(Err(e))) => Err(self.raised(py, e.into())),
+            Err(e) => Err(self.raised(py, e)),
+        }
+    }
+
+    /// The exception for the error reply `r`.
+    fn raised(&self, py: Python<'_>, r: Reply) -> PyErr {
+        match self.dec.reply(py, r) {
+            Err(e) => e,
+            Ok(_) => errors::internal(py, "an error reply was expected"),
+        }
+    }
+
+    /// A string the engine lends (`None`: Python's None), as the client
+    /// returns it.
+    fn optional_string<'py>(
+        &self,
+        py: Python<'py>,
+        v: Option<&[u8]>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match v {
+            Some(b) => self.dec.string(py, b),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// Runs `argv` through the engine's command table.
-    fn run(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+    fn run(&self, py: Python<'_>, argv: &[Encoded<'_>]) -> PyResult<Reply> {
         let name = argv.first().map_or(&[][..], |n| &**n);
         if is_blocking(name) {
             return self.run_blocking(py, argv);
@@ -135,7 +172,7 @@ impl Core {
     /// has to wait, the session is free again meanwhile, and the thread
     /// sleeps on the wait, waking every 100 ms to let Python handle
     /// signals (Ctrl-C cancels the wait and raises).
-    fn run_blocking(&self, py: Python<'_>, argv: &[Cow<'_, [u8]>]) -> PyResult<Reply> {
+    fn run_blocking(&self, py: Python<'_>, argv: &[Encoded<'_>]) -> PyResult<Reply> {
         let started = py.detach(|| {
             self.with_session(|s| {
                 s.defer_blocking(true);
@@ -181,6 +218,9 @@ pub(crate) fn session_on(engine: &Engine, db: usize, dec: &Decoder) -> Session {
     s
 }
 
+/// Takes the field or the value of a hash's (field, value).
+type Pick = for<'b> fn((&'b [u8], &'b [u8])) -> &'b [u8];
+
 /// Calls `f(*head, *args, **kwargs)`.
 fn call_with<'py, const N: usize>(
     f: &Bound<'py, PyAny>,
@@ -194,14 +234,14 @@ fn call_with<'py, const N: usize>(
 
 /// The argv of `execute_command(*args)`: a command name with spaces
 /// ("CONFIG GET") is split into words, as redis-py does.
-fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<Vec<Cow<'a, [u8]>>> {
+fn command_argv<'a>(items: &'a [Bound<'_, PyAny>], enc: &Encoding) -> PyResult<Vec<Encoded<'a>>> {
     let mut argv = encode::args(items, enc)?;
     if argv.first().is_some_and(|n| n.contains(&b' ')) {
         let first = argv.remove(0);
-        let words: Vec<Cow<'a, [u8]>> = first
+        let words: Vec<Encoded<'a>> = first
             .split(|&b| b == b' ')
             .filter(|w| !w.is_empty())
-            .map(|w| Cow::Owned(w.to_vec()))
+            .map(|w| Encoded::Owned(w.to_vec()))
             .collect();
         argv.splice(0..0, words);
     }
@@ -229,7 +269,7 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core(py)?;
         let mut argv = Vec::with_capacity(1 + args.len());
-        argv.push(Cow::Borrowed(cmd));
+        argv.push(Encoded::Borrowed(cmd));
         for a in args {
             argv.push(encode::arg(a.borrow(), &core.dec.enc)?);
         }
@@ -249,6 +289,80 @@ impl Client {
             std::iter::once(&name).chain(args.iter().copied()).collect();
         let all = PyTuple::new(py, all)?;
         self.execute_command(py, &all, None)
+    }
+
+    /// HKEYS or HVALS (`cmd`): the list of what `pick` takes from each
+    /// (field, value) of the hash at `name`.
+    fn hash_column<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        cmd: &'static [u8],
+        pick: Pick,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core(py)?;
+        let key = encode::arg(name, &core.dec.enc)?;
+        let column = |s: &mut Session| {
+            core.engine
+                .hash_fields_with(s, &key, |fv| core.dec.string(py, pick(fv)))
+        };
+        match core.typed(py, column)? {
+            Some(items) => {
+                let items = items.into_iter().collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.into_any())
+            }
+            None => self.command(py, cmd, &[name]),
+        }
+    }
+
+    /// ZADD `name` with (member, score) `pairs` and no options: through
+    /// the typed path when every score is a number it takes, else with the
+    /// arguments redis-py sends.
+    fn zadd_pairs<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        pairs: &[(Bound<'py, PyAny>, Bound<'py, PyAny>)],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core(py)?;
+        let enc = &core.dec.enc;
+        let typed = match pairs {
+            [(member, score)] => match zadd_score(score) {
+                Some(score) => {
+                    let (key, member) = (encode::arg(name, enc)?, encode::arg(member, enc)?);
+                    core.typed(py, |s| core.engine.zadd(s, &key, &[(score, &member)]))?
+                }
+                None => None,
+            },
+            _ => match pairs
+                .iter()
+                .map(|(_, s)| zadd_score(s))
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(scores) => {
+                    let key = encode::arg(name, enc)?;
+                    let members = pairs
+                        .iter()
+                        .map(|(m, _)| encode::arg(m, enc))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    let both: Vec<(f64, &[u8])> = scores
+                        .into_iter()
+                        .zip(members.iter().map(|m| &**m))
+                        .collect();
+                    core.typed(py, |s| core.engine.zadd(s, &key, &both))?
+                }
+                None => None,
+            },
+        };
+        if let Some(added) = typed {
+            return Ok(added.into_pyobject(py)?.into_any());
+        }
+        let mut argv = Vec::with_capacity(1 + 2 * pairs.len());
+        argv.push(name.clone());
+        for (member, score) in pairs {
+            argv.extend([score.clone(), member.clone()]);
+        }
+        self.command(py, b"ZADD", &argv)
     }
 
     /// INCRBY/DECRBY `name` by `amount` (1 when not given).
@@ -441,18 +555,13 @@ impl Client {
     fn get<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
-        let r = core.with_session(|s| {
-            // Inside MULTI the command must be queued: the typed path can't.
-            (!s.in_multi()).then(|| {
-                core.engine
-                    .get_with(s, &key, |v| v.map(|b| core.dec.string(py, b)).transpose())
-            })
-        });
-        match r {
-            Ok(Some(Ok(v))) => Ok(v?.unwrap_or_else(|| py.None().into_bound(py))),
-            Ok(Some(Err(e))) => core.dec.reply(py, e.into()),
-            Ok(None) => self.generic(py, "GET", &[name]),
-            Err(e) => core.dec.reply(py, e),
+        let get = |s: &mut Session| {
+            core.engine
+                .get_with(s, &key, |v| core.optional_string(py, v))
+        };
+        match core.typed(py, get)? {
+            Some(v) => v,
+            None => self.generic(py, "GET", &[name]),
         }
     }
 
@@ -481,11 +590,10 @@ impl Client {
         let core = this.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let val = encode::arg(value, &core.dec.enc)?;
-        match core.with_session(|s| (!s.in_multi()).then(|| core.engine.set(s, &key, &val))) {
-            Ok(Some(Ok(()))) => Ok(true.into_pyobject(py)?.to_owned().into_any()),
-            Ok(Some(Err(e))) => core.dec.reply(py, e.into()),
-            Ok(None) => this.generic(py, "SET", &[name, value]),
-            Err(e) => core.dec.reply(py, e),
+        let set = |s: &mut Session| core.engine.set(s, &key, &val);
+        match core.typed(py, set)? {
+            Some(()) => Ok(true.into_pyobject(py)?.to_owned().into_any()),
+            None => this.generic(py, "SET", &[name, value]),
         }
     }
 
@@ -496,7 +604,19 @@ impl Client {
         name: &Bound<'py, PyAny>,
         key: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.command(py, b"HGET", &[name, key])
+        let core = self.core(py)?;
+        let (k, f) = (
+            encode::arg(name, &core.dec.enc)?,
+            encode::arg(key, &core.dec.enc)?,
+        );
+        let hget = |s: &mut Session| {
+            core.engine
+                .hget_with(s, &k, &f, |v| core.optional_string(py, v))
+        };
+        match core.typed(py, hget)? {
+            Some(v) => v,
+            None => self.command(py, b"HGET", &[name, key]),
+        }
     }
 
     /// HSET name key value (or `mapping=`/`items=`): the number of new fields.
@@ -511,7 +631,21 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         match (key, value, mapping, items) {
-            (Some(k), Some(v), None, None) => slf.get().command(py, b"HSET", &[name, k, v]),
+            (Some(k), Some(v), None, None) => {
+                let this = slf.get();
+                let core = this.core(py)?;
+                let enc = &core.dec.enc;
+                let (key, field, value) = (
+                    encode::arg(name, enc)?,
+                    encode::arg(k, enc)?,
+                    encode::arg(v, enc)?,
+                );
+                let hset = |s: &mut Session| core.engine.hset(s, &key, &field, &value);
+                match core.typed(py, hset)? {
+                    Some(n) => Ok(n.into_pyobject(py)?.into_any()),
+                    None => this.command(py, b"HSET", &[name, k, v]),
+                }
+            }
             _ => {
                 static SLOW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
                 let f =
@@ -527,26 +661,43 @@ impl Client {
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let r = self.command(py, b"HGETALL", &[name])?;
-        if r.is_instance_of::<PyDict>() {
-            return Ok(r);
-        }
+        let core = self.core(py)?;
+        let key = encode::arg(name, &core.dec.enc)?;
+        let pairs = |s: &mut Session| {
+            core.engine.hash_fields_with(s, &key, |(f, v)| {
+                Ok::<_, PyErr>((core.dec.string(py, f)?, core.dec.string(py, v)?))
+            })
+        };
         let out = PyDict::new(py);
-        let list = r.cast::<PyList>()?;
-        for pair in list.iter().collect::<Vec<_>>().chunks(2) {
-            out.set_item(&pair[0], &pair[1])?;
+        match core.typed(py, pairs)? {
+            Some(pairs) => {
+                for pair in pairs {
+                    let (f, v) = pair?;
+                    out.set_item(f, v)?;
+                }
+            }
+            None => {
+                let r = self.command(py, b"HGETALL", &[name])?;
+                if r.is_instance_of::<PyDict>() {
+                    return Ok(r);
+                }
+                let list = r.cast::<PyList>()?;
+                for pair in list.iter().collect::<Vec<_>>().chunks(2) {
+                    out.set_item(&pair[0], &pair[1])?;
+                }
+            }
         }
         Ok(out.into_any())
     }
 
     /// HKEYS name: the fields.
     fn hkeys<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.command(py, b"HKEYS", &[name])
+        self.hash_column(py, name, b"HKEYS", |(f, _)| f)
     }
 
     /// HVALS name: the values.
     fn hvals<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.command(py, b"HVALS", &[name])
+        self.hash_column(py, name, b"HVALS", |(_, v)| v)
     }
 
     /// HLEN name: the number of fields.
@@ -765,14 +916,13 @@ impl Client {
         let py = slf.py();
         let plain = args.is_empty() && kwargs.is_none_or(|k| k.is_empty());
         match mapping.cast::<PyDict>() {
+            Ok(m) if plain && m.len() == 1 => {
+                let pair = m.iter().next().expect("one item");
+                slf.get().zadd_pairs(py, name, &[pair])
+            }
             Ok(m) if plain && !m.is_empty() => {
-                let mut argv = Vec::with_capacity(1 + 2 * m.len());
-                argv.push(name.clone());
-                for (member, score) in m.iter() {
-                    argv.push(score);
-                    argv.push(member);
-                }
-                slf.get().command(py, b"ZADD", &argv)
+                let pairs: Vec<_> = m.iter().collect();
+                slf.get().zadd_pairs(py, name, &pairs)
             }
             _ => {
                 static SLOW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -783,6 +933,27 @@ impl Client {
                 )?;
                 call_with(&f, [slf.as_any(), name, mapping], args, kwargs)
             }
+        }
+    }
+
+    /// EVALSHA sha numkeys *keys_and_args: the script's reply (through
+    /// the response callback registered for EVALSHA, if any).
+    #[pyo3(signature = (sha, numkeys, *keys_and_args))]
+    fn evalsha<'py>(
+        &self,
+        py: Python<'py>,
+        sha: &Bound<'py, PyAny>,
+        numkeys: &Bound<'py, PyAny>,
+        keys_and_args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut argv = Vec::with_capacity(2 + keys_and_args.len());
+        argv.extend([sha.clone(), numkeys.clone()]);
+        argv.extend(keys_and_args.iter());
+        let reply = self.command(py, b"EVALSHA", &argv)?;
+        let name = pyo3::intern!(py, "EVALSHA");
+        match self.core(py)?.callbacks.bind(py).get_item(name)? {
+            Some(cb) => cb.call1((reply,)),
+            None => Ok(reply),
         }
     }
 
@@ -840,6 +1011,22 @@ fn with_head<'py>(head: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>) -> Vec<B
 /// The items of `t`.
 fn tuple_items<'py>(t: &Bound<'py, PyTuple>) -> Vec<Bound<'py, PyAny>> {
     t.iter().collect()
+}
+
+/// A ZADD score the typed path takes as it is: an exact `float` but NaN
+/// (whose text ZADD refuses with its own error), or an exact `int` that
+/// fits an i64. Both convert to the double ZADD would parse from the text
+/// redis-py sends (`repr`, which reads back exactly; decimal integers round
+/// to nearest, as `as f64` does). `None` for anything else: the generic
+/// path encodes it.
+fn zadd_score(v: &Bound<'_, PyAny>) -> Option<f64> {
+    if let Ok(f) = v.cast_exact::<PyFloat>() {
+        return Some(f.value()).filter(|x| !x.is_nan());
+    }
+    if v.is_exact_instance_of::<PyInt>() {
+        return v.extract::<i64>().ok().map(|n| n as f64);
+    }
+    None
 }
 
 /// An integer reply as bool (redis-py's `bool` callback).

@@ -4,10 +4,36 @@
 //! `bool`, `None` or anything else is a `DataError`.
 
 use crate::errors;
+use crate::number::Digits;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyMemoryView, PyString};
-use std::borrow::Cow;
+
+/// One argument's bytes: borrowed from the Python object where it can be,
+/// formatted in place for an `int` or `float`, owned otherwise.
+pub(crate) enum Encoded<'a> {
+    Borrowed(&'a [u8]),
+    Number(Digits),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Encoded<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Encoded::Borrowed(b) => b,
+            Encoded::Number(d) => d.as_bytes(),
+            Encoded::Owned(v) => v,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Encoded<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
 
 /// How `str` arguments become bytes (and bulk replies become `str`).
 pub(crate) struct Encoding {
@@ -52,36 +78,41 @@ fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a [u8]> {
 }
 
 /// One argument as bytes, borrowed from `v` where it can be.
-pub(crate) fn arg<'a>(v: &'a Bound<'_, PyAny>, enc: &Encoding) -> PyResult<Cow<'a, [u8]>> {
+pub(crate) fn arg<'a>(v: &'a Bound<'_, PyAny>, enc: &Encoding) -> PyResult<Encoded<'a>> {
     if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(Cow::Borrowed(b.as_bytes()));
+        return Ok(Encoded::Borrowed(b.as_bytes()));
     }
     if let Ok(s) = v.cast::<PyString>() {
         if enc.utf8_strict {
-            return utf8(s).map(Cow::Borrowed);
+            return utf8(s).map(Encoded::Borrowed);
         }
         let py = v.py();
         let b = s.call_method1("encode", (enc.name.bind(py), enc.errors.bind(py)))?;
-        return Ok(Cow::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()));
+        return Ok(Encoded::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    // Exact types only: a subclass may override `__repr__`, which redis-py
+    // would send.
+    if let Ok(f) = v.cast_exact::<PyFloat>() {
+        return Ok(Encoded::Number(Digits::float(f.value())));
     }
     if v.is_instance_of::<PyBool>() {
         return Err(invalid(v));
     }
     if v.is_exact_instance_of::<PyInt>() {
         if let Ok(n) = v.extract::<i64>() {
-            return Ok(Cow::Owned(n.to_string().into_bytes()));
+            return Ok(Encoded::Number(Digits::int(n)));
         }
     }
     if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
         let r = v.repr()?;
-        return Ok(Cow::Owned(utf8(&r)?.to_vec()));
+        return Ok(Encoded::Owned(utf8(&r)?.to_vec()));
     }
     if let Ok(b) = v.cast::<PyByteArray>() {
-        return Ok(Cow::Owned(b.to_vec()));
+        return Ok(Encoded::Owned(b.to_vec()));
     }
     if v.is_instance_of::<PyMemoryView>() {
         let b = v.call_method0("tobytes")?;
-        return Ok(Cow::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()));
+        return Ok(Encoded::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()));
     }
     Err(invalid(v))
 }
@@ -105,6 +136,6 @@ fn invalid(v: &Bound<'_, PyAny>) -> PyErr {
 pub(crate) fn args<'a>(
     items: &'a [Bound<'_, PyAny>],
     enc: &Encoding,
-) -> PyResult<Vec<Cow<'a, [u8]>>> {
+) -> PyResult<Vec<Encoded<'a>>> {
     items.iter().map(|v| arg(v, enc)).collect()
 }

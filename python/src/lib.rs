@@ -6,6 +6,7 @@ mod client;
 mod encode;
 mod errors;
 mod listen;
+mod number;
 mod pubsub;
 mod reply;
 mod store;

@@ -2,7 +2,8 @@
 //! the RESP listener that serves it to other processes (see `listen`).
 
 use crate::errors;
-use crate::listen::{ListenError, Slot};
+use crate::listen::Slot;
+use kvstore_core::server::ServeError;
 use kvstore_core::{Engine, Options};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -19,8 +20,10 @@ pub struct Store {
 #[pymethods]
 impl Store {
     /// A new, empty in-memory store, or the store of the data directory
-    /// `path` (its `dump.rdb` loaded; a directory another store holds, or a
-    /// corrupt file, raises `ConnectionError` saying so).
+    /// `path` (its `appendonly.aof` replayed if it has one, else its
+    /// `dump.rdb` loaded; a directory another store holds, or a corrupt
+    /// file, raises `ConnectionError` saying so; a truncated append-only
+    /// file that was repaired gives a `RuntimeWarning`).
     #[new]
     #[pyo3(signature = (path=None))]
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Store> {
@@ -30,6 +33,11 @@ impl Store {
                 .detach(|| Engine::open(&path, Options::default()))
                 .map_err(|e| errors::connection(py, &e.to_string()))?,
         };
+        // A truncated append-only file was repaired while loading: say so.
+        for w in engine.shared().persist.load_warnings() {
+            let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+            pyo3::PyErr::warn(py, &category, &std::ffi::CString::new(w)?, 1)?;
+        }
         Ok(Store {
             engine,
             listener: Slot::default(),
@@ -51,9 +59,9 @@ impl Store {
     fn listen(&self, py: Python<'_>, address: &str) -> PyResult<String> {
         py.detach(|| self.listener.listen(&self.engine, address))
             .map_err(|e| match e {
-                ListenError::Malformed(msg) => PyValueError::new_err(msg),
-                ListenError::Conflict(msg) => PyRuntimeError::new_err(msg),
-                ListenError::Io(e) => PyOSError::new_err((ListenError::errno(&e), e.to_string())),
+                ServeError::Malformed(msg) => PyValueError::new_err(msg),
+                ServeError::Conflict(msg) => PyRuntimeError::new_err(msg),
+                ServeError::Io(e) => PyOSError::new_err((ServeError::errno(&e), e.to_string())),
             })
     }
 

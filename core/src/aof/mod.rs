@@ -28,11 +28,18 @@
 //!   since its cut, written to a temp file, fsynced and renamed over the
 //!   old one.
 //! - [`load`] replays the file when a directory is opened.
-//! - I/O errors: a failed write is undone (truncated back) and retried;
-//!   while it fails, writes are refused with Redis's `MISCONF` error. A
-//!   failed fsync is never retried and then trusted (the kernel may have
-//!   dropped the pages): writes are refused until a rewrite has put the
-//!   whole dataset on disk again, which the cron tries every few seconds.
+//! - I/O errors: a failed write is undone (truncated back; if that fails
+//!   too, before the next write) and retried; while it fails, writes are
+//!   refused with Redis's `MISCONF` error. A failed fsync is never
+//!   retried and then trusted (the kernel may have dropped the pages):
+//!   nothing more is written to that file, so that a power loss leaves a
+//!   clean prefix, and writes are refused until a rewrite has put the
+//!   whole dataset in a new file, which the cron tries every few seconds
+//!   (records acknowledged under `everysec`/`no` but not yet written are
+//!   lost if the engine closes before that). With `always`, a command
+//!   gets `MISCONF` when a write or fsync failed after it appended, even
+//!   if a retried write then made its records durable. A failed write is
+//!   retried a few times when the engine closes.
 
 pub mod effects;
 pub(crate) mod load;
@@ -42,7 +49,7 @@ mod writer;
 use crate::persist::storage::StorageRef;
 use effects::Effects;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -92,6 +99,8 @@ struct Status {
     write_error: Option<String>,
     /// An fsync failed (strerror); cleared only by a successful rewrite.
     fsync_error: Option<String>,
+    /// The last write or fsync failure (strerror), kept once healed.
+    last_error: Option<String>,
     /// Size of the file, and of its rewritten base.
     size: u64,
     base_size: u64,
@@ -131,6 +140,8 @@ pub struct Aof {
     active: AtomicBool,
     /// A write or fsync failed and is not healed: `status` says which.
     failing: AtomicBool,
+    /// Write and fsync failures so far (see [`Aof::wait_durable`]).
+    failures: AtomicU64,
     policy: AtomicU8,
     pending: Mutex<Pending>,
     status: Mutex<Status>,
@@ -152,6 +163,7 @@ impl Aof {
         Aof {
             active: AtomicBool::new(false),
             failing: AtomicBool::new(false),
+            failures: AtomicU64::new(0),
             policy: AtomicU8::new(Fsync::Everysec as u8),
             pending: Mutex::default(),
             status: Mutex::default(),
@@ -178,8 +190,10 @@ impl Aof {
         }
     }
 
-    /// Sets the fsync policy (CONFIG SET appendfsync).
-    pub(crate) fn set_policy(&self, p: Fsync) {
+    /// Takes the fsync policy from the `appendfsync` setting (at start,
+    /// and after CONFIG SET).
+    pub(crate) fn apply_policy(&self, config: &crate::config::Config) {
+        let p = Fsync::parse(&config.get("appendfsync").unwrap_or_default());
         self.policy.store(p as u8, Ordering::Relaxed);
         self.wake_writer();
     }
@@ -192,10 +206,13 @@ impl Aof {
     /// Appends the records of `fx` (wrapped in MULTI/EXEC when there are
     /// several) and returns the logical end of the stream after them. The
     /// caller holds the locks of the shards the records touched.
-    pub(crate) fn append(&self, fx: &Effects) -> u64 {
+    pub(crate) fn append(&self, fx: &Effects) -> Mark {
         let mut p = lock(&self.pending);
+        // Before the writer can take the records: a failure counted after
+        // this may be theirs.
+        let mark = self.mark();
         if !self.active() {
-            return p.appended;
+            return mark;
         }
         let was_empty = p.buf.is_empty();
         let start = p.buf.len();
@@ -216,7 +233,8 @@ impl Aof {
         if wrap {
             crate::resp::encode_command(&[b"EXEC"], &mut p.buf);
         }
-        self.finish_append(p, start, was_empty)
+        self.finish_append(p, start, was_empty);
+        mark
     }
 
     /// Appends a DEL of each of `keys` of `db` (keys the active expiry
@@ -245,7 +263,7 @@ impl Aof {
         self.finish_append(p, start, was_empty);
     }
 
-    fn finish_append(&self, mut p: MutexGuard<'_, Pending>, start: usize, was_empty: bool) -> u64 {
+    fn finish_append(&self, mut p: MutexGuard<'_, Pending>, start: usize, was_empty: bool) {
         let added = p.buf.len() - start;
         p.appended += added as u64;
         if p.tail.is_some() {
@@ -254,13 +272,16 @@ impl Aof {
                 t.extend_from_slice(&buf[start..]);
             }
         }
-        let end = p.appended;
         drop(p);
         if (was_empty && self.writer_idle.load(Ordering::Relaxed)) || self.policy() == Fsync::Always
         {
             self.wake_writer();
         }
-        end
+    }
+
+    /// The count of write and fsync failures so far.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark(self.failures.load(Ordering::SeqCst))
     }
 
     fn wake_writer(&self) {
@@ -269,24 +290,38 @@ impl Aof {
         }
     }
 
-    /// With `always`, the offset a command's reply must wait for: the end
-    /// of everything appended so far, if it is not durable yet.
+    /// With `always`, what a command's reply must wait for: the end of
+    /// everything appended so far, if it is not durable yet. `since`:
+    /// the mark of the command's own first record, if it appended any.
     #[inline]
-    pub(crate) fn must_wait(&self) -> Option<u64> {
+    pub(crate) fn must_wait(&self, since: Option<Mark>) -> Option<Wait> {
         if !self.active() || self.policy() != Fsync::Always {
             return None;
         }
-        let end = lock(&self.pending).appended;
-        (lock(&self.status).synced < end).then_some(end)
+        let since = since.unwrap_or_else(|| self.mark());
+        let upto = lock(&self.pending).appended;
+        (lock(&self.status).synced < upto).then_some(Wait {
+            upto,
+            failures: since.0,
+        })
     }
 
-    /// Waits until the stream is durable up to `upto`; the error (the OS
-    /// error text) when a write or fsync failed before it was.
-    pub(crate) fn wait_durable(&self, upto: u64) -> Result<(), String> {
+    /// Waits until the stream is durable up to `w.upto`; the error (the
+    /// OS error text) when a write or fsync failed first. A failure since
+    /// the command appended fails the wait even if a retried write then
+    /// made it durable: a command whose write failed is never answered
+    /// OK.
+    pub(crate) fn wait_durable(&self, w: Wait) -> Result<(), String> {
         self.wake_writer();
         let mut st = lock(&self.status);
         loop {
-            if st.synced >= upto || !self.active() {
+            if !self.active() {
+                return Ok(());
+            }
+            if self.failures.load(Ordering::SeqCst) != w.failures {
+                return Err(st.last_error.clone().unwrap_or_default());
+            }
+            if st.synced >= w.upto {
                 return Ok(());
             }
             if let Some(e) = st.fsync_error.as_ref().or(st.write_error.as_ref()) {
@@ -370,6 +405,19 @@ impl Aof {
         lock(&self.status)
     }
 
+    /// Records a failed write (`fsync` false) or fsync, as strerror gives
+    /// `e`, and wakes the waiters.
+    fn failed(&self, mut st: MutexGuard<'_, Status>, fsync: bool, e: &std::io::Error) {
+        let text = strerror(e);
+        match fsync {
+            true => st.fsync_error = Some(text.clone()),
+            false => st.write_error = Some(text.clone()),
+        }
+        st.last_error = Some(text);
+        self.failures.fetch_add(1, Ordering::SeqCst);
+        self.notify(st);
+    }
+
     /// Wakes the waiters after `st` changed, and keeps the `failing` flag
     /// in step with it.
     fn notify(&self, st: MutexGuard<'_, Status>) {
@@ -380,22 +428,37 @@ impl Aof {
     }
 }
 
+/// The count of write and fsync failures when a command appended its
+/// first record (see [`Aof::wait_durable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark(u64);
+
+/// What a command's reply waits for under `appendfsync always`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wait {
+    /// The logical offset that must be durable.
+    upto: u64,
+    /// [`Aof::failures`] when the wait began.
+    failures: u64,
+}
+
+/// The OS error's text, as C's strerror gives it.
+fn strerror(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        // SAFETY: strerror returns a pointer to a static NUL-terminated string.
+        Some(n) => unsafe { std::ffi::CStr::from_ptr(libc::strerror(n)) }
+            .to_string_lossy()
+            .into_owned(),
+        None => e.to_string(),
+    }
+}
+
 /// The AOF file name of the engine's configuration.
 pub(crate) fn file_name(config: &crate::config::Config) -> String {
     config
         .get("appendfilename")
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "appendonly.aof".into())
-}
-
-/// Takes the fsync policy from the `appendfsync` setting. Every way of
-/// starting the file calls it (resuming one, creating one by a rewrite),
-/// so a command is never acknowledged under a weaker policy than the
-/// configured one.
-pub(crate) fn apply_policy(shared: &crate::engine::Shared) {
-    shared.aof.set_policy(Fsync::parse(
-        &shared.config.get("appendfsync").unwrap_or_default(),
-    ));
 }
 
 /// Starts logging to the file at `path`, which holds the dataset as it is
@@ -409,7 +472,7 @@ pub(crate) fn resume(shared: &crate::engine::Shared, path: &Path) -> std::io::Re
         st.size = size;
         st.base_size = size;
     }
-    apply_policy(shared);
+    aof.apply_policy(&shared.config);
     writer::start(shared.aof.clone(), Some(file), size)?;
     // Nothing runs yet: no shard needs locking to turn logging on.
     aof.active.store(true, Ordering::Relaxed);
@@ -439,7 +502,7 @@ pub(crate) fn stop(shared: &crate::engine::Shared) {
 /// `startAppendOnly`); off stops logging.
 pub(crate) fn config_changed(shared: &crate::engine::Shared) -> Result<(), String> {
     let aof = &shared.aof;
-    apply_policy(shared);
+    aof.apply_policy(&shared.config);
     let want = shared.config.get_bool("appendonly");
     let running = lock(&aof.writer).is_some();
     if want && !running {

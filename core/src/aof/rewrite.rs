@@ -96,10 +96,9 @@ pub(crate) fn start(shared: &Shared, enable: bool) -> Result<Started, RewriteErr
         st.rewrite.scheduled = false;
     }
     let begun = if enable && lock(&aof.writer).is_none() {
-        // The file is being created (at open, or CONFIG SET appendonly
-        // yes): its writer runs under the configured policy from the
-        // first record on.
-        super::apply_policy(shared);
+        // Opening a directory without the file starts here, not in
+        // `resume`: the policy must be set here too.
+        aof.apply_policy(&shared.config);
         super::writer::start(me.aof.clone(), None, 0)
     } else {
         Ok(())
@@ -137,7 +136,15 @@ fn run(shared: &Arc<Shared>, enable: bool, dir: &Path, target: &Path) {
     let aof = &shared.aof;
     let started = Instant::now();
     let result = write(shared, enable, dir, target);
-    shared.persist.release();
+    if result.is_err() {
+        lock(&aof.pending).tail = None;
+        if enable {
+            // The file could not be created: logging stops, and the
+            // setting says so.
+            super::stop(shared);
+            shared.config.force("appendonly", "no");
+        }
+    }
     let mut st = aof.status();
     let rw = &mut st.rewrite;
     rw.running = None;
@@ -152,15 +159,8 @@ fn run(shared: &Arc<Shared>, enable: bool, dir: &Path, target: &Path) {
         rw.last_failure = Some(Instant::now());
     }
     drop(st);
-    if result.is_err() {
-        lock(&aof.pending).tail = None;
-        if enable {
-            // The file could not be created: logging stops, and the
-            // setting says so.
-            super::stop(shared);
-            shared.config.force("appendonly", "no");
-        }
-    }
+    // Last: whoever waits for the job (an open, a close) finds it done.
+    shared.persist.release();
 }
 
 fn write(shared: &Shared, enable: bool, dir: &Path, target: &Path) -> io::Result<u64> {

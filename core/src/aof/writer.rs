@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 const BATCH_PAUSE: Duration = Duration::from_millis(1);
 /// Pause before retrying a failed write.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// Attempts at writing the buffer when stopping (a transient error should
+/// not lose what `everysec`/`no` acknowledged), and the pause between.
+const STOP_ATTEMPTS: u32 = 3;
+const STOP_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
 /// A rewritten file, ready to replace the current one.
 #[derive(Debug)]
@@ -73,6 +77,7 @@ pub(crate) fn start(aof: Arc<Aof>, file: Option<Box<dyn StorageFile>>, len: u64)
         control: control.clone(),
         last_sync: Instant::now(),
         spare: Vec::new(),
+        torn: false,
     };
     let join = std::thread::Builder::new()
         .name("kvstore-aof".into())
@@ -95,10 +100,14 @@ struct State {
     last_sync: Instant,
     /// The previous batch's buffer, reused for the next one.
     spare: Vec<u8>,
+    /// A failed write left part of a batch after `len` and cutting it
+    /// off failed too: it is cut before anything else is written.
+    torn: bool,
 }
 
 impl State {
     fn run(&mut self) {
+        let mut stop_attempts = 0;
         loop {
             let (stop, switch) = {
                 let mut c = lock(&self.control);
@@ -106,6 +115,19 @@ impl State {
             };
             if let Some(sw) = switch {
                 self.switch(sw);
+            }
+            if self.aof.status().fsync_error.is_some() {
+                // After a failed fsync the file is not trusted (the kernel
+                // may have dropped the pages, and a later fsync would not
+                // say so): nothing more is written or synced to it, so a
+                // power loss leaves a clean prefix, never records after a
+                // hole. The records wait in the buffer for the rewrite
+                // that heals this, which writes them to a new file.
+                if stop {
+                    return;
+                }
+                std::thread::park_timeout(RETRY_PAUSE);
+                continue;
             }
             let wrote = self.write_batch();
             let policy = self.aof.policy();
@@ -119,6 +141,10 @@ impl State {
             }
             match wrote {
                 Err(()) if !stop => std::thread::park_timeout(RETRY_PAUSE),
+                Err(()) if stop_attempts + 1 < STOP_ATTEMPTS => {
+                    stop_attempts += 1;
+                    std::thread::sleep(STOP_RETRY_PAUSE);
+                }
                 Err(()) => return,
                 Ok(false) if stop => return,
                 Ok(false) => self.idle(policy),
@@ -164,12 +190,20 @@ impl State {
 
     fn write_out(&mut self, batch: Vec<u8>, end: u64) -> Result<bool, ()> {
         let result = match &mut self.file {
-            Some(f) => f.write_all(&batch).and_then(|()| f.flush()),
+            Some(f) => {
+                let cut = match self.torn {
+                    true => f.truncate(self.len),
+                    false => Ok(()),
+                };
+                cut.and_then(|()| f.write_all(&batch))
+                    .and_then(|()| f.flush())
+            }
             // The file is being created: the rewrite's tail holds these.
             None => Ok(()),
         };
         match result {
             Ok(()) => {
+                self.torn = false;
                 if self.file.is_some() {
                     self.len += batch.len() as u64;
                 }
@@ -186,20 +220,23 @@ impl State {
                 Ok(true)
             }
             Err(e) => {
-                // Undo a partial write, and keep the records for a retry.
+                // Undo a partial write (or remember to), and keep the
+                // records for a retry: the file never keeps half a record.
                 if let Some(f) = &mut self.file {
-                    let _ = f.truncate(self.len);
+                    self.torn = f.truncate(self.len).is_err();
                 }
-                let mut p = lock(&self.aof.pending);
-                let newer = std::mem::replace(&mut p.buf, batch);
-                p.buf.extend_from_slice(&newer);
-                drop(p);
-                let mut st = self.aof.status();
-                st.write_error = Some(strerror(&e));
-                self.aof.notify(st);
+                self.requeue(batch);
+                self.aof.failed(self.aof.status(), false, &e);
                 Err(())
             }
         }
+    }
+
+    /// Puts records taken from the buffer back in front of it.
+    fn requeue(&self, batch: Vec<u8>) {
+        let mut p = lock(&self.aof.pending);
+        let newer = std::mem::replace(&mut p.buf, batch);
+        p.buf.extend_from_slice(&newer);
     }
 
     /// Fsyncs what was written, if anything is not yet durable.
@@ -213,30 +250,45 @@ impl State {
         self.last_sync = Instant::now();
         let mut st = self.aof.status();
         match result {
-            Ok(()) => st.synced = written,
+            Ok(()) => {
+                st.synced = written;
+                self.aof.notify(st);
+            }
             // Never retried and then trusted: only a rewrite heals this.
-            Err(e) => st.fsync_error = Some(strerror(&e)),
+            Err(e) => self.aof.failed(st, true, &e),
         }
-        self.aof.notify(st);
     }
 
     /// Replaces the file by the rewritten one: the records buffered now go
     /// to the old file (which stays complete if anything below fails) and
     /// the rewrite's tail (every record since its cut) to the new one,
-    /// which is fsynced and renamed over the old.
+    /// which is fsynced and renamed over the old. After a failed fsync
+    /// the old file takes nothing more: the records are kept aside and
+    /// go back to the buffer if the new file does not replace it (the new
+    /// file holds them all: those before the cut in its snapshot).
     fn switch(&mut self, sw: Switch) {
         let (batch, tail, end) = {
             let mut p = lock(&self.aof.pending);
             let tail = p.tail.take().unwrap_or_default();
             (std::mem::take(&mut p.buf), tail, p.appended)
         };
-        let outcome = if !batch.is_empty() && self.write_out(batch, end).is_err() {
+        let trusted = self.aof.status().fsync_error.is_none();
+        let mut aside = None;
+        let outcome = if batch.is_empty() {
+            self.install(sw.file, &tail, end, &sw.temp, &sw.target)
+        } else if !trusted {
+            aside = Some(batch);
+            self.install(sw.file, &tail, end, &sw.temp, &sw.target)
+        } else if self.write_out(batch, end).is_err() {
             Err(io::Error::other("writing the current AOF failed"))
         } else {
             self.install(sw.file, &tail, end, &sw.temp, &sw.target)
         };
         if outcome.is_err() {
             let _ = self.aof.storage.remove(&sw.temp);
+            if let Some(batch) = aside {
+                self.requeue(batch);
+            }
         }
         let _ = sw.done.send(outcome);
     }
@@ -259,6 +311,7 @@ impl State {
         // directory's fsync fails (that failure then counts as an fsync's).
         self.file = Some(file);
         self.len = len;
+        self.torn = false;
         self.last_sync = Instant::now();
         let dir_synced = storage.sync_dir(target.parent().unwrap_or(std::path::Path::new(".")));
         let mut st = self.aof.status();
@@ -267,23 +320,14 @@ impl State {
         st.base_size = len;
         match &dir_synced {
             Ok(()) => {
+                // Everything is durable in the new file: every error healed.
                 st.synced = end;
                 st.fsync_error = None;
+                st.write_error = None;
+                self.aof.notify(st);
             }
-            Err(e) => st.fsync_error = Some(strerror(e)),
+            Err(e) => self.aof.failed(st, true, e),
         }
-        self.aof.notify(st);
         dir_synced.map(|()| len)
-    }
-}
-
-/// The OS error's text, as C's strerror gives it.
-fn strerror(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        // SAFETY: strerror returns a pointer to a static NUL-terminated string.
-        Some(n) => unsafe { std::ffi::CStr::from_ptr(libc::strerror(n)) }
-            .to_string_lossy()
-            .into_owned(),
-        None => e.to_string(),
     }
 }

@@ -246,15 +246,23 @@ fn set_pairs(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Result<i64, CmdError> {
     if argv.len() % 2 == 1 {
         return Err(CmdError::Arity(args::text(argv[0]).to_ascii_lowercase()));
     }
+    let pairs = argv[2..].chunks_exact(2).map(|p| (p[0], p[1]));
+    set_fields(ctx, argv[1], pairs)
+}
+
+/// HSET's work (also the typed `Engine::hset`): sets each (field, value)
+/// of `pairs` in the hash at `key`; returns how many fields were new.
+pub(crate) fn set_fields<'v>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    pairs: impl Iterator<Item = (&'v [u8], &'v [u8])>,
+) -> Result<i64, CmdError> {
     let shared = ctx.shared();
-    let h = ctx.hash_or_create(argv[1])?;
+    let h = ctx.hash_or_create(key)?;
     let limits = HashLimits::for_hash(&shared.config, h);
-    let added = argv[2..]
-        .chunks_exact(2)
-        .filter(|p| h.set(p[0], p[1].to_vec(), &limits))
-        .count();
-    ctx.modified(argv[1]);
-    ctx.notify(ev::HASH, "hset", argv[1]);
+    let added = pairs.filter(|(f, v)| h.set(f, v, &limits)).count();
+    ctx.modified(key);
+    ctx.notify(ev::HASH, "hset", key);
     Ok(added as i64)
 }
 
@@ -273,15 +281,24 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     let limits = HashLimits::for_hash(&shared.config, h);
-    h.set(argv[2], argv[3].to_vec(), &limits);
+    h.set(argv[2], argv[3], &limits);
     ctx.modified(argv[1]);
     ctx.notify(ev::HASH, "hset", argv[1]);
     Ok(Reply::Int(1))
 }
 
 fn hget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    let h = ctx.get_hash(argv[1])?;
-    Ok(Reply::opt_bulk(h.and_then(|h| h.get(argv[2]))))
+    get(ctx, argv[1], argv[2]).map(Reply::opt_bulk)
+}
+
+/// HGET's work (also the typed `Engine::hget_with`): the value of `field`
+/// in the hash at `key`.
+pub(crate) fn get<'c>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+    field: &[u8],
+) -> Result<Option<&'c [u8]>, CmdError> {
+    Ok(ctx.get_hash(key)?.and_then(|h| h.get(field)))
 }
 
 fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -293,8 +310,9 @@ fn hmget(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     Ok(Reply::Array(values.collect()))
 }
 
-/// Maps every field/value of the hash at `key` (none when it is absent).
-fn map_fields<T>(
+/// Maps every field/value of the hash at `key` (none when it is absent):
+/// HGETALL, HKEYS and HVALS (also the typed `Engine::hash_fields_with`).
+pub(crate) fn map_fields<T>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     f: impl FnMut((&[u8], &[u8])) -> T,
@@ -356,7 +374,7 @@ fn hincrby(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let new = old.checked_add(incr).ok_or(CmdError::Overflow)?;
     let limits = HashLimits::for_hash(&shared.config, h);
-    h.set(argv[2], new.to_string().into_bytes(), &limits);
+    h.set(argv[2], new.to_string().as_bytes(), &limits);
     ctx.modified(argv[1]);
     ctx.notify(ev::HASH, "hincrby", argv[1]);
     Ok(Reply::Int(new))
@@ -378,7 +396,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         LdError::NanOrInf => CmdError::err("increment would produce NaN or Infinity"),
     })?;
     let limits = HashLimits::for_hash(&shared.config, h);
-    h.set(argv[2], new.clone(), &limits);
+    h.set(argv[2], &new, &limits);
     ctx.modified(argv[1]);
     ctx.notify(ev::HASH, "hincrbyfloat", argv[1]);
     Ok(Reply::Bulk(new))

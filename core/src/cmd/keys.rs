@@ -8,7 +8,7 @@
 //! the key's access time, so OBJECT IDLETIME reports what Redis would.
 
 mod expiry;
-mod object;
+pub(super) mod object;
 mod space;
 
 use super::args;
@@ -368,6 +368,9 @@ fn rename_generic(ctx: &mut Ctx<'_>, from: &[u8], to: &[u8], nx: bool) -> Result
     }
     let db = ctx.db();
     let entry = ctx.remove_in(db, from).expect("looked up above");
+    // Redis deletes a destination that exists and adds the key anew
+    // (keyspace event `new`).
+    ctx.remove_in(db, to);
     ctx.insert_entry_in(db, to, entry);
     ctx.modified(from);
     ctx.modified(to);
@@ -427,6 +430,8 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     // object for OBJECT IDLETIME.
     let mut copy = ctx.entry(src).expect("just read").view().to_entry();
     copy.access = ctx.shared().lru_clock();
+    // REPLACE deletes the destination, then adds the copy anew (`new`).
+    ctx.remove_in(db, dst);
     ctx.insert_entry_in(db, dst, copy);
     ctx.modified_in(db, dst);
     ctx.notify_in(db, ev::GENERIC, "copy_to", dst);

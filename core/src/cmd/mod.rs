@@ -7,6 +7,7 @@ pub mod table;
 
 pub(crate) mod bitmap;
 pub(crate) mod blocking;
+pub(crate) mod debug;
 pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod introspect;

@@ -48,6 +48,9 @@ pub mod flags {
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
     /// Accepted on a cluster node importing the slot (RESTORE-ASKING).
     pub const ASKING: u32 = 1 << 18;
+    /// Refused unless its `enable-*-command` option allows the client
+    /// (Redis's `protected`: DEBUG); COMMAND INFO does not show it.
+    pub const PROTECTED: u32 = 1 << 19;
 }
 
 /// Where a command's keys are, which decides the shards it locks.
@@ -186,6 +189,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         hll::COMMANDS,
         persist::COMMANDS,
         server::COMMANDS,
+        debug::COMMANDS,
         introspect::COMMANDS,
         transactions::COMMANDS,
         scripting::COMMANDS,

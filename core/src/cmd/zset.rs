@@ -597,7 +597,7 @@ fn parse_add(argv: &[&[u8]], incr: bool) -> Result<(AddFlags, usize), CmdError> 
 
 /// What adding one pair did.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Added {
+enum Change {
     /// A new member, with its score.
     New(f64),
     /// An existing member moved to a new score.
@@ -616,29 +616,29 @@ fn add_one(
     score: f64,
     f: AddFlags,
     lim: &Limits,
-) -> Result<Added, ()> {
+) -> Result<Change, ()> {
     let Some(cur) = z.score(member) else {
         if f.xx {
-            return Ok(Added::Skipped);
+            return Ok(Change::Skipped);
         }
         add_new(z, member, score, lim);
-        return Ok(Added::New(score));
+        return Ok(Change::New(score));
     };
     if f.nx {
-        return Ok(Added::Skipped);
+        return Ok(Change::Skipped);
     }
     let score = if f.incr { score + cur } else { score };
     if score.is_nan() {
         return Err(());
     }
     if (f.lt && score >= cur) || (f.gt && score <= cur) {
-        return Ok(Added::Skipped);
+        return Ok(Change::Skipped);
     }
     if score == cur {
-        return Ok(Added::Same(score));
+        return Ok(Change::Same(score));
     }
     z.insert(member, score);
-    Ok(Added::Updated(score))
+    Ok(Change::Updated(score))
 }
 
 fn zadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -656,42 +656,76 @@ fn add_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], incr: bool) -> CmdResult {
         .chunks(2)
         .map(|p| Ok((args::float(p[0])?, p[1])))
         .collect::<Result<_, CmdError>>()?;
-    let key = argv[1];
+    let done = add_pairs(ctx, argv[1], f, &pairs)?;
+    Ok(match (f.incr, done.last) {
+        (true, Some(s)) => Reply::Double(s),
+        (true, None) => Reply::Nil,
+        (false, _) => Reply::Int(if f.ch {
+            done.added + done.updated
+        } else {
+            done.added
+        }),
+    })
+}
+
+/// ZADD without options (also the typed `Engine::zadd`): adds or moves
+/// each (score, member) of `pairs`; the number of members added.
+pub(crate) fn add(ctx: &mut Ctx<'_>, key: &[u8], pairs: &[(f64, &[u8])]) -> Result<i64, CmdError> {
+    add_pairs(ctx, key, AddFlags::default(), pairs).map(|done| done.added)
+}
+
+/// What a ZADD did.
+struct Added {
+    /// Members added.
+    added: i64,
+    /// Members whose score changed.
+    updated: i64,
+    /// The score of the last member added, moved or left as it was.
+    last: Option<f64>,
+}
+
+/// ZADD's work on parsed arguments: applies `pairs` with options `f` to the
+/// sorted set at `key`.
+fn add_pairs(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    f: AddFlags,
+    pairs: &[(f64, &[u8])],
+) -> Result<Added, CmdError> {
     let shared = ctx.shared();
+    let mut done = Added {
+        added: 0,
+        updated: 0,
+        last: None,
+    };
     // A new key always gets a member: XX is the only way to add nothing.
     let z = if f.xx {
         match write_zset(ctx, key)? {
             Some(z) => z,
-            None => return Ok(if f.incr { Reply::Nil } else { Reply::Int(0) }),
+            None => return Ok(done),
         }
     } else {
         ctx.zset_or_create(key)?
     };
     let lim = Limits::for_set(shared, z);
-    let (mut added, mut updated, mut last) = (0, 0, None);
     let mut result = Ok(());
-    for &(score, member) in &pairs {
+    for &(score, member) in pairs {
         match add_one(z, member, score, f, &lim) {
-            Ok(Added::New(s)) => (added, last) = (added + 1, Some(s)),
-            Ok(Added::Updated(s)) => (updated, last) = (updated + 1, Some(s)),
-            Ok(Added::Same(s)) => last = Some(s),
-            Ok(Added::Skipped) => {}
+            Ok(Change::New(s)) => (done.added, done.last) = (done.added + 1, Some(s)),
+            Ok(Change::Updated(s)) => (done.updated, done.last) = (done.updated + 1, Some(s)),
+            Ok(Change::Same(s)) => done.last = Some(s),
+            Ok(Change::Skipped) => {}
             Err(()) => {
                 result = Err(CmdError::err("resulting score is not a number (NaN)"));
                 break;
             }
         }
     }
-    if added + updated > 0 {
+    if done.added + done.updated > 0 {
         ctx.modified(key);
         ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
     }
-    result?;
-    Ok(match (f.incr, last) {
-        (true, Some(s)) => Reply::Double(s),
-        (true, None) => Reply::Nil,
-        (false, _) => Reply::Int(if f.ch { added + updated } else { added }),
-    })
+    result.map(|()| done)
 }
 
 fn zrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {

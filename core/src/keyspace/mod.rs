@@ -10,7 +10,7 @@
 mod table;
 mod value;
 
-pub use table::{ACCESS_MASK, EntryMut, EntryRef, INLINE_MAX, Lookup, Table};
+pub use table::{ACCESS_MASK, EntryMut, EntryRef, INLINE_MAX, Lookup, Stored, Table};
 pub use value::{Entry, HashValue, SetValue, Value, ValueMut, ValueRef};
 
 use crate::chain::hash_key;

@@ -585,6 +585,16 @@ impl std::fmt::Debug for Table {
     }
 }
 
+/// What a store found at its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing: the key is new.
+    Created,
+    /// An entry, now replaced, with this deadline (0: none; it may have
+    /// passed, as the table keeps no time).
+    Replaced(u64),
+}
+
 /// The outcome of [`Table::lookup`].
 pub enum Lookup<'a> {
     /// Present and live.
@@ -647,34 +657,37 @@ impl Table {
     }
 
     /// Stores a persistent string at `key` (replacing any entry), with
-    /// access time `access`.
+    /// access time `access`. See [`Table::insert`] for the result.
     #[inline]
-    pub fn set_str(&mut self, key: &[u8], s: &[u8], access: u32) {
-        self.put(key, meta_of(access, false, false), 0, Payload::bytes(s));
+    pub fn set_str(&mut self, key: &[u8], s: &[u8], access: u32) -> Stored {
+        self.put(key, meta_of(access, false, false), 0, Payload::bytes(s))
     }
 
     /// Stores `value` at `key` (replacing any entry), persistent, with
-    /// access time `access`.
-    pub fn set(&mut self, key: &[u8], value: Value, access: u32) {
+    /// access time `access`. See [`Table::insert`] for the result.
+    pub fn set(&mut self, key: &[u8], value: Value, access: u32) -> Stored {
         let meta = meta_of(access, false, false);
-        Payload::with(value, |p| self.put(key, meta, 0, p));
+        Payload::with(value, |p| self.put(key, meta, 0, p))
     }
 
-    /// Stores a whole entry at `key` (replacing any).
-    pub fn insert(&mut self, key: &[u8], e: Entry) {
+    /// Stores a whole entry at `key` (replacing any): whether the key was
+    /// absent, or the deadline of the entry replaced.
+    pub fn insert(&mut self, key: &[u8], e: Entry) -> Stored {
         let meta = meta_of(e.access, e.raw, e.not_int);
-        Payload::with(e.value, |p| self.put(key, meta, e.expire, p));
+        Payload::with(e.value, |p| self.put(key, meta, e.expire, p))
     }
 
-    fn put(&mut self, key: &[u8], meta: u32, deadline: u64, payload: Payload<'_>) {
+    fn put(&mut self, key: &[u8], meta: u32, deadline: u64, payload: Payload<'_>) -> Stored {
         match self.get_mut(key) {
-            Some(e) if e.holds(meta, deadline, &payload) => {}
+            Some(e) if e.holds(meta, deadline, &payload) => Stored::Replaced(e.expire()),
             Some(mut e) => {
+                let old = e.expire();
                 // SAFETY: the old payload is dropped before the new one lands.
                 unsafe {
                     KeyNode::drop_payload(e.node);
                     e.refill(meta, deadline, payload);
                 }
+                Stored::Replaced(old)
             }
             None => {
                 if deadline != 0 {
@@ -682,6 +695,7 @@ impl Table {
                 }
                 self.chains
                     .push(KeyNode::build(key, meta, deadline, payload));
+                Stored::Created
             }
         }
     }
@@ -1479,7 +1493,7 @@ mod tests {
         let ValueMut::Hash(h) = t.get_mut(b"h").unwrap().into_value() else {
             panic!("a hash")
         };
-        h.set(b"f", b"v".to_vec(), &HashLimits::NONE);
+        h.set(b"f", b"v", &HashLimits::NONE);
         let ValueMut::Set(s) = t.get_mut(b"s").unwrap().into_value() else {
             panic!("a set")
         };

@@ -8,6 +8,7 @@
 
 use crate::dict::Dict;
 use crate::error::CmdError;
+use crate::small_bytes::SmallBytes;
 use crate::types::intset::IntSet;
 use crate::types::listpack::Listpack;
 use crate::types::zset::ZSet;
@@ -34,8 +35,9 @@ pub enum Value {
 pub enum HashValue {
     /// A small hash, fields in insertion order (OBJECT ENCODING `listpack`).
     Listpack(Listpack),
-    /// A hash Redis would have converted to a `hashtable`.
-    Table(Dict<Vec<u8>>),
+    /// A hash Redis would have converted to a `hashtable` (values short
+    /// enough kept in the field's node).
+    Table(Dict<SmallBytes>),
 }
 
 impl Default for HashValue {

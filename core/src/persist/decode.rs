@@ -398,7 +398,7 @@ fn build_hash(
         } else {
             limits.hash
         };
-        if !h.set(&f, v, &limits) {
+        if !h.set(&f, &v, &limits) {
             return Err(format!(
                 "duplicate hash field '{}'",
                 String::from_utf8_lossy(&f)

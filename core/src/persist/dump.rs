@@ -10,12 +10,7 @@ use crate::keyspace::{Value, ValueRef};
 /// The DUMP payload of `v`. `compress` is `rdbcompression`, `list_fill`
 /// is `list-max-listpack-size`.
 pub fn serialize(v: ValueRef<'_>, compress: bool, list_fill: i64) -> Vec<u8> {
-    let mode = if compress {
-        Compress::Now
-    } else {
-        Compress::Off
-    };
-    let mut e = Encoder::new(mode, list_fill);
+    let mut e = Encoder::new(mode(compress), list_fill);
     e.byte(0);
     let t = e.object(v);
     let mut buf = e.buf;
@@ -24,6 +19,24 @@ pub fn serialize(v: ValueRef<'_>, compress: bool, list_fill: i64) -> Vec<u8> {
     let crc = super::crc64::crc64(0, &buf);
     buf.extend_from_slice(&crc.to_le_bytes());
     buf
+}
+
+/// The length of `v`'s serialized payload, without its type byte (Redis's
+/// `rdbSavedObjectLen`, DEBUG OBJECT's `serializedlength`); `compress` and
+/// `list_fill` as for [`serialize`].
+pub fn saved_len(v: ValueRef<'_>, compress: bool, list_fill: i64) -> usize {
+    let mut e = Encoder::new(mode(compress), list_fill);
+    e.object(v);
+    e.buf.len()
+}
+
+/// Strings are LZF-compressed while encoding with `rdbcompression` on.
+fn mode(compress: bool) -> Compress {
+    if compress {
+        Compress::Now
+    } else {
+        Compress::Off
+    }
 }
 
 /// Why a payload was refused, as RESTORE reports it.

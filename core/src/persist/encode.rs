@@ -50,7 +50,7 @@ impl Encoder {
         Encoder {
             buf: Vec::new(),
             compress,
-            list_fill: list_fill.clamp(-5, (1 << 15) - 1),
+            list_fill: clamp_fill(list_fill),
         }
     }
 
@@ -224,33 +224,15 @@ impl Encoder {
     /// A quicklist: nodes of listpacks filled as Redis's tail pushes fill
     /// them, an element of 1 GiB or more alone in a plain node.
     fn quicklist(&mut self, l: &VecDeque<Vec<u8>>) {
-        enum Node<'a> {
-            Plain(&'a [u8]),
-            Packed(listpack::Builder),
-        }
-        let mut nodes: Vec<Node<'_>> = Vec::new();
-        for e in l {
-            if e.len() >= PLAIN_THRESHOLD {
-                nodes.push(Node::Plain(e));
-                continue;
-            }
-            match nodes.last_mut() {
-                Some(Node::Packed(lp)) if allow_insert(lp, self.list_fill, e.len()) => lp.push(e),
-                _ => {
-                    let mut lp = listpack::Builder::default();
-                    lp.push(e);
-                    nodes.push(Node::Packed(lp));
-                }
-            }
-        }
+        let nodes = quicklist_nodes(l, self.list_fill);
         self.len(nodes.len() as u64);
         for n in nodes {
             match n {
-                Node::Plain(e) => {
+                QuickNode::Plain(e) => {
                     self.len(container::PLAIN);
                     self.string(e);
                 }
-                Node::Packed(lp) => {
+                QuickNode::Packed(lp) => {
                     self.len(container::PACKED);
                     self.string(&lp.finish());
                 }
@@ -277,6 +259,51 @@ impl Encoder {
         out.buf.extend_from_slice(&self.buf[at..]);
         w.write_all(&out.buf)
     }
+}
+
+/// `list-max-listpack-size` as Redis's `quicklistSetFill` keeps it.
+pub(crate) fn clamp_fill(fill: i64) -> i64 {
+    fill.clamp(-5, (1 << 15) - 1)
+}
+
+/// One node of a list as Redis's quicklist holds it.
+pub(crate) enum QuickNode<'a> {
+    /// An element of 1 GiB or more, alone.
+    Plain(&'a [u8]),
+    /// A listpack of elements.
+    Packed(listpack::Builder),
+}
+
+impl QuickNode<'_> {
+    /// The node's `sz`: its listpack's bytes, or a plain node's element's.
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            QuickNode::Plain(e) => e.len(),
+            QuickNode::Packed(lp) => lp.bytes(),
+        }
+    }
+}
+
+/// The nodes Redis's tail pushes build for `l` under fill factor `fill`
+/// (clamped by [`clamp_fill`]).
+pub(crate) fn quicklist_nodes(l: &VecDeque<Vec<u8>>, fill: i64) -> Vec<QuickNode<'_>> {
+    let fill = clamp_fill(fill);
+    let mut nodes: Vec<QuickNode<'_>> = Vec::new();
+    for e in l {
+        if e.len() >= PLAIN_THRESHOLD {
+            nodes.push(QuickNode::Plain(e));
+            continue;
+        }
+        match nodes.last_mut() {
+            Some(QuickNode::Packed(lp)) if allow_insert(lp, fill, e.len()) => lp.push(e),
+            _ => {
+                let mut lp = listpack::Builder::default();
+                lp.push(e);
+                nodes.push(QuickNode::Packed(lp));
+            }
+        }
+    }
+    nodes
 }
 
 /// Redis 7.0's `_quicklistNodeAllowInsert`: may an element of `sz` bytes

@@ -537,17 +537,16 @@ pub(crate) fn open(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let dir = dir.canonicalize().map_err(io(dir))?;
     let lock = DirLock::acquire(&dir)?;
-    for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
-        let entry = entry.map_err(io(&dir))?;
-        if entry
-            .file_name()
-            .to_str()
-            .is_some_and(publish::is_temp_name)
-        {
-            std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
+    let storage = opts.storage.clone();
+    // Through the storage, where the append-only file lives (dump.rdb's
+    // temp files are on the OS file system, which is the storage outside
+    // of crash tests).
+    for name in storage.list(&dir).map_err(io(&dir))? {
+        if name.to_str().is_some_and(publish::is_temp_name) {
+            let path = dir.join(name);
+            storage.remove(&path).map_err(io(&path))?;
         }
     }
-    let storage = opts.storage.clone();
     let aof_path = dir.join(crate::aof::file_name(&config));
     let aof = match config.get_bool("appendonly") {
         false => None,

@@ -3,6 +3,7 @@
 //! system; tests plug in a simulated disk that keeps what was written
 //! apart from what was synced, to build the images a power loss leaves.
 
+use std::ffi::OsString;
 use std::fmt::Debug;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -33,6 +34,9 @@ pub trait Storage: Send + Sync + Debug {
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Removes `path`.
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// The names of the entries of directory `dir` (to find the temp
+    /// files a crashed rewrite left).
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>>;
 }
 
 /// A shared storage handle.
@@ -87,5 +91,11 @@ impl Storage for Os {
 
     fn remove(&self, path: &Path) -> io::Result<()> {
         std::fs::remove_file(path)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>> {
+        std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect()
     }
 }

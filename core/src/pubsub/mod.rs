@@ -77,6 +77,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What [`Inbox::wait`] found.
+#[derive(Debug)]
+pub enum Popped {
+    /// The oldest queued push.
+    Item(Reply),
+    /// Nothing arrived before the timeout.
+    TimedOut,
+    /// [`Inbox::interrupt`] was called.
+    Interrupted,
+    /// The backlog passed the output-buffer limit: nothing more arrives.
+    Overflowed,
+}
+
 /// Where one session's pushes queue up until its front takes them.
 pub struct Inbox {
     queue: Mutex<Queue>,
@@ -166,10 +179,22 @@ impl Inbox {
     }
 
     /// The oldest queued push, waiting up to `timeout` (forever with
-    /// `None`) for one; `None` on timeout, overflow or [`Inbox::interrupt`].
-    /// The thread sleeps on a condition variable meanwhile.
+    /// `None`) for one; `None` on timeout, overflow or [`Inbox::interrupt`]
+    /// (see [`Inbox::wait`] to tell them apart).
     pub fn pop_wait(&self, timeout: Option<Duration>) -> Option<Reply> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        match self.wait(timeout) {
+            Popped::Item(item) => Some(item),
+            Popped::TimedOut | Popped::Interrupted | Popped::Overflowed => None,
+        }
+    }
+
+    /// The oldest queued push, waiting up to `timeout` (forever with
+    /// `None`, or when the deadline is past what the clock can hold) for
+    /// one, or why there is none. Queued pushes come first, then overflow,
+    /// then a pending interrupt. The thread sleeps on a condition variable
+    /// meanwhile.
+    pub fn wait(&self, timeout: Option<Duration>) -> Popped {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut q = lock(&self.queue);
         q.waiting += 1;
         let out = loop {
@@ -179,21 +204,21 @@ impl Inbox {
                 } else {
                     q.bytes.saturating_sub(size_of(&item))
                 };
-                break Some(item);
+                break Popped::Item(item);
             }
             if q.overflowed {
-                break None;
+                break Popped::Overflowed;
             }
             if q.interrupts > 0 {
                 q.interrupts -= 1;
-                break None;
+                break Popped::Interrupted;
             }
             q = match deadline {
                 None => self.arrived.wait(q).unwrap_or_else(|p| p.into_inner()),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
-                        break None;
+                        break Popped::TimedOut;
                     }
                     self.arrived
                         .wait_timeout(q, d - now)
@@ -673,5 +698,19 @@ mod tests {
         assert!(t.elapsed() >= Duration::from_millis(30));
         inbox.interrupt();
         assert!(inbox.pop_wait(None).is_none());
+        inbox.interrupt();
+        assert!(matches!(inbox.wait(None), Popped::Interrupted));
+        let t = Instant::now();
+        assert!(matches!(
+            inbox.wait(Some(Duration::from_millis(20))),
+            Popped::TimedOut
+        ));
+        assert!(t.elapsed() >= Duration::from_millis(20));
+        // A deadline past the clock's range is no deadline: a push ends it.
+        inbox.push_reply(Reply::Int(1));
+        assert!(matches!(
+            inbox.wait(Some(Duration::MAX)),
+            Popped::Item(Reply::Int(1))
+        ));
     }
 }

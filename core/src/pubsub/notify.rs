@@ -60,3 +60,55 @@ pub fn notify(shared: &Shared, class: u32, event: &str, key: &[u8], db: usize) {
         shared.pubsub.publish(channel.as_bytes(), key, false, limit);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::clock::ManualClock;
+    use crate::{Engine, Options, Reply};
+    use std::sync::Arc;
+
+    /// The `__keyevent@0__:*` events an in-process subscriber received.
+    fn events(inbox: &crate::pubsub::Inbox) -> Vec<String> {
+        inbox
+            .drain()
+            .into_iter()
+            .filter_map(|m| match m {
+                Reply::Push(v) if v.len() == 4 => match &v[2] {
+                    Reply::Bulk(ch) => Some(String::from_utf8_lossy(ch).into_owned()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A plain SET onto a key past its deadline (no lookup before the
+    /// store) is still `expired`, then `new`, then `set`, as in Redis; the
+    /// clock is manual so that no expiry cycle gets there first.
+    #[test]
+    fn storing_over_an_expired_key_is_expired_then_new() {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let e = Engine::with_options(Options {
+            clock: clock.clone(),
+            background: false,
+            ..Options::default()
+        });
+        e.shared()
+            .config
+            .set("notify-keyspace-events", "En$gx")
+            .unwrap();
+        let mut sub = e.session();
+        e.execute(&mut sub, &["PSUBSCRIBE", "__keyevent@0__:*"]);
+        let inbox = sub.inbox();
+        let mut s = e.session();
+        e.execute(&mut s, &["SET", "k", "v", "PX", "10"]);
+        clock.advance(20);
+        events(&inbox);
+        e.execute(&mut s, &["SET", "k", "v3"]);
+        e.execute(&mut s, &["SET", "k", "v4"]);
+        let expected = ["expired", "new", "set", "set"].map(|ev| format!("__keyevent@0__:{ev}"));
+        assert_eq!(events(&inbox), expected);
+        let expired = &e.shared().stats.expired_keys;
+        assert_eq!(expired.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+}

@@ -35,6 +35,20 @@ struct State {
     kill: bool,
     /// It ran a write command.
     wrote: bool,
+    /// Commands waiting on `changed`: a wake-up is a system call even with
+    /// no one to wake, so it is only made for them.
+    waiters: usize,
+}
+
+impl State {
+    /// A new run (or none): everything but the waiters forgotten.
+    fn reset(&mut self, running: bool) {
+        *self = State {
+            running,
+            waiters: self.waiters,
+            ..State::default()
+        };
+    }
 }
 
 /// `BUSY`, Redis's `shared.slowevalerr`.
@@ -58,6 +72,13 @@ impl Busy {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Wakes the waiting commands, if any (`s` is the locked state).
+    fn wake(&self, s: &State) {
+        if s.waiters > 0 {
+            self.changed.notify_all();
+        }
+    }
+
     /// See [`super::Scripts::admit`].
     pub(super) fn admit(&self, allow_busy: bool) -> Result<(), CmdError> {
         let mut s = self.lock();
@@ -72,7 +93,9 @@ impl Busy {
                     Err(busy_error())
                 };
             }
+            s.waiters += 1;
             s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
+            s.waiters -= 1;
         }
     }
 
@@ -86,10 +109,7 @@ impl Busy {
 
     /// The script holds its locks and starts executing.
     pub(super) fn start(&self) {
-        *self.lock() = State {
-            running: true,
-            ..State::default()
-        };
+        self.lock().reset(true);
     }
 
     /// The script's hook, every 100,000 instructions: marks it timed out
@@ -99,7 +119,7 @@ impl Busy {
         let mut s = self.lock();
         if over_threshold && !s.timed_out {
             s.timed_out = true;
-            self.changed.notify_all();
+            self.wake(&s);
         }
         s.kill
     }
@@ -143,8 +163,8 @@ pub(crate) struct Pending<'a>(&'a Busy);
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
         let mut s = self.0.lock();
-        *s = State::default();
+        s.reset(false);
         self.0.pending.fetch_sub(1, Ordering::Relaxed);
-        self.0.changed.notify_all();
+        self.0.wake(&s);
     }
 }

@@ -5,7 +5,7 @@
 //! functions; Lua reaches Rust only through the [`Host`] callbacks, which
 //! never call back into Lua.
 
-use std::ffi::{CString, c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::ptr::NonNull;
 
 /// `kv_buf`: a byte buffer the C side grows with `realloc`.
@@ -155,7 +155,7 @@ impl Vm {
     /// Compiles `body` as the function `f_<sha>`; the compiler's message
     /// on failure (`user_script:1: ...`).
     pub(crate) fn define(&mut self, sha: &str, body: &[u8]) -> Result<(), String> {
-        let name = function_name(sha);
+        let name = FunctionName::new(sha);
         let mut err = Buf::new();
         // SAFETY: the pointers are valid for the call; the C side copies.
         let ok = unsafe {
@@ -173,20 +173,21 @@ impl Vm {
         Err(String::from_utf8_lossy(err.bytes()).into_owned())
     }
 
-    /// Runs the function defined for `sha` with KEYS and ARGV and returns
-    /// its reply as RESP3 (an error reply included). `timeout_hook` installs
-    /// the instruction-count hook that calls [`Host::interrupt`].
-    pub(crate) fn run(
+    /// Runs the function defined for `sha` with KEYS and ARGV and hands
+    /// its reply as RESP3 (an error reply included) to `reply`.
+    /// `timeout_hook` installs the instruction-count hook that calls
+    /// [`Host::interrupt`].
+    pub(crate) fn run<R>(
         &mut self,
         host: &mut dyn Host,
         sha: &str,
         keys: &[&[u8]],
         args: &[&[u8]],
         timeout_hook: bool,
-    ) -> Vec<u8> {
-        let name = function_name(sha);
-        let (kp, kl) = pointers(keys);
-        let (ap, al) = pointers(args);
+        reply: impl FnOnce(&[u8]) -> R,
+    ) -> R {
+        let name = FunctionName::new(sha);
+        let (k, a) = (Pointers::new(keys), Pointers::new(args));
         let mut tramp: &mut dyn Host = host;
         let mut raw = RawHost {
             ctx: (&mut tramp as *mut &mut dyn Host).cast(),
@@ -204,19 +205,21 @@ impl Vm {
                 &mut raw,
                 name.as_ptr(),
                 keys.len() as c_int,
-                kp.as_ptr(),
-                kl.as_ptr(),
+                k.ptrs(),
+                k.lens(),
                 args.len() as c_int,
-                ap.as_ptr(),
-                al.as_ptr(),
+                a.ptrs(),
+                a.lens(),
                 c_int::from(timeout_hook),
                 &mut out.0,
             )
         };
         if out.0.oom != 0 {
-            return format!("-ERR Error running script {sha}, reply too large\r\n").into_bytes();
+            return reply(
+                format!("-ERR Error running script {sha}, reply too large\r\n").as_bytes(),
+            );
         }
-        out.bytes().to_vec()
+        reply(out.bytes())
     }
 }
 
@@ -227,34 +230,94 @@ impl Drop for Vm {
     }
 }
 
-/// `f_<sha>`, the registry name of a script's function.
-fn function_name(sha: &str) -> CString {
-    CString::new(format!("f_{sha}")).expect("a SHA1 has no NUL")
+/// `f_<sha>`, the registry name of a script's function, NUL-terminated
+/// (built on the stack: it is needed on every run).
+struct FunctionName([u8; 43]);
+
+impl FunctionName {
+    fn new(sha: &str) -> FunctionName {
+        let mut name = [0u8; 43];
+        name[..2].copy_from_slice(b"f_");
+        let sha = sha.as_bytes();
+        assert!(
+            sha.len() == 40 && !sha.contains(&0),
+            "a script name is a SHA1 in hex"
+        );
+        name[2..42].copy_from_slice(sha);
+        FunctionName(name)
+    }
+
+    fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr().cast()
+    }
 }
 
-/// C's view of a list of byte strings.
-fn pointers(items: &[&[u8]]) -> (Vec<*const c_char>, Vec<usize>) {
-    items
-        .iter()
-        .map(|s| (s.as_ptr().cast::<c_char>(), s.len()))
-        .unzip()
+/// How many items the lists passed across the C boundary keep on the
+/// stack: scripts and their commands rarely take more, and every script
+/// run and `redis.call` would otherwise allocate.
+const INLINE: usize = 16;
+
+/// C's view of a list of byte strings: a pointer array and a length array.
+// It lives on the stack for one call: boxing the inline variant would
+// bring back the allocation it is there to avoid.
+#[allow(clippy::large_enum_variant)]
+enum Pointers {
+    Inline([*const c_char; INLINE], [usize; INLINE]),
+    Heap(Vec<*const c_char>, Vec<usize>),
 }
 
-/// The `n` byte strings C hands over.
+impl Pointers {
+    fn new(items: &[&[u8]]) -> Pointers {
+        let each = items.iter().map(|s| (s.as_ptr().cast::<c_char>(), s.len()));
+        if items.len() > INLINE {
+            let (p, l) = each.unzip();
+            return Pointers::Heap(p, l);
+        }
+        let (mut p, mut l) = ([std::ptr::null(); INLINE], [0; INLINE]);
+        for (i, (ptr, len)) in each.enumerate() {
+            (p[i], l[i]) = (ptr, len);
+        }
+        Pointers::Inline(p, l)
+    }
+
+    fn ptrs(&self) -> *const *const c_char {
+        match self {
+            Pointers::Inline(p, _) => p.as_ptr(),
+            Pointers::Heap(p, _) => p.as_ptr(),
+        }
+    }
+
+    fn lens(&self) -> *const usize {
+        match self {
+            Pointers::Inline(_, l) => l.as_ptr(),
+            Pointers::Heap(_, l) => l.as_ptr(),
+        }
+    }
+}
+
+/// Calls `f` with the `n` byte strings C hands over.
 ///
 /// # Safety
-/// `argv` and `lens` point at `n` valid (pointer, length) pairs.
-unsafe fn byte_strings<'a>(
+/// `argv` and `lens` point at `n` valid (pointer, length) pairs, which
+/// stay valid during the call.
+unsafe fn with_byte_strings<R>(
     n: c_int,
     argv: *const *const c_char,
     lens: *const usize,
-) -> Vec<&'a [u8]> {
-    (0..n.max(0) as usize)
-        .map(|i| {
-            // SAFETY: the caller guarantees `n` pairs.
-            unsafe { std::slice::from_raw_parts((*argv.add(i)).cast::<u8>(), *lens.add(i)) }
-        })
-        .collect()
+    f: impl FnOnce(&[&[u8]]) -> R,
+) -> R {
+    // SAFETY: the caller guarantees `n` pairs.
+    let get =
+        |i: usize| unsafe { std::slice::from_raw_parts((*argv.add(i)).cast::<u8>(), *lens.add(i)) };
+    let n = n.max(0) as usize;
+    if n > INLINE {
+        return f(&(0..n).map(get).collect::<Vec<_>>());
+    }
+    let mut items: [&[u8]; INLINE] = [&[]; INLINE];
+    for (i, item) in items.iter_mut().enumerate().take(n) {
+        *item = get(i);
+    }
+    f(&items[..n])
 }
 
 /// `kv_host.call`: runs a command for `redis.call`.
@@ -271,11 +334,12 @@ unsafe extern "C" fn host_call(
     // call; C passes `argc` valid arguments and valid out pointers.
     unsafe {
         let host = &mut **(ctx as *mut &mut dyn Host);
-        let args = byte_strings(argc, argv, lens);
         // A panic must not unwind into C: report it as an error reply.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let r = host.call(&args, resp as u8);
-            (r.as_ptr(), r.len())
+            with_byte_strings(argc, argv, lens, |args| {
+                let r = host.call(args, resp as u8);
+                (r.as_ptr(), r.len())
+            })
         }));
         let (p, n) = out.unwrap_or((PANIC_REPLY.as_ptr(), PANIC_REPLY.len()));
         *reply = p.cast();
@@ -310,6 +374,6 @@ unsafe extern "C" fn host_known(
     lens: *const usize,
 ) -> c_int {
     // SAFETY: C passes `argc` valid arguments.
-    let args = unsafe { byte_strings(argc, argv, lens) };
-    c_int::from(super::run::is_command(&args))
+    let known = unsafe { with_byte_strings(argc, argv, lens, super::run::is_command) };
+    c_int::from(known)
 }

@@ -20,6 +20,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::DB_COUNT;
 use crate::reply::Reply;
 use crate::resp::{self, Limits};
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -74,17 +75,21 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
         DB_COUNT
     };
     let mut cache = scripts.cache()?;
-    let sha = if by_sha {
-        String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
+    let mut lower = [0u8; 40];
+    let sha: Cow<'_, str> = if by_sha {
+        // SHA1s match case-insensitively (and are 40 bytes, checked above).
+        lower.copy_from_slice(argv[1]);
+        lower.make_ascii_lowercase();
+        Cow::Borrowed(std::str::from_utf8(&lower).map_err(|_| noscript())?)
     } else {
-        super::sha1hex(argv[1])
+        Cow::Owned(super::sha1hex(argv[1]))
     };
-    let script_flags = match cache.scripts.get(&sha) {
+    let script_flags = match cache.scripts.get(&*sha) {
         Some(f) => *f,
         None if by_sha => return Err(noscript()),
         None => {
             cache.create(argv[1])?;
-            cache.scripts[&sha]
+            cache.scripts[&*sha]
         }
     };
     if !script_flags.compat && !script_flags.no_writes && read_only {
@@ -106,13 +111,18 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     runner.session.db = runner.ctx.session.db;
     std::mem::swap(runner.ctx.session, &mut runner.session);
     scripts.busy.start();
-    let out = cache.vm.run(&mut runner, &sha, keys, args, threshold > 0);
+    let out = cache
+        .vm
+        .run(&mut runner, &sha, keys, args, threshold > 0, decode);
     std::mem::swap(runner.ctx.session, &mut runner.session);
     drop(cache);
     if own_locks {
+        // Clients blocked on keys the script wrote are served before its
+        // locks go (inside EXEC, after the transaction).
+        crate::blocking::serve_held(ctx);
         ctx.guards = Guards::None;
     }
-    decode(&out)
+    out
 }
 
 /// The script's RESP3 reply as a [`Reply`]: the bytes come from our own C

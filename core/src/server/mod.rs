@@ -30,10 +30,17 @@
 //! listener.stop();
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! The fronts that embed the engine serve it at an address string
+//! (`"127.0.0.1:6380"`, `"unix:/tmp/kv.sock"`) through [`Served`], which
+//! also keeps two listeners of one process off the same address.
 
 mod conn;
 mod net;
+mod serve;
 mod worker;
+
+pub use serve::{Address, ServeError, Served};
 
 use crate::Engine;
 use std::io;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::dict::Dict;
 use crate::error::CmdError;
 use crate::keyspace::HashValue;
+use crate::small_bytes::SmallBytes;
 use crate::types::sample::{self, Count};
 use rand::Rng;
 
@@ -74,7 +75,7 @@ impl HashValue {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
             HashValue::Listpack(l) => l.get(field),
-            HashValue::Table(d) => d.get(field).map(Vec::as_slice),
+            HashValue::Table(d) => d.get(field).map(|v| &**v),
         }
     }
 
@@ -87,19 +88,19 @@ impl HashValue {
     /// value longer than `limits.value`, or more than `limits.entries`
     /// fields, converts a listpack to a hashtable. Returns true when the
     /// field is new.
-    pub fn set(&mut self, field: &[u8], value: Vec<u8>, limits: &HashLimits) -> bool {
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: &HashLimits) -> bool {
         if field.len() > limits.value || value.len() > limits.value {
             self.convert();
         }
         let added = match self {
-            HashValue::Listpack(l) => l.set(field, &value),
+            HashValue::Listpack(l) => l.set(field, value),
             HashValue::Table(d) => match d.get_mut(field) {
                 Some(old) => {
-                    *old = value;
+                    *old = value.into();
                     false
                 }
                 None => {
-                    d.insert_new(field, value);
+                    d.insert_new(field, value.into());
                     true
                 }
             },
@@ -125,7 +126,7 @@ impl HashValue {
             HashValue::Listpack(l) => (Some(l.iter()), None),
             HashValue::Table(d) => (None, Some(d.iter())),
         };
-        let big = big.into_iter().flatten().map(|(f, v)| (f, v.as_slice()));
+        let big = big.into_iter().flatten().map(|(f, v)| (f, &**v));
         small.into_iter().flatten().chain(big)
     }
 
@@ -135,7 +136,7 @@ impl HashValue {
         match self {
             HashValue::Listpack(l) if l.is_empty() => None,
             HashValue::Listpack(l) => l.iter().nth(rand::rng().random_range(0..l.len())),
-            HashValue::Table(d) => d.random().map(|(f, v)| (f, v.as_slice())),
+            HashValue::Table(d) => d.random().map(|(f, v)| (f, &**v)),
         }
     }
 
@@ -146,7 +147,7 @@ impl HashValue {
             HashValue::Listpack(l) => sample::pick_listed(l.iter().collect(), count, true),
             HashValue::Table(d) => Ok(sample::pick(d, count)?
                 .into_iter()
-                .map(|(f, v)| (f, v.as_slice()))
+                .map(|(f, v)| (f, &**v))
                 .collect()),
         }
     }
@@ -156,7 +157,7 @@ impl HashValue {
         if let HashValue::Listpack(l) = self {
             let mut d = Dict::with_capacity(l.len());
             for (f, v) in l.iter() {
-                d.insert_new(f, v.to_vec());
+                d.insert_new(f, SmallBytes::from(v));
             }
             *self = HashValue::Table(d);
         }
@@ -175,11 +176,11 @@ mod tests {
     #[test]
     fn converts_on_length_or_count_and_never_back() {
         let mut h = HashValue::default();
-        assert!(h.set(b"a", b"123".to_vec(), &SMALL));
-        assert!(!h.set(b"a", b"1".to_vec(), &SMALL));
-        assert!(h.set(b"b", b"1".to_vec(), &SMALL));
+        assert!(h.set(b"a", b"123", &SMALL));
+        assert!(!h.set(b"a", b"1", &SMALL));
+        assert!(h.set(b"b", b"1", &SMALL));
         assert!(!h.is_big(), "two short fields fit");
-        h.set(b"c", b"1".to_vec(), &SMALL);
+        h.set(b"c", b"1", &SMALL);
         assert!(h.is_big(), "three fields exceed entries=2");
         assert_eq!(
             h.get(b"a"),
@@ -189,14 +190,14 @@ mod tests {
         assert_eq!(h.len(), 3);
 
         let mut h = HashValue::default();
-        h.set(b"abcd", b"1".to_vec(), &SMALL);
+        h.set(b"abcd", b"1", &SMALL);
         assert!(h.is_big(), "a long field converts");
         h.remove(b"abcd");
-        h.set(b"a", b"1".to_vec(), &SMALL);
+        h.set(b"a", b"1", &SMALL);
         assert!(h.is_big(), "conversion is one-way");
 
         let mut h = HashValue::default();
-        h.set(b"a", b"1234".to_vec(), &SMALL);
+        h.set(b"a", b"1234", &SMALL);
         assert!(h.is_big(), "a long value converts");
     }
 
@@ -204,9 +205,9 @@ mod tests {
     fn a_listpack_iterates_in_insertion_order() {
         let mut h = HashValue::default();
         for f in ["task1", "task2", "task3"] {
-            h.set(f.as_bytes(), b"v".to_vec(), &HashLimits::NONE);
+            h.set(f.as_bytes(), b"v", &HashLimits::NONE);
         }
-        h.set(b"task1", b"again".to_vec(), &HashLimits::NONE);
+        h.set(b"task1", b"again", &HashLimits::NONE);
         let fields: Vec<&[u8]> = h.iter().map(|(f, _)| f).collect();
         assert_eq!(fields, [b"task1", b"task2", b"task3"]);
         assert_eq!(

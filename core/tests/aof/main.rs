@@ -9,7 +9,11 @@ mod harness;
 #[path = "../persist/common.rs"]
 mod common;
 
+mod barrier;
 mod basics;
 mod crash;
 mod damage;
+mod ioerrors;
+mod powerloss;
+mod sim;
 mod workload;

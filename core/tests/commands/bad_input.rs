@@ -331,6 +331,9 @@ const TEMPLATES: &[&str] = &[
     "OBJECT IDLETIME str",
     "OBJECT REFCOUNT int",
     "OBJECT HELP",
+    // Refused on both sides (enable-debug-command is `no` by default).
+    "DEBUG OBJECT str",
+    "DEBUG SLEEP 0",
     "EXPIRE str 100 NX",
     "PEXPIRE str 100000 XX",
     "EXPIREAT str 99999999999 GT",
@@ -452,6 +455,7 @@ const TEMPLATES: &[&str] = &[
     "RESTORE str 0 payload REPLACE ABSTTL IDLETIME 10",
     "SAVE",
     "BGSAVE SCHEDULE",
+    "BGREWRITEAOF",
     // Server and connection.
     "PING hello",
     "ECHO hello",
@@ -654,7 +658,7 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
         "pubsub|channels" | "pubsub|shardchannels" => Mode::Unordered,
         // The server would write dump.rdb into the working directory (which
         // the next server started there loads); in memory ours refuses.
-        "save" | "bgsave" => Mode::Ours,
+        "save" | "bgsave" | "bgrewriteaof" => Mode::Ours,
         // YES/SYNC would put the server's next EVAL in its debugger.
         "script|debug" => Mode::Ours,
         // A payload holds hash and set members in table order.

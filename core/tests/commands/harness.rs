@@ -23,6 +23,12 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts redis-server on a free port and waits until it accepts.
     pub fn start() -> RedisServer {
+        RedisServer::start_with(&[])
+    }
+
+    /// [`RedisServer::start`] with more command-line options
+    /// (`--name value` pairs).
+    pub fn start_with(options: &[(&str, &str)]) -> RedisServer {
         let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         for _attempt in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
@@ -47,6 +53,11 @@ impl RedisServer {
                     "--loglevel",
                     "warning",
                 ])
+                .args(
+                    options
+                        .iter()
+                        .flat_map(|(name, value)| [format!("--{name}"), value.to_string()]),
+                )
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -177,6 +188,30 @@ impl Client {
         }
     }
 
+    /// True once the peer closes the connection within `within` (anything
+    /// it sends first is dropped); false if it stays open.
+    pub fn read_closed(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+
     /// The next reply or push, decoded and raw (panics after 30 s).
     pub fn read(&mut self) -> (Reply, Vec<u8>) {
         self.read_within(Duration::from_secs(30))
@@ -256,6 +291,17 @@ pub struct Pair {
     pub socket: Option<(kvstore_core::server::Listener, Client)>,
     /// The raw bytes of the last replies (redis, kvstore) when over a socket.
     pub last_raw: Option<(Vec<u8>, Vec<u8>)>,
+    /// The engine's data directory, if it has one (removed last).
+    scratch: Option<Scratch>,
+}
+
+/// A directory removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A second client of a [`Pair`]: its own connection to the real server
@@ -292,6 +338,40 @@ impl Pair {
             who: "",
             socket: None,
             last_raw: None,
+            scratch: None,
+        }
+    }
+
+    /// A fresh pair whose server and engine both start with the
+    /// configuration `options` (parameters that only a configuration file
+    /// or the command line can set), the engine in-memory (its data
+    /// directory, under the system's temporary one, saves nothing).
+    pub fn with_config(options: &[(&str, &str)]) -> Pair {
+        let server = RedisServer::start_with(options);
+        let config = kvstore_core::config::Config::default();
+        config.set_at_startup("save", "").unwrap();
+        for (name, value) in options {
+            config.set_at_startup(name, value).unwrap();
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "kvstore-pair-{}-{}",
+            std::process::id(),
+            server.port
+        ));
+        let engine =
+            Engine::open_with_config(&dir, kvstore_core::Options::default(), config).unwrap();
+        let session = engine.session();
+        Pair {
+            redis: Client::connect(server.port),
+            server,
+            engine,
+            session,
+            log: Vec::new(),
+            settle_ttls: false,
+            who: "",
+            socket: None,
+            last_raw: None,
+            scratch: Some(Scratch(dir)),
         }
     }
 
@@ -299,8 +379,14 @@ impl Pair {
     /// commands go through a socket, and replies are also compared byte
     /// for byte. RESP3 (HELLO 3 on both connections) when `resp3`.
     pub fn over_socket(resp3: bool) -> Pair {
+        Pair::new().served(resp3)
+    }
+
+    /// This pair with its kvstore side served by the RESP listener (see
+    /// [`Pair::over_socket`]).
+    pub fn served(self, resp3: bool) -> Pair {
         use kvstore_core::server::{ListenConfig, Listener};
-        let mut p = Pair::new();
+        let mut p = self;
         let listener = Listener::start(
             p.engine.clone(),
             ListenConfig {

@@ -406,3 +406,186 @@ fn client_and_info_fields_of_subscribers() {
     p.check(&["RPUSH", "q", "v"]);
     waiter.expect_same("served");
 }
+
+/// The type-selected CLIENT LIST of each side, asked by `twin`'s two
+/// connections, one entry per client: its flags and subscription counts,
+/// sorted (ids and addresses differ).
+fn typed_list(twin: &mut Twin, ty: &str) -> (Vec<String>, Vec<String>) {
+    let argv = ["CLIENT", "LIST", "TYPE", ty];
+    let summary = |r: &Reply| {
+        let text = match r {
+            Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("CLIENT LIST TYPE {ty}: {other:?}"),
+        };
+        let mut v: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let line = Reply::Bulk(l.as_bytes().to_vec());
+                ["flags", "sub", "psub", "ssub"]
+                    .map(|f| format!("{f}={}", field(&line, f)))
+                    .join(" ")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let theirs = twin.redis.call(&argv);
+    let ours = twin.ours.call(&argv);
+    (summary(&theirs), summary(&ours))
+}
+
+/// Compares CLIENT LIST for every client type on both sides.
+fn same_types(twin: &mut Twin, when: &str) {
+    for ty in ["normal", "pubsub", "PUBSUB", "master", "replica", "slave"] {
+        let (theirs, ours) = typed_list(twin, ty);
+        assert_eq!(theirs, ours, "CLIENT LIST TYPE {ty} {when}");
+    }
+}
+
+/// A client with any subscription is of type pubsub (flags `P`), and
+/// normal again once it has none: CLIENT LIST TYPE and CLIENT KILL TYPE
+/// select it as Redis does.
+#[test]
+fn client_types_follow_subscriptions() {
+    let (mut p, mut sub) = setup(true);
+    let mut asker = p.socket_client(false);
+    same_types(&mut asker, "before subscribing");
+    sub.send(&["SUBSCRIBE", "a"]);
+    sub.expect_same("sub a");
+    same_types(&mut asker, "with a channel");
+    sub.send(&["SSUBSCRIBE", "s"]);
+    sub.expect_same("ssub s");
+    sub.send(&["UNSUBSCRIBE", "a"]);
+    sub.expect_same("unsub a");
+    same_types(&mut asker, "with a shard channel only");
+    sub.send(&["SUNSUBSCRIBE"]);
+    sub.expect_same("sunsub");
+    same_types(&mut asker, "after unsubscribing");
+    // The caller's own type comes from its live state.
+    sub.send(&["PSUBSCRIBE", "p*"]);
+    sub.expect_same("psub");
+    for ty in ["pubsub", "normal"] {
+        let (theirs, ours) = typed_list(&mut sub, ty);
+        assert_eq!(theirs, ours, "the subscriber's own CLIENT LIST TYPE {ty}");
+    }
+    same_types(&mut asker, "with a pattern");
+    for argv in [
+        &["CLIENT", "LIST", "TYPE", "nosuch"][..],
+        &["CLIENT", "LIST", "TYPE"],
+        &["CLIENT", "KILL", "TYPE", "nosuch"],
+        &["CLIENT", "KILL", "TYPE", "master"],
+        &["CLIENT", "KILL", "TYPE", "replica"],
+        &["CLIENT", "KILL", "TYPE", "pubsub"],
+    ] {
+        p.check(argv);
+    }
+    // The subscriber was killed on both sides; the pair's client remains.
+    for side in [&mut sub.redis, &mut sub.ours] {
+        side.send(&["PING"]);
+        assert!(side.read_closed(std::time::Duration::from_secs(5)));
+    }
+    same_types(&mut asker, "after the kill");
+}
+
+/// The `n` class: `new` when a command creates a key (Redis's `dbAdd`),
+/// before the command's own event, also where a key is replaced by a new
+/// one (RENAME, COPY and RESTORE onto an existing key); `A` does not
+/// include it, and `An` keeps it although CONFIG GET shows `A`.
+#[test]
+fn new_key_notifications() {
+    let script: &[&[&str]] = &[
+        &["SET", "s", "1"],
+        &["SET", "s", "2"],
+        &["SETNX", "s", "3"],
+        &["SETNX", "s2", "3"],
+        &["MSET", "a", "1", "b", "2", "a", "3"],
+        &["MSETNX", "c", "1", "d", "2"],
+        &["GETSET", "e", "1"],
+        &["SET", "f", "1", "GET"],
+        &["SETEX", "g", "100", "v"],
+        &["INCR", "i"],
+        &["INCRBYFLOAT", "j", "1.5"],
+        &["APPEND", "k", "x"],
+        &["SETRANGE", "l", "2", "x"],
+        &["SETBIT", "m", "7", "1"],
+        &["BITFIELD", "n", "SET", "u8", "0", "1"],
+        &["BITOP", "OR", "o", "m", "n"],
+        &["BITOP", "OR", "o", "m"],
+        &["PFADD", "p", "x"],
+        &["PFMERGE", "p2", "p"],
+        &["LPUSH", "q", "a", "b"],
+        &["RPUSHX", "q2", "a"],
+        &["LMOVE", "q", "q3", "LEFT", "LEFT"],
+        &["RPOPLPUSH", "q", "q3"],
+        &["SADD", "r", "a", "b"],
+        &["SMOVE", "r", "r2", "a"],
+        &["SUNIONSTORE", "r3", "r", "r2"],
+        &["SUNIONSTORE", "r3", "r"],
+        &["HSET", "h", "f", "v"],
+        &["HSETNX", "h2", "f", "v"],
+        &["HINCRBY", "h3", "f", "1"],
+        &["HINCRBYFLOAT", "h4", "f", "1"],
+        &["ZADD", "z", "1", "a"],
+        &["ZINCRBY", "z2", "1", "a"],
+        &["ZUNIONSTORE", "z3", "1", "z"],
+        &["ZRANGESTORE", "z4", "z", "0", "-1"],
+        &["SORT", "q3", "ALPHA", "STORE", "t"],
+        &["SORT", "q3", "ALPHA", "STORE", "t"],
+        &["RENAME", "s", "s3"],
+        &["RENAME", "s3", "a"],
+        &["RENAMENX", "a", "u"],
+        &["COPY", "u", "v"],
+        &["COPY", "u", "v", "REPLACE"],
+        &["COPY", "u", "w", "DB", "1"],
+        &["MOVE", "w2", "1"],
+        &["SET", "w2", "x"],
+        &["MOVE", "w2", "1"],
+        &["DEL", "s2", "nokey"],
+        &["FLUSHALL"],
+    ];
+    for flags in ["KEAn", "En", "Kn", "KEn$", "AnKE"] {
+        notifications(flags, script);
+    }
+    let (mut p, _sub) = setup(false);
+    p.config_set("notify-keyspace-events", "KEAn");
+    p.check(&["CONFIG", "GET", "notify-keyspace-events"]);
+    p.config_set("notify-keyspace-events", "nKE");
+    p.check(&["CONFIG", "GET", "notify-keyspace-events"]);
+}
+
+/// DUMP/RESTORE, and a write onto a key past its deadline: `expired`, then
+/// `new`, as Redis's write lookup deletes the old key first.
+#[test]
+fn new_key_notifications_restore_and_expired() {
+    let (mut p, mut sub) = setup(false);
+    p.config_set("notify-keyspace-events", "KEAn");
+    p.check(&["SET", "src", "v"]);
+    p.check(&["SET", "gone", "v", "PX", "20"]);
+    p.check(&["SET", "gone2", "v", "PX", "20"]);
+    sub.send(&["PSUBSCRIBE", "__key*__:*"]);
+    sub.expect_same("psubscribe");
+    let Reply::Bulk(payload) = p.check(&["DUMP", "src"]) else {
+        panic!("DUMP")
+    };
+    for argv in [
+        &[&b"RESTORE"[..], b"dst", b"0", &payload][..],
+        &[b"RESTORE", b"dst", b"0", &payload, b"REPLACE"],
+    ] {
+        p.check(argv);
+        sub.expect_same("restore: new");
+        sub.expect_same("restore: new (keyevent)");
+        sub.expect_same("restore");
+        sub.expect_same("restore (keyevent)");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for (argv, events) in [
+        (&["SET", "gone", "w"][..], 6),
+        (&["LPUSH", "gone2", "w"], 6),
+    ] {
+        p.check(argv);
+        for n in 0..events {
+            sub.expect_same(&format!("{argv:?}: event {n}"));
+        }
+    }
+    sub.expect_nothing(50);
+}

@@ -1,10 +1,11 @@
 //! Server and connection commands, against a real redis-server: PING, ECHO,
 //! SELECT, SWAPDB, FLUSHDB, FLUSHALL, DBSIZE, TIME (here), CONFIG, CLIENT /
-//! HELLO / AUTH / RESET, INFO and COMMAND (submodules), and a generated
+//! HELLO / AUTH / RESET, INFO, COMMAND and DEBUG (submodules), and a generated
 //! command sequence.
 
 mod config;
 mod connection;
+mod debug;
 mod info;
 mod introspect;
 

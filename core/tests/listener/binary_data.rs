@@ -244,15 +244,28 @@ fn a_held_directory_or_a_corrupt_snapshot_stops_startup() {
 }
 
 #[test]
-fn appendonly_yes_is_refused() {
+fn appendonly_yes_logs_writes_and_replays_them() {
     let dir = temp_dir("data-aof");
-    let out = run_failing(&["--dir", &dir_arg(&dir), "--appendonly", "yes"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("appendonly yes is not supported yet"), "{err}");
-    // The last directive wins, as in redis-server.
+    let mut s = Server::start(&["--dir", &dir_arg(&dir), "--appendonly", "yes", "--save", ""]);
+    let mut c = s.client();
+    assert_eq!(c.text(&["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(c.text(&["RPUSH", "l", "a", "b"]), ":2\r\n");
+    shutdown(&mut s, &["NOSAVE"]);
+    assert!(dir.join("appendonly.aof").exists());
+    assert!(!dir.join("dump.rdb").exists());
+    // The last directive wins, as in redis-server: the file is replayed.
     let conf = dir.join("redis.conf");
-    std::fs::write(&conf, "appendonly yes\n").unwrap();
-    let s = Server::start(&[&dir_arg(&conf), "--appendonly", "no"]);
-    let r = s.client().text(&["CONFIG", "GET", "appendonly"]);
-    assert!(r.ends_with("$2\r\nno\r\n"), "{r}");
+    std::fs::write(&conf, "appendonly no\n").unwrap();
+    let s = Server::start(&[
+        &dir_arg(&conf),
+        "--dir",
+        &dir_arg(&dir),
+        "--appendonly",
+        "yes",
+    ]);
+    let mut c = s.client();
+    assert_eq!(c.text(&["GET", "k"]), "$1\r\nv\r\n");
+    assert_eq!(c.text(&["LLEN", "l"]), ":2\r\n");
+    let r = c.text(&["CONFIG", "GET", "appendonly"]);
+    assert!(r.ends_with("$3\r\nyes\r\n"), "{r}");
 }

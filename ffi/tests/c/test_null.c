@@ -192,12 +192,77 @@ static void typed_functions(void) {
     kvstore_reply_free(len);
 }
 
+static void listen_functions(void) {
+    uint64_t id = 77;
+    char *bound = (char *)0x1;
+    CHECK_RC(kvstore_listen(NULL, "127.0.0.1:0", &id, &bound), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_listen: db is NULL");
+    CHECK_RC(kvstore_listen(db, NULL, &id, &bound), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_listen: address is NULL");
+    CHECK_RC(kvstore_listen(db, "127.0.0.1:0", NULL, &bound), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_listen: id is NULL");
+    CHECK(id == 77 && bound == (char *)0x1);
+    /* `bound` is optional. */
+    CHECK_RC(kvstore_listen(db, "127.0.0.1:0", &id, NULL), KVSTORE_OK);
+    CHECK_RC(kvstore_unlisten(NULL, id), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_unlisten: db is NULL");
+    CHECK_RC(kvstore_unlisten(db, id), KVSTORE_OK);
+}
+
+static void subscriber_functions(void) {
+    kvstore_subscriber *sub = (kvstore_subscriber *)0x1;
+    CHECK_RC(kvstore_subscriber_new(NULL, &sub), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscriber_new: db is NULL");
+    CHECK_RC(kvstore_subscriber_new(db, NULL), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscriber_new: out is NULL");
+    CHECK(sub == (kvstore_subscriber *)0x1);
+    CHECK_RC(kvstore_subscriber_new(db, &sub), KVSTORE_OK);
+
+    CHECK_RC(kvstore_subscribe(NULL, K("c")), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscribe: sub is NULL");
+    CHECK_RC(kvstore_subscribe(sub, NULL, 1), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscribe: channel is NULL");
+    CHECK_RC(kvstore_psubscribe(NULL, K("c*")), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_psubscribe: sub is NULL");
+    CHECK_RC(kvstore_psubscribe(sub, NULL, 1), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_psubscribe: pattern is NULL");
+    CHECK_RC(kvstore_unsubscribe(NULL, K("c")), KVSTORE_ERR_NULL);
+    CHECK_RC(kvstore_unsubscribe(sub, NULL, 1), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_unsubscribe: channel is NULL");
+    CHECK_RC(kvstore_punsubscribe(NULL, K("c*")), KVSTORE_ERR_NULL);
+    CHECK_RC(kvstore_punsubscribe(sub, NULL, 1), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_punsubscribe: pattern is NULL");
+
+    kvstore_reply *r = BAD_REPLY;
+    CHECK_RC(kvstore_subscriber_next(NULL, 0, &r), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscriber_next: sub is NULL");
+    CHECK_RC(kvstore_subscriber_next(sub, 0, NULL), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscriber_next: out is NULL");
+    CHECK(r == BAD_REPLY);
+    /* Nothing was subscribed through a NULL. */
+    CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_TIMEOUT);
+
+    /* (NULL, 0) is the empty channel name, which Redis accepts. */
+    CHECK_RC(kvstore_subscribe(sub, NULL, 0), KVSTORE_OK);
+    CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_OK);
+    CHECK(kvstore_reply_len(r) == 3);
+    CHECK_STR(kvstore_reply_element(r, 1), "");
+    kvstore_reply_free(r);
+
+    CHECK_RC(kvstore_subscriber_interrupt(NULL), KVSTORE_ERR_NULL);
+    CHECK_MSG("kvstore_subscriber_interrupt: sub is NULL");
+    kvstore_subscriber_free(NULL);
+    kvstore_subscriber_free(sub);
+}
+
 int main(void) {
     CHECK_RC(kvstore_open(NULL, NULL, &db), KVSTORE_OK);
     handle_functions();
     generic_functions();
     reply_functions();
     typed_functions();
+    listen_functions();
+    subscriber_functions();
     kvstore_close(db);
     report("test_null");
     return 0;

@@ -84,6 +84,63 @@ static void freeing_functions(void) {
     kvstore_close(other);
     CHECK_MSG("kvstore_close: panicked");
     kvstore_close(other);
+
+    kvstore_subscriber *sub = NULL;
+    CHECK_RC(kvstore_subscriber_new(db, &sub), KVSTORE_OK);
+    CHECK_RC(kvstore_subscribe(sub, K("c")), KVSTORE_OK);
+    arm();
+    kvstore_subscriber_free(sub);
+    CHECK_MSG("kvstore_subscriber_free: panicked");
+    /* Still subscribed, still readable. */
+    CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_OK);
+    kvstore_reply_free(r);
+    kvstore_subscriber_free(sub);
+}
+
+/* The listener and subscriber calls: a panic at entry starts, subscribes
+ * and takes nothing; the objects work afterwards. */
+static void listen_and_subscriber_functions(void) {
+    uint64_t id = 77;
+    char *bound = (char *)0x1;
+    arm();
+    CHECK_RC(kvstore_listen(db, "127.0.0.1:0", &id, &bound), KVSTORE_ERR_PANIC);
+    CHECK_MSG("kvstore_listen: panicked: forced panic at Entry");
+    CHECK(id == 77 && bound == (char *)0x1);
+    CHECK_RC(kvstore_listen(db, "127.0.0.1:0", &id, NULL), KVSTORE_OK);
+    arm();
+    CHECK_RC(kvstore_unlisten(db, id), KVSTORE_ERR_PANIC);
+    CHECK_RC(kvstore_unlisten(db, id), KVSTORE_OK);
+
+    kvstore_subscriber *sub = (kvstore_subscriber *)0x1;
+    arm();
+    CHECK_RC(kvstore_subscriber_new(db, &sub), KVSTORE_ERR_PANIC);
+    CHECK(sub == (kvstore_subscriber *)0x1);
+    CHECK_RC(kvstore_subscriber_new(db, &sub), KVSTORE_OK);
+    arm();
+    CHECK_RC(kvstore_subscribe(sub, K("c")), KVSTORE_ERR_PANIC);
+    arm();
+    CHECK_RC(kvstore_psubscribe(sub, K("c*")), KVSTORE_ERR_PANIC);
+    CHECK_RC(kvstore_subscribe(sub, K("c")), KVSTORE_OK);
+    CHECK_RC(kvstore_psubscribe(sub, K("c*")), KVSTORE_OK);
+    arm();
+    CHECK_RC(kvstore_unsubscribe(sub, K("c")), KVSTORE_ERR_PANIC);
+    arm();
+    CHECK_RC(kvstore_punsubscribe(sub, K("c*")), KVSTORE_ERR_PANIC);
+    arm();
+    CHECK_RC(kvstore_subscriber_interrupt(sub), KVSTORE_ERR_PANIC);
+    kvstore_reply *r = (kvstore_reply *)0x1;
+    arm();
+    CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_ERR_PANIC);
+    CHECK(r == (kvstore_reply *)0x1);
+    /* Only the two subscriptions that ran are confirmed, none was taken,
+     * and no interrupt is pending. */
+    for (int i = 0; i < 2; i++) {
+        CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_OK);
+        CHECK(kvstore_reply_integer(kvstore_reply_element(r, 2)) == i + 1);
+        kvstore_reply_free(r);
+    }
+    CHECK_RC(kvstore_subscriber_next(sub, 0, &r), KVSTORE_TIMEOUT);
+    kvstore_subscriber_free(sub);
 }
 
 static void fallible_functions(void) {
@@ -170,6 +227,7 @@ int main(void) {
     kvstore_reply_free(r);
     freeing_functions();
     fallible_functions();
+    listen_and_subscriber_functions();
     panic_while_building_replies();
 
     /* The handle still works, and nothing ran while the hook fired. */

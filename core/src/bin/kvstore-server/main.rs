@@ -274,6 +274,15 @@ fn shutdown(
             }
         }
     }
+    if engine.shared().aof.active() {
+        logger.log(Level::Notice, "Calling fsync() on the AOF file.");
+        let now = engine.shared().clock.now_ms();
+        engine
+            .shared()
+            .clients
+            .pause(u64::MAX, PauseKind::Write, now);
+        lifecycle::flush_aof(engine);
+    }
     if let Some(path) = unix {
         logger.log(Level::Notice, "Removing the unix socket file.");
         let _ = std::fs::remove_file(path);

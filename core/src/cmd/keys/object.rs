@@ -96,7 +96,7 @@ fn with_entry(
 
 /// The encoding name Redis 7.0 reports for `e` (strings: the strings
 /// family's rules, which know the history `raw`/`not_int` record).
-fn encoding_of(e: EntryRef<'_>) -> &'static str {
+pub(crate) fn encoding_of(e: EntryRef<'_>) -> &'static str {
     match e.value() {
         ValueRef::Str(s) => crate::cmd::strings::encoding(s, e.raw(), e.not_int()),
         ValueRef::Hash(h) => h.encoding(),
@@ -116,18 +116,20 @@ fn encoding(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     with_entry(ctx, argv, |e, _| Ok(Reply::Bulk(encoding_of(e).into())))
 }
 
-/// Small non-negative integers are shared objects in Redis (refcount
-/// INT_MAX); every other value has its own object.
 fn refcount(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
-    with_entry(ctx, argv, |e, _| {
-        let shared = match e.value() {
-            ValueRef::Str(s) if encoding_of(e) == "int" => {
-                crate::num::parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n))
-            }
-            _ => false,
-        };
-        Ok(Reply::Int(if shared { SHARED_REFCOUNT } else { 1 }))
-    })
+    with_entry(ctx, argv, |e, _| Ok(Reply::Int(refcount_of(e))))
+}
+
+/// Redis's reference count of `e`'s value: small non-negative integers are
+/// shared objects (refcount INT_MAX); every other value has its own object.
+pub(crate) fn refcount_of(e: EntryRef<'_>) -> i64 {
+    let shared = match e.value() {
+        ValueRef::Str(s) if encoding_of(e) == "int" => {
+            crate::num::parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n))
+        }
+        _ => false,
+    };
+    if shared { SHARED_REFCOUNT } else { 1 }
 }
 
 /// Redis's text for both policy mismatches (`selected` or `not selected`).

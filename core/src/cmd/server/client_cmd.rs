@@ -277,9 +277,19 @@ fn client_info(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
     Ok(verbatim(own_line(ctx)))
 }
 
-/// The lines of the clients with these ids (the caller included), in id
-/// order (`None`: every client), each id once per mention.
-fn lines(ctx: &Ctx<'_>, ids: Option<&[i64]>) -> String {
+/// Which clients CLIENT LIST shows.
+enum Filter<'a> {
+    /// Every client.
+    All,
+    /// The clients of one type.
+    Type(ClientType),
+    /// The clients with these ids, in this order, each once per mention.
+    Ids(&'a [i64]),
+}
+
+/// The lines of the clients `filter` selects (the caller included), in id
+/// order unless ids are given.
+fn lines(ctx: &Ctx<'_>, filter: Filter<'_>) -> String {
     let shared = ctx.shared();
     let now = shared.clock.now_ms();
     let me = ctx.session.id;
@@ -297,9 +307,14 @@ fn lines(ctx: &Ctx<'_>, ids: Option<&[i64]>) -> String {
         Some(e) if *id != me => entry_line(e, now),
         _ => own_line(ctx),
     };
-    match ids {
-        None => all.iter().map(line).collect(),
-        Some(ids) => ids
+    match filter {
+        Filter::All => all.iter().map(line).collect(),
+        Filter::Type(t) => all
+            .iter()
+            .filter(|(id, e)| type_of(ctx, *id, e.as_deref()) == t)
+            .map(line)
+            .collect(),
+        Filter::Ids(ids) => ids
             .iter()
             .filter_map(|&want| all.iter().find(|(id, _)| *id as i64 == want))
             .map(line)
@@ -307,42 +322,69 @@ fn lines(ctx: &Ctx<'_>, ids: Option<&[i64]>) -> String {
     }
 }
 
-/// A client type name as CLIENT LIST/KILL accept it, or Redis's error.
-/// Every client we serve is of type normal.
-fn is_normal_type(t: &[u8]) -> Result<bool, CmdError> {
-    // Redis compares (strcasecmp) and prints (%s) the type as a C string.
-    let t = args::cstr(t);
-    if ["normal", "slave", "replica", "pubsub", "master"]
-        .iter()
-        .any(|n| is(t, n))
-    {
-        Ok(is(t, "normal"))
-    } else {
-        Err(CmdError::err(format!(
-            "Unknown client type '{}'",
-            args::cstr_text(t)
-        )))
+/// A client type as CLIENT LIST/KILL name it (Redis's `getClientType`).
+/// We serve no master or replica, so those types select nobody; a client
+/// with any subscription is of type pubsub (CLIENT LIST's `P` flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Pubsub,
+    Master,
+    Replica,
+}
+
+impl ClientType {
+    /// The type named `t` (`slave` is `replica`), or Redis's error.
+    fn parse(t: &[u8]) -> Result<ClientType, CmdError> {
+        // Redis compares (strcasecmp) and prints (%s) the type as a C string.
+        let t = args::cstr(t);
+        let named = [
+            ("normal", ClientType::Normal),
+            ("slave", ClientType::Replica),
+            ("replica", ClientType::Replica),
+            ("pubsub", ClientType::Pubsub),
+            ("master", ClientType::Master),
+        ];
+        named
+            .iter()
+            .find(|(n, _)| is(t, n))
+            .map(|(_, ty)| *ty)
+            .ok_or_else(|| CmdError::err(format!("Unknown client type '{}'", args::cstr_text(t))))
+    }
+
+    /// The type of a client with `subs` (channels, patterns, shard channels).
+    fn of(subs: (usize, usize, usize)) -> ClientType {
+        if subs.0 + subs.1 + subs.2 > 0 {
+            ClientType::Pubsub
+        } else {
+            ClientType::Normal
+        }
+    }
+}
+
+/// The type of the client `id`: the caller's from its live session,
+/// another's from the snapshot its owner published.
+fn type_of(ctx: &Ctx<'_>, id: u64, entry: Option<&ClientEntry>) -> ClientType {
+    match entry {
+        Some(e) if id != ctx.session.id => ClientType::of(e.snapshot().subs),
+        _ => ClientType::of(ctx.session.subscription_counts()),
     }
 }
 
 /// CLIENT LIST [TYPE type | ID id [id ...]].
 fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let text = if argv.len() == 4 && is(argv[2], "type") {
-        if is_normal_type(argv[3])? {
-            lines(ctx, None)
-        } else {
-            String::new()
-        }
+        lines(ctx, Filter::Type(ClientType::parse(argv[3])?))
     } else if argv.len() > 3 && is(argv[2], "id") {
         let ids = argv[3..]
             .iter()
             .map(|id| crate::num::parse_i64(id).ok_or_else(|| CmdError::err("Invalid client ID")))
             .collect::<Result<Vec<i64>, CmdError>>()?;
-        lines(ctx, Some(&ids))
+        lines(ctx, Filter::Ids(&ids))
     } else if argv.len() != 2 {
         return Err(CmdError::Syntax);
     } else {
-        lines(ctx, None)
+        lines(ctx, Filter::All)
     };
     Ok(verbatim(text))
 }
@@ -351,16 +393,16 @@ fn client_list(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
 #[derive(Default)]
 struct KillFilter<'a> {
     id: Option<u64>,
-    normal: Option<bool>,
+    kind: Option<ClientType>,
     addr: Option<&'a [u8]>,
     laddr: Option<&'a [u8]>,
     skip_me: bool,
 }
 
 impl KillFilter<'_> {
-    fn matches(&self, e: &ClientEntry) -> bool {
+    fn matches(&self, ctx: &Ctx<'_>, e: &ClientEntry) -> bool {
         self.id.is_none_or(|id| id == e.id)
-            && self.normal != Some(false)
+            && self.kind.is_none_or(|t| type_of(ctx, e.id, Some(e)) == t)
             && self.addr.is_none_or(|a| a == e.facts.addr.as_bytes())
             && self.laddr.is_none_or(|a| a == e.facts.laddr.as_bytes())
     }
@@ -384,7 +426,7 @@ fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> 
                 .ok_or_else(|| CmdError::err("client-id should be greater than 0"))?;
             f.id = Some(id as u64);
         } else if is(opt, "type") {
-            f.normal = Some(is_normal_type(value)?);
+            f.kind = Some(ClientType::parse(value)?);
         } else if is(opt, "user") {
             if value != b"default" {
                 return Err(CmdError::err(format!(
@@ -430,8 +472,10 @@ fn client_kill(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Ok(Reply::ok());
     }
     let filter = parse_kill_filter(argv)?;
+    let chosen: Vec<&Arc<ClientEntry>> =
+        clients.iter().filter(|e| filter.matches(ctx, e)).collect();
     let mut killed = 0;
-    for e in clients.iter().filter(|e| filter.matches(e)) {
+    for e in chosen {
         if e.id == me {
             if filter.skip_me {
                 continue;

@@ -203,7 +203,7 @@ fn candidates(kind: &Kind) -> Vec<String> {
             "normal 1 1 1x",
             "",
         ],
-        Kind::Immutable | Kind::Protected => &["x", ""],
+        Kind::Immutable | Kind::Protected | Kind::FixedEnum(_) => &["x", ""],
     };
     v.iter().map(|s| s.to_string()).collect()
 }

@@ -1,26 +1,30 @@
 //! Blocking commands' waits (BLPOP, BLMOVE, BZPOPMIN, ...): the registry
 //! of waiting clients by key ([`Blocking`]), the handle a front holds
 //! while its client waits ([`Blocked`]), and serving waiters once a write
-//! made their key ready ([`serve_ready`]).
+//! made their key ready ([`serve`]).
 //!
 //! A blocking handler that finds nothing to pop registers a waiter while
 //! it still holds its keys' shard locks, so a push cannot slip in between
 //! the check and the registration. Every write signals its key
 //! (`Ctx::signal_modified_in`); a key with waiters is recorded in the
 //! command's context, and once the command is over (after EXEC for a
-//! transaction, after a script) the engine serves that key's waiters in
-//! the order they blocked, each with the non-blocking form of its command
-//! run on its behalf, until the key runs dry. A served waiter's reply is
-//! stored in it and its client is woken: an in-process thread parked on
-//! the waiter's condition variable, or a listener connection through the
-//! session's [`Waker`]. Nothing polls: waiting threads sleep until woken
-//! or until their deadline.
+//! transaction, after a script), still holding its locks, the engine
+//! serves that key's waiters in the order they blocked, each with the
+//! non-blocking form of its command run on its behalf, until the key runs
+//! dry; as in Redis, no other command can take the elements first. A
+//! served waiter's reply is stored in it and its client is woken: an
+//! in-process thread parked on the waiter's condition variable, or a
+//! listener connection through the session's [`Waker`]. Nothing polls:
+//! waiting threads sleep until woken or until their deadline.
 //!
 //! Lock order: shard locks, then a waiter's state, then the registry.
 
+mod serve;
+
+pub(crate) use serve::{cover_move_targets, serve_held, serve_ready};
+
 use crate::cmd::{list, zset};
-use crate::ctx::{Ctx, Guards};
-use crate::engine::{Session, Shared};
+use crate::ctx::Ctx;
 use crate::error::CmdError;
 use crate::pubsub::Waker;
 use crate::reply::Reply;
@@ -194,6 +198,9 @@ struct Waiter {
     proto: u8,
     keys: Vec<Vec<u8>>,
     op: Op,
+    /// For a BLMOVE whose destination is in another shard than its source:
+    /// (source shard, destination shard), in `db`.
+    link: Option<(usize, usize)>,
     timeout_reply: Reply,
     deadline: Option<Instant>,
     state: Mutex<State>,
@@ -219,6 +226,10 @@ struct Registry {
     keys: HashMap<(usize, Vec<u8>), VecDeque<Arc<Waiter>>>,
     /// Client id → its waiter (CLIENT UNBLOCK).
     clients: HashMap<u64, Arc<Waiter>>,
+    /// (db, shard) → the destination shards of the BLMOVE waiters whose
+    /// source key is there (once per waiter): serving them needs those
+    /// shards too (see [`cover_move_targets`]).
+    links: HashMap<(usize, usize), Vec<usize>>,
 }
 
 /// Every waiting client of one engine.
@@ -227,6 +238,10 @@ pub struct Blocking {
     registry: Mutex<Registry>,
     /// Waiters registered: writes skip the registry lock while it is 0.
     waiting: AtomicUsize,
+    /// Waiters with a link (BLMOVE across shards): commands lock only
+    /// their own shards while it is 0. Changed under the source shard's
+    /// lock when a waiter registers.
+    linked: AtomicUsize,
 }
 
 impl std::fmt::Debug for Blocking {
@@ -268,6 +283,10 @@ impl Blocking {
             }
         }
         reg.clients.insert(w.client, w.clone());
+        if let Some((src, dst)) = w.link {
+            reg.links.entry((w.db, src)).or_default().push(dst);
+            self.linked.fetch_add(1, Ordering::AcqRel);
+        }
         self.waiting.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -291,7 +310,44 @@ impl Blocking {
                 }
             }
         }
+        if let Some((src, dst)) = w.link {
+            if let Some(dsts) = reg.links.get_mut(&(w.db, src)) {
+                if let Some(at) = dsts.iter().position(|&d| d == dst) {
+                    dsts.swap_remove(at);
+                }
+                if dsts.is_empty() {
+                    reg.links.remove(&(w.db, src));
+                }
+            }
+            self.linked.fetch_sub(1, Ordering::AcqRel);
+        }
         self.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Adds to `shards` (sorted (db, shard) pairs) the destination shards
+    /// of the BLMOVE waiters whose source is in one of them, transitively;
+    /// true when it added any.
+    fn close_over_links(&self, shards: &mut Vec<(usize, usize)>) -> bool {
+        let reg = lock(&self.registry);
+        let mut added = false;
+        loop {
+            let mut grew = false;
+            for (&(db, src), dsts) in &reg.links {
+                if shards.binary_search(&(db, src)).is_err() {
+                    continue;
+                }
+                for &dst in dsts {
+                    if let Err(at) = shards.binary_search(&(db, dst)) {
+                        shards.insert(at, (db, dst));
+                        grew = true;
+                    }
+                }
+            }
+            if !grew {
+                return added;
+            }
+            added = true;
+        }
     }
 
     /// The waiters on `key` of `db`, in the order they blocked.
@@ -330,7 +386,7 @@ impl Blocking {
 pub(crate) struct SessionBlock {
     /// The wait the last command started, until the front takes it.
     pub blocked: Option<Blocked>,
-    /// The front takes waits itself ([`Session::take_blocked`]) instead of
+    /// The front takes waits itself ([`Session::take_blocked`](crate::Session::take_blocked)) instead of
     /// `execute` parking the calling thread.
     pub defer: bool,
 }
@@ -439,12 +495,20 @@ impl Ctx<'_> {
     pub(crate) fn block(&mut self, wait: Wait) -> Reply {
         let shared = self.shared();
         let placeholder = wait.timeout_reply.clone();
+        let ks = &shared.keyspace;
+        let link = match (&wait.op, wait.keys.first()) {
+            (Op::Move { dst, .. }, Some(src)) => {
+                Some((ks.shard_of(src), ks.shard_of(dst))).filter(|(a, b)| a != b)
+            }
+            _ => None,
+        };
         let waiter = Arc::new(Waiter {
             client: self.session.id,
             db: self.session.db,
             proto: self.session.proto,
             keys: wait.keys,
             op: wait.op,
+            link,
             timeout_reply: wait.timeout_reply,
             deadline: wait.timeout.and_then(|t| Instant::now().checked_add(t)),
             state: Mutex::new(State::Waiting),
@@ -457,68 +521,5 @@ impl Ctx<'_> {
             registry: shared.blocking.clone(),
         });
         placeholder
-    }
-}
-
-/// Serves the waiters of `ready` keys (written by a command that just
-/// finished), each key's in the order they blocked, until the key has
-/// nothing left for them; keys a served command writes (BLMOVE's
-/// destination) are served in turn.
-pub(crate) fn serve_ready(shared: &Shared, ready: Vec<(usize, Vec<u8>)>) {
-    let mut queue: VecDeque<(usize, Vec<u8>)> = VecDeque::new();
-    for r in ready {
-        if !queue.contains(&r) {
-            queue.push_back(r);
-        }
-    }
-    while let Some((db, key)) = queue.pop_front() {
-        for w in shared.blocking.waiters(db, &key) {
-            let mut session = Session::detached(db, w.proto);
-            let mut served = None;
-            let more = {
-                let guards = lock_keys(shared, db, &key, w.op.other_key());
-                let mut ctx = Ctx::new(shared, &mut session, guards);
-                let st = lock(&w.state);
-                if !matches!(*st, State::Waiting) {
-                    continue;
-                }
-                match try_op(&mut ctx, &key, &w.op, false) {
-                    Ok(None) => {}
-                    Ok(Some(r)) => served = Some((st, r)),
-                    // BLMOVE's destination holds another type: the client
-                    // gets the error, as in Redis.
-                    Err(e) => served = Some((st, e.into())),
-                }
-                // Logged before the locks go, as any command's effects.
-                ctx.flush_effects();
-                if let Some((st, reply)) = served.take() {
-                    shared.blocking.remove(&w);
-                    w.finish(st, reply);
-                }
-                std::mem::take(&mut ctx.ready)
-            };
-            for r in more {
-                if !queue.contains(&r) {
-                    queue.push_back(r);
-                }
-            }
-        }
-    }
-}
-
-/// Locks the shards of `key` and `other` in `db`, in ascending order.
-fn lock_keys<'s>(shared: &'s Shared, db: usize, key: &[u8], other: Option<&[u8]>) -> Guards<'s> {
-    let ks = &shared.keyspace;
-    let a = ks.shard_of(key);
-    match other.map(|o| ks.shard_of(o)) {
-        None => Guards::One(db, a, ks.lock(db, a)),
-        Some(b) if b == a => Guards::One(db, a, ks.lock(db, a)),
-        Some(b) => {
-            let (lo, hi) = (a.min(b), a.max(b));
-            Guards::Many(vec![
-                ((db, lo), ks.lock(db, lo)),
-                ((db, hi), ks.lock(db, hi)),
-            ])
-        }
     }
 }
