@@ -7,9 +7,15 @@
 //!   prefix is kept, the file is truncated on disk to it, and a warning
 //!   names the file, the offset and the bytes dropped; with `no` the open
 //!   fails ("Unexpected end of file").
-//! - A tail of zero bytes is the same cut (a file that grew before its
-//!   data reached the disk, after a power loss): no record starts with a
-//!   zero byte.
+//! - A hole of zero bytes is the same cut (a file that grew before its
+//!   data reached the disk, after a power loss), whether it starts at a
+//!   record's start (no record starts with a zero byte) or inside a
+//!   record whose bytes before it are a well-formed beginning, and even
+//!   when records follow it (writes reordered before the power loss): the
+//!   complete records before the hole are kept, the rest dropped with the
+//!   warning. A hole is at least 8 zero bytes or reaches the end, so a
+//!   single damaged byte is still refused. (Redis refuses all of these;
+//!   this is our answer to RELIABILITY.md D9b.)
 //! - Anything else that is not a well-formed record, or an unknown
 //!   command, fails the open with the file, the offset and the reason
 //!   ("Bad file format"): never a silent partial load.
@@ -99,6 +105,24 @@ fn parse(data: &[u8], pos: usize) -> Parsed<'_> {
     Parsed::Command(argv, at)
 }
 
+/// Zero bytes in a row that make a hole rather than a damaged byte.
+const HOLE: usize = 8;
+
+/// True when the record at `pos` runs, well formed, into zero bytes that
+/// reach the end of the file or are at least [`HOLE`] long: a region the
+/// file's size covered before its data reached the disk (a power loss with
+/// writes not yet synced, possibly reordered, so records may follow the
+/// hole). No record has a zero byte in its framing; a damaged byte in the
+/// middle of a file does not make eight of them.
+fn torn_by_zeros(data: &[u8], pos: usize) -> bool {
+    let Some(z) = data[pos..].iter().position(|&b| b == 0).map(|i| pos + i) else {
+        return false;
+    };
+    let run = data[z..].iter().take_while(|&&b| b == 0).count();
+    (run >= HOLE || z + run == data.len())
+        && (z == pos || matches!(parse(&data[..z], pos), Parsed::Short))
+}
+
 /// What a replay found.
 #[derive(Debug, Default)]
 pub(crate) struct Replayed {
@@ -161,7 +185,7 @@ pub(crate) fn replay(
                 }
             }
             Parsed::Short => break true,
-            Parsed::Bad(_) if data[pos..].iter().all(|&b| b == 0) => break true,
+            Parsed::Bad(_) if torn_by_zeros(data, pos) => break true,
             Parsed::Bad(reason) => {
                 return Err(corrupt(
                     pos,
@@ -208,7 +232,7 @@ pub(crate) fn replay(
 
 #[cfg(test)]
 mod tests {
-    use super::{Parsed, parse};
+    use super::{Parsed, parse, torn_by_zeros};
 
     fn kind(data: &[u8]) -> &'static str {
         match parse(data, 0) {
@@ -225,6 +249,27 @@ mod tests {
             assert_eq!(kind(&rec[..cut]), "short", "cut at {cut}");
         }
         assert_eq!(kind(rec), "command");
+    }
+
+    #[test]
+    fn a_zero_tail_is_a_cut_wherever_it_starts() {
+        let rec = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        for keep in 0..rec.len() {
+            let mut data = rec[..keep].to_vec();
+            data.resize(rec.len() + 7, 0);
+            assert!(torn_by_zeros(&data, 0), "zeros from {keep}");
+        }
+        // Zeros after a bad beginning, or a short run followed by data
+        // (a damaged byte, not a hole), are no cut.
+        assert!(!torn_by_zeros(b"*3\r\n$X\0\0", 0));
+        assert!(!torn_by_zeros(b"*3\r\n\0\0*1", 0));
+        assert!(!torn_by_zeros(rec, 0));
+        // A hole followed by records written after it (reordered writes
+        // before a power loss) is a cut at the torn record.
+        let mut data = rec[..9].to_vec();
+        data.extend([0; super::HOLE]);
+        data.extend_from_slice(rec);
+        assert!(torn_by_zeros(&data, 0));
     }
 
     #[test]

@@ -184,7 +184,13 @@ fn write(shared: &Shared, enable: bool, dir: &Path, target: &Path) -> io::Result
             now,
             true,
         )?;
-        w.into_inner().map_err(|e| e.into_error())
+        let mut file = w.into_inner().map_err(|e| e.into_error())?;
+        // The bulk of the new file is made durable here, not by the
+        // writer at the switch: while the writer waits on an fsync no
+        // record reaches the file, and under everysec/no the commands
+        // acknowledged meanwhile are what a kill would lose.
+        file.sync()?;
+        Ok(file)
     });
     drop(snap);
     let file = match written {

@@ -25,7 +25,7 @@ const STOP_RETRY_PAUSE: Duration = Duration::from_millis(10);
 /// A rewritten file, ready to replace the current one.
 #[derive(Debug)]
 pub(crate) struct Switch {
-    /// The temp file, holding the preamble (not yet synced).
+    /// The temp file, holding the preamble (already synced).
     pub file: Box<dyn StorageFile>,
     pub temp: PathBuf,
     pub target: PathBuf,

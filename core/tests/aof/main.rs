@@ -11,6 +11,9 @@ mod common;
 
 mod barrier;
 mod basics;
+mod crash;
+mod damage;
 mod ioerrors;
 mod powerloss;
 mod sim;
+mod workload;
