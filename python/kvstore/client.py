@@ -11,6 +11,7 @@ import os
 import textwrap
 import threading
 import time
+import types
 from urllib.parse import parse_qs, unquote, urlparse
 
 from . import _kvstore
@@ -157,6 +158,21 @@ def parse_url(url):
         value = unquote(values[0])
         kwargs[name] = _URL_TYPES.get(name, str)(value) if value else None
     return kwargs
+
+
+# The native methods (``_kvstore.Client``) by the command whose reply they
+# shape; ``incr``/``decr`` are redis-py's names for INCRBY/DECRBY. EVALSHA's
+# native method applies a registered callback itself.
+_NATIVE_METHODS = {
+    "GET": ("get",), "SET": ("set",), "DEL": ("delete",), "EXISTS": ("exists",),
+    "TTL": ("ttl",), "INCRBY": ("incrby", "incr"), "DECRBY": ("decrby", "decr"),
+    "HDEL": ("hdel",), "HEXISTS": ("hexists",), "HGET": ("hget",), "HGETALL": ("hgetall",),
+    "HINCRBY": ("hincrby",), "HKEYS": ("hkeys",), "HLEN": ("hlen",), "HSET": ("hset",),
+    "HVALS": ("hvals",), "LLEN": ("llen",), "LPOP": ("lpop",), "LPUSH": ("lpush",),
+    "LRANGE": ("lrange",), "RPOP": ("rpop",), "RPUSH": ("rpush",), "SADD": ("sadd",),
+    "SCARD": ("scard",), "SISMEMBER": ("sismember",), "SMEMBERS": ("smembers",),
+    "SREM": ("srem",), "ZADD": ("zadd",),
+}
 
 
 class Redis(_kvstore.Client, CoreCommands):
@@ -325,8 +341,14 @@ class Redis(_kvstore.Client, CoreCommands):
         return self.connection_pool.connection_kwargs
 
     def set_response_callback(self, command, callback):
-        """Sets the callback that shapes ``command``'s reply."""
-        self.response_callbacks[command.upper()] = callback
+        """Sets the callback that shapes ``command``'s reply. The native
+        methods of that command shape their replies themselves, so for this
+        client they give way to their Python versions, which go through
+        ``execute_command`` and so through the callback."""
+        command = command.upper()
+        self.response_callbacks[command] = callback
+        for name in _NATIVE_METHODS.get(command, ()):
+            setattr(self, name, types.MethodType(getattr(CoreCommands, name), self))
 
     def pubsub(self, **kwargs):
         """A ``PubSub`` on this client's store (see ``kvstore.pubsub``)."""

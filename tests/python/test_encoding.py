@@ -8,6 +8,8 @@ import struct
 
 import pytest
 
+import kvstore
+
 from conftest import fresh_client
 
 
@@ -112,3 +114,32 @@ def test_evalsha_applies_a_registered_callback(decode):
     assert r.evalsha(sha, 0, "x") == ("x" if decode else b"x")
     r.set_response_callback("EVALSHA", lambda response, **options: ("seen", response))
     assert r.evalsha(sha, 0, 7) == ("seen", "7" if decode else b"7")
+
+
+def test_a_registered_callback_applies_to_every_native_method():
+    """Each native method gives way to its Python version once a callback
+    is registered for its command (redis-py code that reshapes replies)."""
+    from kvstore.client import _NATIVE_METHODS
+
+    native = {n for n in dir(kvstore._kvstore.Client) if not n.startswith("_")}
+    listed = {m for names in _NATIVE_METHODS.values() for m in names}
+    assert native - {"execute_command", "evalsha"} <= listed
+    calls = {
+        "get": ("k",), "set": ("k", "v"), "delete": ("k",), "exists": ("k",), "ttl": ("k",),
+        "incrby": ("n",), "incr": ("n",), "decrby": ("n",), "decr": ("n",),
+        "hdel": ("h", "f"), "hexists": ("h", "f"), "hget": ("h", "f"), "hgetall": ("h",),
+        "hincrby": ("hn", "f"), "hkeys": ("h",), "hlen": ("h",), "hset": ("h", "f", "v"),
+        "hvals": ("h",), "llen": ("l",), "lpop": ("l",), "lpush": ("l", "x"),
+        "lrange": ("l", 0, -1), "rpop": ("l",), "rpush": ("l", "x"), "sadd": ("s", "m"),
+        "scard": ("s",), "sismember": ("s", "m"), "smembers": ("s",), "srem": ("s", "m"),
+        "zadd": ("z", {"m": 1}),
+    }
+    for command, names in _NATIVE_METHODS.items():
+        r = fresh_client()
+        r.set_response_callback(command, lambda response, **options: ("seen", response))
+        for name in names:
+            got = getattr(r, name)(*calls[name])
+            assert isinstance(got, tuple) and got[0] == "seen", (command, name, got)
+        # Another client keeps the native method and the default shape.
+        other = fresh_client()
+        assert not isinstance(getattr(other, names[0])(*calls[names[0]]), tuple)
