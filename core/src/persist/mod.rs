@@ -482,13 +482,9 @@ fn save_rules(shared: &Shared) -> Vec<(u64, u64)> {
 /// with save rules set and changes since the last save, saves (as Redis
 /// saves on SHUTDOWN), and releases the directory lock.
 pub(crate) fn close(shared: &Shared) {
-    let lock = shared
-        .persist
-        .lock
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    let Some(lock) = lock else { return };
+    let Some(lock) = take_lock(shared) else {
+        return;
+    };
     shared.persist.state().closed = true;
     while shared.persist.state().running.is_some() {
         std::thread::sleep(std::time::Duration::from_millis(1));
@@ -506,14 +502,19 @@ pub(crate) fn close(shared: &Shared) {
 /// nothing (its partial dataset must never reach a file).
 fn abandon(shared: &Shared) {
     shared.persist.state().closed = true;
-    let lock = shared
+    let lock = take_lock(shared);
+    crate::aof::stop(shared);
+    drop(lock);
+}
+
+/// The directory lock, taken out of the state (once: later calls get none).
+fn take_lock(shared: &Shared) -> Option<DirLock> {
+    shared
         .persist
         .lock
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    crate::aof::stop(shared);
-    drop(lock);
+        .take()
 }
 
 /// Opens the data directory `dir` (creating it if missing) for an engine
