@@ -158,6 +158,11 @@ pub struct Session {
     /// How the front hears of pushes and served waits (`None`: in-process
     /// consumers wait on condition variables).
     pub(crate) waker: crate::pubsub::FrontWaker,
+    /// Replies wait for durability at [`Engine::settle`], not in each call.
+    defer_durable: bool,
+    /// With `defer_durable`: what the replies since the last settle wait
+    /// for, and whether one of them wrote.
+    pending_durable: Option<(crate::aof::Wait, bool)>,
 }
 
 impl Session {
@@ -166,6 +171,21 @@ impl Session {
     /// run at once, so fronts must send commands through `execute` then.
     pub fn in_multi(&self) -> bool {
         self.tx.in_multi()
+    }
+
+    /// With `on`, a command's reply no longer waits for `appendfsync
+    /// always` in [`Engine::execute`]: the front sends the replies of a
+    /// batch of commands only after one [`Engine::settle`] (the listener
+    /// does this, so one fsync serves every connection's writes, as
+    /// Redis's event loop does).
+    pub fn defer_durability(&mut self, on: bool) {
+        self.defer_durable = on;
+    }
+
+    /// True when replies produced since the last [`Engine::settle`] wait
+    /// for an fsync.
+    pub fn durability_pending(&self) -> bool {
+        self.pending_durable.is_some()
     }
 
     /// The command being run or last run (CLIENT LIST `cmd`): its top-level
@@ -192,6 +212,8 @@ impl Session {
             subs: crate::pubsub::Subs::default(),
             block: crate::blocking::SessionBlock::default(),
             waker: crate::pubsub::FrontWaker::default(),
+            defer_durable: false,
+            pending_durable: None,
         }
     }
 
@@ -366,6 +388,8 @@ impl Engine {
             subs: crate::pubsub::Subs::default(),
             block: crate::blocking::SessionBlock::default(),
             waker: crate::pubsub::FrontWaker::default(),
+            defer_durable: false,
+            pending_durable: None,
         }
     }
 
@@ -455,10 +479,59 @@ impl Engine {
                 let reply = wait.wait(None).unwrap_or(Reply::NilArray);
                 // The serving client appended the op's records.
                 let mark = self.shared.aof.mark();
-                return self.durable(Ok(reply), Some(mark));
+                return self.finish(session, Ok(reply), Some(mark));
             }
         }
-        self.durable(out, wrote)
+        self.finish(session, out, wrote)
+    }
+
+    /// [`Engine::durable`], or, for a session that defers durability, the
+    /// wait noted for its next [`Engine::settle`].
+    #[inline]
+    fn finish(
+        &self,
+        session: &mut Session,
+        out: Result<Reply, CmdError>,
+        wrote: Option<crate::aof::Mark>,
+    ) -> Result<Reply, CmdError> {
+        if !session.defer_durable {
+            return self.durable(out, wrote);
+        }
+        self.note_durable(session, wrote);
+        out
+    }
+
+    fn note_durable(&self, session: &mut Session, wrote: Option<crate::aof::Mark>) {
+        if let Some(w) = self.shared.aof.must_wait(wrote) {
+            let merged = match session.pending_durable {
+                Some((p, pw)) => (p.merge(w), pw || wrote.is_some()),
+                None => (w, wrote.is_some()),
+            };
+            session.pending_durable = Some(merged);
+        }
+    }
+
+    /// For a session that defers durability: a reply about to be sent
+    /// that the engine produced outside [`Engine::execute`] (a blocked
+    /// command served by another client's write) waits too.
+    pub fn note_served(&self, session: &mut Session) {
+        let mark = self.shared.aof.mark();
+        self.note_durable(session, Some(mark));
+    }
+
+    /// Waits once for everything the session's deferred replies need to be
+    /// durable. The error (the OS error text) when a write or fsync failed
+    /// first and one of those replies was a write's: the front must not
+    /// send them (the client then sees its connection close, never an OK
+    /// for a write that is not on disk).
+    pub fn settle(&self, session: &mut Session) -> Result<(), String> {
+        match session.pending_durable.take() {
+            None => Ok(()),
+            Some((w, wrote)) => match self.shared.aof.wait_durable(w) {
+                Err(e) if wrote => Err(e),
+                _ => Ok(()),
+            },
+        }
     }
 
     /// With `appendfsync always`, holds `out` back until everything the

@@ -273,8 +273,10 @@ impl Aof {
             }
         }
         drop(p);
-        if (was_empty && self.writer_idle.load(Ordering::Relaxed)) || self.policy() == Fsync::Always
-        {
+        // Under `always` the writer is woken by the first reply that waits
+        // (`wait_durable`): it then takes every record appended by then,
+        // so one write and one fsync serve the whole batch.
+        if was_empty && self.writer_idle.load(Ordering::Relaxed) && self.policy() != Fsync::Always {
             self.wake_writer();
         }
     }
@@ -435,11 +437,21 @@ pub(crate) struct Mark(u64);
 
 /// What a command's reply waits for under `appendfsync always`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Wait {
+pub struct Wait {
     /// The logical offset that must be durable.
     upto: u64,
     /// [`Aof::failures`] when the wait began.
     failures: u64,
+}
+
+impl Wait {
+    /// One wait covering both (the furthest offset, the earliest start).
+    pub(crate) fn merge(self, other: Wait) -> Wait {
+        Wait {
+            upto: self.upto.max(other.upto),
+            failures: self.failures.min(other.failures),
+        }
+    }
 }
 
 /// The OS error's text, as C's strerror gives it.

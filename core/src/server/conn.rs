@@ -50,6 +50,9 @@ pub(super) enum Close {
     OutputBuffer,
     /// Idle past `timeout`.
     Idle,
+    /// The append-only file failed under `appendfsync always`: replies
+    /// of writes that are not durable are dropped, never sent.
+    Persistence,
 }
 
 /// A growable read buffer whose unparsed bytes are `data[start..end]`.
@@ -128,6 +131,8 @@ pub(super) struct Conn {
     closing: bool,
     /// Suspended by CLIENT PAUSE until it ends.
     pub(super) parked: bool,
+    /// Replies are held until the worker settles their durability.
+    pub(super) awaiting_durable: bool,
     /// Unix ms of the last command or read.
     pub(super) last_ms: u64,
     /// When the reply buffer first went over the soft limit.
@@ -161,6 +166,7 @@ impl Conn {
             wpos: 0,
             closing: false,
             parked: false,
+            awaiting_durable: false,
             last_ms: now,
             soft_since: None,
             peer_gone: false,
@@ -268,7 +274,9 @@ impl Conn {
                         .net_input
                         .fetch_add(n as u64, Ordering::Relaxed);
                     self.run_commands(env, now)?;
-                    if self.wbuf.len() - self.wpos > WRITE_EARLY {
+                    if self.wbuf.len() - self.wpos > WRITE_EARLY
+                        && !self.session.durability_pending()
+                    {
                         self.flush(env)?;
                     }
                     // A short read took everything the socket had; bytes
@@ -287,6 +295,18 @@ impl Conn {
         // Published before the replies go out: once a client has its reply,
         // CLIENT LIST from anyone shows what the command changed.
         self.publish(now);
+        if self.session.durability_pending() {
+            // Sent once the worker has waited for the fsync (one for all
+            // its connections).
+            self.awaiting_durable = true;
+            return Ok(more);
+        }
+        self.send_replies(env)?;
+        Ok(more)
+    }
+
+    /// Writes the replies out, then closes if the client asked or left.
+    fn send_replies(&mut self, env: &Env<'_>) -> Result<(), Close> {
         self.flush(env)?;
         if self.wpos == self.wbuf.len() {
             if self.closing {
@@ -296,7 +316,25 @@ impl Conn {
                 return Err(Close::Peer);
             }
         }
-        Ok(more)
+        Ok(())
+    }
+
+    /// Sends the replies held for durability once the append-only file has
+    /// them on disk; when a write or fsync failed, drops them and closes.
+    pub(super) fn settle(&mut self, env: &Env<'_>) -> Result<(), Close> {
+        self.awaiting_durable = false;
+        if let Err(e) = env.engine.settle(&mut self.session) {
+            (env.log)(
+                Level::Warning,
+                &format!(
+                    "Closing client {}: its writes are not on disk (AOF: {e})",
+                    self.describe()
+                ),
+            );
+            self.wbuf.truncate(self.wpos);
+            return Err(Close::Persistence);
+        }
+        self.send_replies(env)
     }
 
     /// Runs every complete command in the query buffer.
@@ -328,6 +366,7 @@ impl Conn {
             };
             if *send {
                 encode(&reply, session.proto, wbuf);
+                engine.note_served(session);
             }
             *blocked = None;
         }
@@ -382,7 +421,10 @@ impl Conn {
             match session.take_blocked() {
                 // Served already (by a write on another thread), or not.
                 Some(wait) => match wait.poll() {
-                    Some(r) if send => encode(&r, session.proto, wbuf),
+                    Some(r) if send => {
+                        encode(&r, session.proto, wbuf);
+                        engine.note_served(session);
+                    }
                     Some(_) => {}
                     None => *blocked = Some((wait, send)),
                 },

@@ -299,6 +299,8 @@ struct Loop<'a> {
     /// Connections waiting in a blocking command (their deadlines bound
     /// the poll timeout).
     blocked: Vec<Token>,
+    /// Connections whose replies wait for an fsync (`appendfsync always`).
+    awaiting: Vec<Token>,
     /// Buffers lent to the connection being served.
     scratch: Scratch,
 }
@@ -322,6 +324,7 @@ impl Worker {
             parked: Vec::new(),
             output_limits: [(0, 0, 0); 3],
             blocked: Vec::new(),
+            awaiting: Vec::new(),
             scratch: Scratch::default(),
         };
         l.run();
@@ -383,6 +386,7 @@ impl Loop<'_> {
                     self.serve(t);
                 }
             }
+            self.settle_awaiting();
             if now.saturating_sub(last_cron) >= CRON.as_millis() as u64 {
                 last_cron = now;
                 self.cron();
@@ -448,6 +452,7 @@ impl Loop<'_> {
         // parks the connection, never this thread.
         session.set_waker(Some(wake.clone()));
         session.defer_blocking(true);
+        session.defer_durability(true);
         let now = self.now();
         let entry = shared
             .clients
@@ -495,8 +500,30 @@ impl Loop<'_> {
                 if conn.blocked.is_some() && !self.blocked.contains(&t) {
                     self.blocked.push(t);
                 }
+                if conn.awaiting_durable && !self.awaiting.contains(&t) {
+                    self.awaiting.push(t);
+                }
             }
             Err(why) => self.close(t, why),
+        }
+    }
+
+    /// Sends the replies held for `appendfsync always`: the first settle
+    /// waits for the fsync, which covers the others' writes too.
+    fn settle_awaiting(&mut self) {
+        let common = self.common;
+        let env = Env {
+            engine: &common.engine,
+            log: &common.log,
+            output_limits: self.output_limits,
+        };
+        for t in std::mem::take(&mut self.awaiting) {
+            let Some(conn) = self.conns.get(t) else {
+                continue;
+            };
+            if let Err(why) = conn.settle(&env) {
+                self.close(t, why);
+            }
         }
     }
 
@@ -517,6 +544,7 @@ impl Loop<'_> {
         self.common.live.fetch_sub(1, Ordering::AcqRel);
         self.parked.retain(|p| *p != t);
         self.blocked.retain(|b| *b != t);
+        self.awaiting.retain(|a| *a != t);
         let msg = match why {
             Close::Peer => format!("Client closed connection {}", conn.describe()),
             Close::Idle => "Closing idle client".to_string(),

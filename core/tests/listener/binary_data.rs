@@ -269,3 +269,40 @@ fn appendonly_yes_logs_writes_and_replays_them() {
     let r = c.text(&["CONFIG", "GET", "appendonly"]);
     assert!(r.ends_with("$3\r\nyes\r\n"), "{r}");
 }
+
+#[test]
+fn with_appendfsync_always_every_answered_write_survives_kill_9() {
+    let dir = temp_dir("data-aof-always");
+    let args = [
+        "--dir",
+        &dir_arg(&dir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+    let mut s = Server::start(&args);
+    // Several connections writing at once: their replies are held until
+    // one fsync covers them all.
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let mut c = s.client();
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let key = format!("t{t}:{i}");
+                    assert_eq!(c.text(&["SET", &key, "v"]), "+OK\r\n");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    s.child.kill().unwrap();
+    s.wait_exit();
+    let s = Server::start(&args);
+    let mut c = s.client();
+    assert_eq!(c.text(&["DBSIZE"]), ":800\r\n");
+}
