@@ -9,6 +9,7 @@
 //! A string changes through its entry ([`EntryMut::replace_str`],
 //! [`EntryMut::into_padded_str`], ...), which may move the node.
 
+use crate::aof::effects;
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
 use crate::keyspace::{
@@ -158,7 +159,7 @@ impl<'a> Ctx<'a> {
         let idx = self.shared.keyspace.shard_of(key);
         let e = self.shard_ref(self.session.db, idx).map.get(key)?;
         // `now` is set whenever an earlier lookup met a volatile shard.
-        let expired = e.expire() != 0 && e.expire() < self.now;
+        let expired = e.expire() != 0 && e.expire() < self.now && !self.shared.aof.loading();
         (!expired).then(|| e.value())
     }
 
@@ -228,7 +229,9 @@ impl<'a> Ctx<'a> {
         // CLIENT NO-TOUCH: the client's reads leave access times alone.
         let touch = touch && !self.session.conn.no_touch;
         let shared = self.shared;
-        let now = if self.shard_in(db, key).map.volatile() > 0 {
+        // Nothing expires while the append-only file is replayed (see
+        // `Aof::loading`): now = 0 expires nothing.
+        let now = if self.shard_in(db, key).map.volatile() > 0 && !shared.aof.loading() {
             self.now()
         } else {
             0
@@ -253,7 +256,8 @@ impl<'a> Ctx<'a> {
                     shared.watches.touch(db, key, || KeyState::Absent);
                 }
                 if shared.aof.active() {
-                    self.effects.record(db, &[b"DEL", key]);
+                    let del = effects::del_command(&shared.config, "lazyfree-lazy-expire");
+                    self.effects.record(db, &[del, key]);
                 }
                 if shared.config.notify_flags() & notify::EXPIRED != 0 {
                     notify::notify(shared, notify::EXPIRED, "expired", key, db);
@@ -320,8 +324,19 @@ impl<'a> Ctx<'a> {
         Box::default()
     );
 
+    /// Before `key` of `db` is overwritten: an expired entry there is
+    /// removed as expired first (and its DEL propagated ahead of the
+    /// write), as Redis's `setKey` does through `lookupKeyWrite`.
+    #[inline]
+    fn expire_before_overwrite(&mut self, db: usize, key: &[u8]) {
+        if self.shard_in(db, key).map.volatile() > 0 {
+            self.lookup_in(db, key, false);
+        }
+    }
+
     /// Stores `value` at `key` in `db`, dropping any expiry (Redis's `setKey`).
     pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
+        self.expire_before_overwrite(db, key);
         // A new object is stamped with the LRU clock, as Redis's createObject.
         let access = self.shared.lru_clock();
         self.shard_in(db, key).map.set(key, value, access);
@@ -337,6 +352,7 @@ impl<'a> Ctx<'a> {
     pub fn set_str(&mut self, key: &[u8], s: &[u8]) {
         let access = self.shared.lru_clock();
         let db = self.session.db;
+        self.expire_before_overwrite(db, key);
         self.shard_in(db, key).map.set_str(key, s, access);
     }
 
@@ -350,6 +366,7 @@ impl<'a> Ctx<'a> {
 
     /// Inserts a whole entry (value and expiry) at `key` in `db`, replacing any.
     pub fn insert_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        self.expire_before_overwrite(db, key);
         self.shard_in(db, key).map.insert(key, entry);
     }
 
@@ -386,10 +403,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// True when the deadline `at_ms` (Unix ms) has come: a key given it
+    /// is deleted at once (Redis's `checkAlreadyExpired`). Never while the
+    /// append-only file is replayed: there the key keeps the deadline and
+    /// expires after the load, so the commands logged after it still find
+    /// it (see `Aof::loading`).
+    pub fn deadline_passed(&mut self, at_ms: u64) -> bool {
+        at_ms <= self.now() && !self.shared.aof.loading()
+    }
+
     /// Sets the absolute expiry of an existing `key` in the selected db.
     /// A deadline in the past deletes the key, as Redis does.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
-        if at_ms <= self.now() {
+        if self.deadline_passed(at_ms) {
             self.delete(key);
             return;
         }
@@ -436,6 +462,12 @@ impl<'a> Ctx<'a> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Propagates this call even if it counted no change (Redis's
+    /// `forceCommandPropagation`: FLUSHDB of an empty db).
+    pub fn force_propagation(&mut self) {
+        self.effects.changed();
+    }
+
     /// True when this command's changes are logged to the append-only
     /// file: a handler that propagates something other than its argv
     /// builds that only then.
@@ -451,6 +483,16 @@ impl<'a> Ctx<'a> {
         if self.propagating() {
             let db = self.session.db;
             self.effects.choose(db, argv);
+        }
+    }
+
+    /// Propagates the deletion of `key` the call made itself (an expiry
+    /// in the past, SPOP of a whole set, ...) as Redis does: `DEL key`, or
+    /// `UNLINK key` when the `lazyfree-lazy-*` parameter `lazy` is on.
+    pub fn propagate_del(&mut self, key: &[u8], lazy: &str) {
+        if self.propagating() {
+            let del = effects::del_command(&self.shared.config, lazy);
+            self.propagate_as(&[del, key]);
         }
     }
 

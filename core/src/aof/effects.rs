@@ -10,6 +10,18 @@
 
 use crate::resp::encode_command;
 
+/// The command that propagates a deletion the engine or a command made on
+/// its own: `UNLINK` when the `lazyfree-lazy-*` parameter `lazy` is on,
+/// else `DEL` (Redis's `propagateDeletion` and the commands that rewrite
+/// themselves to a deletion).
+pub(crate) fn del_command(config: &crate::config::Config, lazy: &str) -> &'static [u8] {
+    if config.get_bool(lazy) {
+        b"UNLINK"
+    } else {
+        b"DEL"
+    }
+}
+
 /// The records of one top-level command, RESP-encoded.
 #[derive(Debug, Default)]
 pub struct Effects {

@@ -96,6 +96,7 @@ pub(crate) fn start(shared: &Shared, enable: bool) -> Result<Started, RewriteErr
         st.rewrite.scheduled = false;
     }
     let begun = if enable && lock(&aof.writer).is_none() {
+        aof.apply_policy(&shared.config);
         super::writer::start(me.aof.clone(), None, 0)
     } else {
         Ok(())

@@ -10,3 +10,4 @@ mod harness;
 mod common;
 
 mod basics;
+mod propagation;
