@@ -403,22 +403,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// True when the deadline `at_ms` (Unix ms) has come: a key given it
-    /// is deleted at once (Redis's `checkAlreadyExpired`). Never while the
-    /// append-only file is replayed: there the key keeps the deadline and
-    /// expires after the load, so the commands logged after it still find
-    /// it (see `Aof::loading`).
+    /// True when the deadline `at_ms` (Unix ms) has come: the commands
+    /// that check it (EXPIRE, GETEX, RESTORE) delete the key at once
+    /// (Redis's `checkAlreadyExpired`). Never while the append-only file
+    /// is replayed: there the key keeps the deadline and expires after the
+    /// load, so the commands logged after it still find it (see
+    /// `Aof::loading`).
     pub fn deadline_passed(&mut self, at_ms: u64) -> bool {
         at_ms <= self.now() && !self.shared.aof.loading()
     }
 
-    /// Sets the absolute expiry of an existing `key` in the selected db.
-    /// A deadline in the past deletes the key, as Redis does.
+    /// Sets the absolute expiry of an existing `key` in the selected db
+    /// (Redis's `setExpire`). A deadline already past leaves the key in
+    /// place, expired: its next access removes it (and propagates the
+    /// DEL), as in Redis after `SET key value PXAT <past>`.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
-        if self.deadline_passed(at_ms) {
-            self.delete(key);
-            return;
-        }
         let db = self.session.db;
         if let Some(mut e) = self.shard_in(db, key).map.get_mut(key) {
             e.set_expire(at_ms);
@@ -505,23 +504,20 @@ impl<'a> Ctx<'a> {
     /// changed something and chose nothing else.
     #[inline]
     pub(crate) fn end_call(&mut self, argv: &[&[u8]]) {
-        if self.propagating() {
-            let db = self.session.db;
-            self.effects.end_call(db, argv);
-        }
+        let logging = self.propagating();
+        self.effects.end_call(self.session.db, argv, logging);
     }
 
     /// Appends what this command recorded to the append-only file (the
     /// locks are still held, so the file's order is the keyspace's); true
-    /// when there was something.
+    /// when this command appended anything (now or in an earlier flush).
     #[inline]
     pub(crate) fn flush_effects(&mut self) -> bool {
-        if self.effects.is_empty() {
-            return false;
+        if !self.effects.is_empty() {
+            self.shared.aof.append(&self.effects);
+            self.effects.clear();
         }
-        self.shared.aof.append(&self.effects);
-        self.effects.clear();
-        true
+        self.effects.appended()
     }
 
     /// Fails the EXEC of sessions WATCHing `key` of `db`, without counting

@@ -237,10 +237,14 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     // The transaction's writes go to the append-only file as one MULTI
     // block, before its locks are released.
-    inner.flush_effects();
+    let appended = inner.flush_effects();
     // Blocked clients are served after the whole transaction.
     ctx.ready.append(&mut inner.ready);
     drop(inner);
+    if appended {
+        // The reply waits for (and reports a failure of) their fsync.
+        ctx.effects.note_appended();
+    }
     ctx.session.tx.discard();
     Ok(reply)
 }

@@ -33,6 +33,9 @@ pub struct Effects {
     changes: u64,
     /// The current call chose its records itself.
     chosen: bool,
+    /// Records were appended to the file already (a script appends its
+    /// own before it releases its locks).
+    appended: bool,
 }
 
 impl Effects {
@@ -59,10 +62,13 @@ impl Effects {
         self.changes += 1;
     }
 
-    /// Ends a call of `argv` in `db`: its argv is recorded if it changed
-    /// something and chose nothing else.
-    pub(crate) fn end_call(&mut self, db: usize, argv: &[&[u8]]) {
-        if self.changes > 0 && !self.chosen {
+    /// Ends a call of `argv` in `db`: with `logging` on, its argv is
+    /// recorded if it changed something and chose nothing else. The
+    /// call's counts are reset either way: counted while the file was off,
+    /// they must not make a later call (a script's, whose locks are gone
+    /// by then) log itself once the file is on.
+    pub(crate) fn end_call(&mut self, db: usize, argv: &[&[u8]], logging: bool) {
+        if logging && self.changes > 0 && !self.chosen {
             self.record(db, argv);
         }
         self.changes = 0;
@@ -74,9 +80,21 @@ impl Effects {
         self.records.is_empty()
     }
 
-    /// Forgets the records (after they were appended).
+    /// Forgets the records after they were appended.
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
         self.records.clear();
+        self.appended = true;
+    }
+
+    /// Notes that records of this command were appended through another
+    /// context (EXEC runs its commands on one of its own).
+    pub(crate) fn note_appended(&mut self) {
+        self.appended = true;
+    }
+
+    /// True once records of this command were appended.
+    pub(crate) fn appended(&self) -> bool {
+        self.appended
     }
 }

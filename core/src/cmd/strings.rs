@@ -617,7 +617,11 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if let Some(at) = deadline {
         // A deadline already past deletes the key (EXAT/PXAT in the past).
         let past = ctx.deadline_passed(at);
-        ctx.set_expire(key, at);
+        if past {
+            ctx.delete(key);
+        } else {
+            ctx.set_expire(key, at);
+        }
         ctx.modified(key);
         ctx.notify(ev::GENERIC, if past { "del" } else { "expire" }, key);
         if past {

@@ -110,6 +110,10 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     std::mem::swap(runner.ctx.session, &mut runner.session);
     drop(cache);
     if own_locks {
+        // The script's writes go to the append-only file before its locks
+        // are released, so that the file's order is the keyspace's (a
+        // snapshot cut can come in as soon as they are).
+        ctx.flush_effects();
         ctx.guards = Guards::None;
     }
     decode(&out)

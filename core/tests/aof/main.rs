@@ -10,4 +10,7 @@ mod harness;
 mod common;
 
 mod basics;
+mod interop;
 mod propagation;
+mod roundtrip;
+mod workload;
