@@ -9,6 +9,7 @@
 //! A string changes through its entry ([`EntryMut::replace_str`],
 //! [`EntryMut::into_padded_str`], ...), which may move the node.
 
+use crate::aof::effects;
 use crate::engine::{Session, Shared};
 use crate::error::CmdError;
 use crate::keyspace::{
@@ -163,7 +164,7 @@ impl<'a> Ctx<'a> {
         let idx = self.shared.keyspace.shard_of(key);
         let e = self.shard_ref(self.session.db, idx).map.get(key)?;
         // `now` is set whenever an earlier lookup met a volatile shard.
-        let expired = e.expire() != 0 && e.expire() < self.now;
+        let expired = e.expire() != 0 && e.expire() < self.now && !self.shared.aof.loading();
         (!expired).then(|| e.value())
     }
 
@@ -233,7 +234,9 @@ impl<'a> Ctx<'a> {
         // CLIENT NO-TOUCH: the client's reads leave access times alone.
         let touch = touch && !self.session.conn.no_touch;
         let shared = self.shared;
-        let now = if self.shard_in(db, key).map.volatile() > 0 {
+        // Nothing expires while the append-only file is replayed (see
+        // `Aof::loading`): now = 0 expires nothing.
+        let now = if self.shard_in(db, key).map.volatile() > 0 && !shared.aof.loading() {
             self.now()
         } else {
             0
@@ -249,7 +252,8 @@ impl<'a> Ctx<'a> {
             }
             Lookup::Expired => {
                 if shared.aof.active() {
-                    self.effects.record(db, &[b"DEL", key]);
+                    let del = effects::del_command(&shared.config, "lazyfree-lazy-expire");
+                    self.effects.record(db, &[del, key]);
                 }
                 expired(shared, db, key);
                 None
@@ -314,8 +318,19 @@ impl<'a> Ctx<'a> {
         Box::default()
     );
 
+    /// Before `key` of `db` is overwritten: an expired entry there is
+    /// removed as expired first (and its DEL propagated ahead of the
+    /// write), as Redis's `setKey` does through `lookupKeyWrite`.
+    #[inline]
+    fn expire_before_overwrite(&mut self, db: usize, key: &[u8]) {
+        if self.shard_in(db, key).map.volatile() > 0 {
+            self.lookup_in(db, key, false);
+        }
+    }
+
     /// Stores `value` at `key` in `db`, dropping any expiry (Redis's `setKey`).
     pub fn set_in(&mut self, db: usize, key: &[u8], value: Value) {
+        self.expire_before_overwrite(db, key);
         // A new object is stamped with the LRU clock, as Redis's createObject.
         let access = self.shared.lru_clock();
         let found = self.shard_in(db, key).map.set(key, value, access);
@@ -332,6 +347,7 @@ impl<'a> Ctx<'a> {
     pub fn set_str(&mut self, key: &[u8], s: &[u8]) {
         let access = self.shared.lru_clock();
         let db = self.session.db;
+        self.expire_before_overwrite(db, key);
         let found = self.shard_in(db, key).map.set_str(key, s, access);
         self.stored_in(db, key, found);
     }
@@ -346,6 +362,7 @@ impl<'a> Ctx<'a> {
 
     /// Inserts a whole entry (value and expiry) at `key` in `db`, replacing any.
     pub fn insert_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        self.expire_before_overwrite(db, key);
         let found = self.shard_in(db, key).map.insert(key, entry);
         self.stored_in(db, key, found);
     }
@@ -402,13 +419,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Sets the absolute expiry of an existing `key` in the selected db.
-    /// A deadline in the past deletes the key, as Redis does.
+    /// True when the deadline `at_ms` (Unix ms) has come: the commands
+    /// that check it (EXPIRE, GETEX, RESTORE) delete the key at once
+    /// (Redis's `checkAlreadyExpired`). Never while the append-only file
+    /// is replayed: there the key keeps the deadline and expires after the
+    /// load, so the commands logged after it still find it (see
+    /// `Aof::loading`).
+    pub fn deadline_passed(&mut self, at_ms: u64) -> bool {
+        at_ms <= self.now() && !self.shared.aof.loading()
+    }
+
+    /// Sets the absolute expiry of an existing `key` in the selected db
+    /// (Redis's `setExpire`). A deadline already past leaves the key in
+    /// place, expired: its next access removes it (and propagates the
+    /// DEL), as in Redis after `SET key value PXAT <past>`.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
-        if at_ms <= self.now() {
-            self.delete(key);
-            return;
-        }
         let db = self.session.db;
         if let Some(mut e) = self.shard_in(db, key).map.get_mut(key) {
             e.set_expire(at_ms);
@@ -452,6 +477,12 @@ impl<'a> Ctx<'a> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Propagates this call even if it counted no change (Redis's
+    /// `forceCommandPropagation`: FLUSHDB of an empty db).
+    pub fn force_propagation(&mut self) {
+        self.effects.changed();
+    }
+
     /// True when this command's changes are logged to the append-only
     /// file: a handler that propagates something other than its argv
     /// builds that only then.
@@ -470,6 +501,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Propagates the deletion of `key` the call made itself (an expiry
+    /// in the past, SPOP of a whole set, ...) as Redis does: `DEL key`, or
+    /// `UNLINK key` when the `lazyfree-lazy-*` parameter `lazy` is on.
+    pub fn propagate_del(&mut self, key: &[u8], lazy: &str) {
+        if self.propagating() {
+            let del = effects::del_command(&self.shared.config, lazy);
+            self.propagate_as(&[del, key]);
+        }
+    }
+
     /// This call propagates nothing even though it counted changes.
     pub fn propagate_nothing(&mut self) {
         self.effects.suppress();
@@ -479,10 +520,8 @@ impl<'a> Ctx<'a> {
     /// changed something and chose nothing else.
     #[inline]
     pub(crate) fn end_call(&mut self, argv: &[&[u8]]) {
-        if self.propagating() {
-            let db = self.session.db;
-            self.effects.end_call(db, argv);
-        }
+        let logging = self.propagating();
+        self.effects.end_call(self.session.db, argv, logging);
     }
 
     /// Appends what this command recorded to the append-only file (the

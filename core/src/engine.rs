@@ -465,8 +465,10 @@ impl Engine {
         }
         let out = call(cmd, &mut ctx, args);
         ctx.end_call(args);
-        // Waiters served under the pusher's locks: their pops are logged
-        // right after the push.
+        // The command's records first; then the waiters served under its
+        // locks log their pops, each as a command of its own (as Redis
+        // propagates them after the command).
+        ctx.flush_effects();
         crate::blocking::serve_held(&mut ctx);
         let wrote = ctx.flush_effects();
         let ready = std::mem::take(&mut ctx.ready);

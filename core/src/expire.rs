@@ -20,6 +20,10 @@ const BUDGET: Duration = Duration::from_millis(25);
 
 /// Runs one cycle over every shard of every db; returns the keys removed.
 pub fn active_cycle(shared: &Shared) -> usize {
+    // Nothing expires while the append-only file is replayed.
+    if shared.aof.loading() {
+        return 0;
+    }
     let started = Instant::now();
     let now = shared.clock.now_ms();
     let mut removed = 0;
@@ -53,7 +57,7 @@ pub fn active_cycle(shared: &Shared) -> usize {
                 }
                 // Propagated as DELs while the shard is held, so the file
                 // orders them with the shard's other changes.
-                shared.aof.append_dels(db, &expired);
+                shared.aof.append_dels(&shared.config, db, &expired);
                 // Redis signals an expired key's removal as a change.
                 if shared.watches.active() {
                     for k in &expired {

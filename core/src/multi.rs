@@ -247,10 +247,11 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             .collect();
         Reply::Array(replies)
     };
-    // Blocked clients are served after the whole transaction, before its
-    // locks are released; then the transaction's writes (and the waiters'
-    // pops) go to the append-only file as one MULTI block. EXEC's reply
-    // waits for them.
+    // The transaction's writes go to the append-only file as one MULTI
+    // block, before its locks are released; then the blocked clients are
+    // served (their pops logged after the block). EXEC's reply waits for
+    // them.
+    inner.flush_effects();
     crate::blocking::serve_held(&mut inner);
     ctx.appended = ctx.appended.or(inner.flush_effects());
     ctx.ready.append(&mut inner.ready);

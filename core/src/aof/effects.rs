@@ -10,6 +10,18 @@
 
 use crate::resp::encode_command;
 
+/// The command that propagates a deletion the engine or a command made on
+/// its own: `UNLINK` when the `lazyfree-lazy-*` parameter `lazy` is on,
+/// else `DEL` (Redis's `propagateDeletion` and the commands that rewrite
+/// themselves to a deletion).
+pub(crate) fn del_command(config: &crate::config::Config, lazy: &str) -> &'static [u8] {
+    if config.get_bool(lazy) {
+        b"UNLINK"
+    } else {
+        b"DEL"
+    }
+}
+
 /// The records of one top-level command, RESP-encoded.
 #[derive(Debug, Default)]
 pub struct Effects {
@@ -47,10 +59,13 @@ impl Effects {
         self.changes += 1;
     }
 
-    /// Ends a call of `argv` in `db`: its argv is recorded if it changed
-    /// something and chose nothing else.
-    pub(crate) fn end_call(&mut self, db: usize, argv: &[&[u8]]) {
-        if self.changes > 0 && !self.chosen {
+    /// Ends a call of `argv` in `db`: with `logging` on, its argv is
+    /// recorded if it changed something and chose nothing else. The
+    /// call's counts are reset either way: counted while the file was off,
+    /// they must not make a later call (a script's, whose locks are gone
+    /// by then) log itself once the file is on.
+    pub(crate) fn end_call(&mut self, db: usize, argv: &[&[u8]], logging: bool) {
+        if logging && self.changes > 0 && !self.chosen {
             self.record(db, argv);
         }
         self.changes = 0;
@@ -62,7 +77,7 @@ impl Effects {
         self.records.is_empty()
     }
 
-    /// Forgets the records (after they were appended).
+    /// Forgets the records after they were appended.
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
         self.records.clear();

@@ -20,11 +20,13 @@
 //!   command, fails the open with the file, the offset and the reason
 //!   ("Bad file format"): never a silent partial load.
 
+use super::Aof;
 use crate::cmd::table;
 use crate::engine::{Engine, Session};
 use crate::persist::OpenError;
 use crate::persist::storage::Storage;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 /// Largest argument count and argument size accepted in a record (Redis's
 /// `proto-max-bulk-len` default; the counts are checked against the bytes
@@ -123,6 +125,22 @@ fn torn_by_zeros(data: &[u8], pos: usize) -> bool {
         && (z == pos || matches!(parse(&data[..z], pos), Parsed::Short))
 }
 
+/// Marks the file as being replayed for as long as it lives.
+struct Loading<'a>(&'a Aof);
+
+impl<'a> Loading<'a> {
+    fn start(aof: &'a Aof) -> Loading<'a> {
+        aof.loading.store(true, Ordering::Relaxed);
+        Loading(aof)
+    }
+}
+
+impl Drop for Loading<'_> {
+    fn drop(&mut self) {
+        self.0.loading.store(false, Ordering::Relaxed);
+    }
+}
+
 /// What a replay found.
 #[derive(Debug, Default)]
 pub(crate) struct Replayed {
@@ -151,6 +169,7 @@ pub(crate) fn replay(
     };
     let mut session = Session::detached(0, 2);
     let mut out = Replayed::default();
+    let _loading = Loading::start(&engine.shared().aof);
     let mut pos = from;
     // End of the last record outside a MULTI block, and the MULTI's start.
     let mut valid = from;

@@ -138,6 +138,8 @@ impl Default for RewriteStatus {
 #[derive(Debug)]
 pub struct Aof {
     active: AtomicBool,
+    /// The file is being replayed (see [`Aof::loading`]).
+    loading: AtomicBool,
     /// A write or fsync failed and is not healed: `status` says which.
     failing: AtomicBool,
     /// Write and fsync failures so far (see [`Aof::wait_durable`]).
@@ -153,6 +155,15 @@ pub struct Aof {
     storage: StorageRef,
 }
 
+/// Appends a SELECT of `db` when the last record ran in another db.
+fn select(p: &mut Pending, db: usize) {
+    if p.db != Some(db) {
+        let n = db.to_string();
+        crate::resp::encode_command(&[b"SELECT", n.as_bytes()], &mut p.buf);
+        p.db = Some(db);
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -162,6 +173,7 @@ impl Aof {
     pub(crate) fn new(storage: StorageRef) -> Aof {
         Aof {
             active: AtomicBool::new(false),
+            loading: AtomicBool::new(false),
             failing: AtomicBool::new(false),
             failures: AtomicU64::new(0),
             policy: AtomicU8::new(Fsync::Everysec as u8),
@@ -179,6 +191,15 @@ impl Aof {
     #[inline]
     pub fn active(&self) -> bool {
         self.active.load(Ordering::Relaxed)
+    }
+
+    /// True while the file is replayed at open. Nothing expires then, as
+    /// in Redis while it loads: a record was logged when its key was
+    /// alive, so the records after it must find the key as it was (a key
+    /// whose deadline passed since is removed once the load is over).
+    #[inline]
+    pub fn loading(&self) -> bool {
+        self.loading.load(Ordering::Relaxed)
     }
 
     /// The fsync policy.
@@ -218,15 +239,15 @@ impl Aof {
         let start = p.buf.len();
         let wrap = fx.records.len() > 1;
         if wrap {
+            // As Redis's propagatePendingCommands: the MULTI runs in the
+            // first record's db (a SELECT precedes it), the EXEC in the
+            // last one's.
+            select(&mut p, fx.records[0].0);
             crate::resp::encode_command(&[b"MULTI"], &mut p.buf);
         }
         let mut from = 0;
         for &(db, end) in &fx.records {
-            if p.db != Some(db) {
-                let n = db.to_string();
-                crate::resp::encode_command(&[b"SELECT", n.as_bytes()], &mut p.buf);
-                p.db = Some(db);
-            }
+            select(&mut p, db);
             p.buf.extend_from_slice(&fx.buf[from..end]);
             from = end;
         }
@@ -237,15 +258,22 @@ impl Aof {
         mark
     }
 
-    /// Appends a DEL of each of `keys` of `db` (keys the active expiry
-    /// cycle removed; the caller holds their shard).
-    pub(crate) fn append_dels(&self, db: usize, keys: &[Box<[u8]>]) {
+    /// Appends a DEL (UNLINK with `lazyfree-lazy-expire`) of each of
+    /// `keys` of `db` (keys the active expiry cycle removed; the caller
+    /// holds their shard).
+    pub(crate) fn append_dels(
+        &self,
+        config: &crate::config::Config,
+        db: usize,
+        keys: &[Box<[u8]>],
+    ) {
         if keys.is_empty() {
             return;
         }
         let mut fx = Effects::default();
+        let del = effects::del_command(config, "lazyfree-lazy-expire");
         for k in keys {
-            fx.record(db, &[b"DEL" as &[u8], k]);
+            fx.record(db, &[del, k]);
         }
         // Separate DELs, not one transaction: each is a change of its own.
         let mut p = lock(&self.pending);
@@ -254,11 +282,7 @@ impl Aof {
         }
         let was_empty = p.buf.is_empty();
         let start = p.buf.len();
-        if p.db != Some(db) {
-            let n = db.to_string();
-            crate::resp::encode_command(&[b"SELECT", n.as_bytes()], &mut p.buf);
-            p.db = Some(db);
-        }
+        select(&mut p, db);
         p.buf.extend_from_slice(&fx.buf);
         self.finish_append(p, start, was_empty);
     }

@@ -54,6 +54,8 @@ pub(crate) enum Op {
         from_left: bool,
         /// Push at the head.
         to_left: bool,
+        /// BRPOPLPUSH (propagated as RPOPLPUSH, BLMOVE as LMOVE).
+        rpoplpush: bool,
     },
     /// BLMPOP: `[key, [elements]]`.
     MPop {
@@ -95,11 +97,15 @@ impl Op {
 /// key is absent (or, with `strict` off, holds another type: a waiter is
 /// then not served). With `strict` (the command's own first attempt) a key
 /// of another type is WRONGTYPE, as Redis checks each key in order.
+/// What it did propagates as the non-blocking command that does it (see
+/// [`propagate`]); `ends` are the words a BLMOVE served at once was given
+/// for its ends, which Redis propagates as they came.
 pub(crate) fn try_op(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     op: &Op,
     strict: bool,
+    ends: Option<[&[u8]; 2]>,
 ) -> Result<Option<Reply>, CmdError> {
     let present = if op.zset() {
         ctx.get_for_write(key).map(|v| v.as_zset_mut().is_ok())
@@ -112,61 +118,72 @@ pub(crate) fn try_op(
         Some(false) => return Ok(None),
         Some(true) => {}
     }
-    let reply = match op {
+    // The reply, and how many elements went.
+    let done = match op {
         Op::Pop { left } => list::pop_one(ctx, key, *left)?
-            .map(|v| Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)])),
+            .map(|v| (Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)]), 1)),
         Op::Move {
             dst,
             from_left,
             to_left,
-        } => list::move_element(ctx, key, dst, *from_left, *to_left)?.map(Reply::Bulk),
-        Op::MPop { left, count } => {
-            list::pop(ctx, key, *left, *count)?.map(|elems| list::mpop_reply(Some((key, elems))))
-        }
+            ..
+        } => list::move_element(ctx, key, dst, *from_left, *to_left)?.map(|v| (Reply::Bulk(v), 1)),
+        Op::MPop { left, count } => list::pop(ctx, key, *left, *count)?.map(|elems| {
+            let n = elems.len();
+            (list::mpop_reply(Some((key, elems))), n)
+        }),
         Op::ZPop { max } => {
             let popped = zset::pop_from(ctx, key, *max, 1);
             popped.first().map(|(m, s)| {
-                Reply::Array(vec![Reply::bulk(key), Reply::bulk(m), Reply::Double(*s)])
+                let reply = Reply::Array(vec![Reply::bulk(key), Reply::bulk(m), Reply::Double(*s)]);
+                (reply, 1)
             })
         }
         Op::ZMPop { max, count } => {
             let popped = zset::pop_from(ctx, key, *max, *count);
-            (!popped.is_empty())
-                .then(|| Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)]))
+            (!popped.is_empty()).then(|| {
+                let reply = Reply::Array(vec![Reply::bulk(key), zset::pairs_reply(&popped, true)]);
+                (reply, popped.len())
+            })
         }
     };
-    if reply.is_some() && ctx.propagating() {
-        propagate(ctx, key, op);
-    }
-    Ok(reply)
+    Ok(done.map(|(reply, n)| {
+        if ctx.propagating() {
+            propagate(ctx, key, op, n, ends);
+        }
+        reply
+    }))
 }
 
-/// Records the non-blocking command that did what `op` did on `key`, as
-/// Redis propagates a served blocking command (BLPOP → LPOP, BLMOVE →
-/// LMOVE, BZPOPMIN → ZPOPMIN, BLMPOP → LPOP key count, ...).
-fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op) {
-    let side = |left: bool| if left { &b"LEFT"[..] } else { b"RIGHT" };
-    let count;
+/// Records the non-blocking command that did what `op` did on `key`
+/// (popping `n` elements), as Redis 7.0 propagates a blocking command:
+/// BLPOP → LPOP key, BZPOPMIN → ZPOPMIN key, BLMPOP → LPOP key n,
+/// BZMPOP → ZPOPMIN key n, BRPOPLPUSH → RPOPLPUSH src dst, BLMOVE →
+/// LMOVE src dst with its ends as the client gave them (`ends`) when
+/// served at once, else as Redis's shared `left`/`right`.
+fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op, n: usize, ends: Option<[&[u8]; 2]>) {
+    let side = |left: bool| if left { &b"left"[..] } else { b"right" };
+    let count = n.to_string();
+    let count = count.as_bytes();
     let argv: Vec<&[u8]> = match op {
         Op::Pop { left } => vec![if *left { b"LPOP" } else { b"RPOP" }, key],
         Op::Move {
             dst,
+            rpoplpush: true,
+            ..
+        } => vec![b"RPOPLPUSH", key, dst],
+        Op::Move {
+            dst,
             from_left,
             to_left,
-        } => vec![b"LMOVE", key, dst, side(*from_left), side(*to_left)],
-        Op::MPop { left, count: n } => {
-            count = n.to_string();
-            vec![if *left { b"LPOP" } else { b"RPOP" }, key, count.as_bytes()]
+            ..
+        } => {
+            let [from, to] = ends.unwrap_or([side(*from_left), side(*to_left)]);
+            vec![b"LMOVE", key, dst, from, to]
         }
+        Op::MPop { left, .. } => vec![if *left { b"LPOP" } else { b"RPOP" }, key, count],
         Op::ZPop { max } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key],
-        Op::ZMPop { max, count: n } => {
-            count = n.to_string();
-            vec![
-                if *max { b"ZPOPMAX" } else { b"ZPOPMIN" },
-                key,
-                count.as_bytes(),
-            ]
-        }
+        Op::ZMPop { max, .. } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, count],
     };
     ctx.propagate_as(&argv);
 }

@@ -150,8 +150,10 @@ fn serve_one(ctx: &mut Ctx<'_>, blocking: &Blocking, w: &Arc<Waiter>, db: usize,
     }
     let mut session = Session::detached(db, w.proto);
     std::mem::swap(ctx.session, &mut session);
-    let out = std::panic::catch_unwind(AssertUnwindSafe(|| try_op(ctx, key, &w.op, false)));
+    let out = std::panic::catch_unwind(AssertUnwindSafe(|| try_op(ctx, key, &w.op, false, None)));
     std::mem::swap(ctx.session, &mut session);
+    // The waiter's pop is logged on its own, before it gets its reply.
+    ctx.flush_effects();
     let reply = match out {
         Ok(Ok(None)) => return,
         Ok(Ok(Some(r))) => r,

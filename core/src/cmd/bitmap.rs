@@ -136,21 +136,23 @@ fn bit_offset(shared: &Shared, arg: &[u8], hash_bits: Option<u32>) -> Result<u64
 
 /// Runs `f` on the string at `key` grown (zero-padded) to hold bit `max_bit`,
 /// creating it when absent (Redis's `lookupStringForBitCommand`). The string
-/// is modified in place, so it is `raw` from now on.
+/// is modified in place, so it is `raw` from now on. Also says whether the
+/// string was created or grew.
 fn with_bits<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     max_bit: u64,
     f: impl FnOnce(&mut [u8]) -> R,
-) -> Result<R, CmdError> {
+) -> Result<(R, bool), CmdError> {
     let len = (max_bit >> 3) as usize + 1;
     if let Some(e) = ctx.entry(key) {
-        return Ok(f(e.into_padded_str(len)?));
+        let grew = e.value().as_str()?.len() < len;
+        return Ok((f(e.into_padded_str(len)?), grew));
     }
     let mut s = vec![0u8; len];
     let r = f(&mut s);
     add_string(ctx, key, s, Built::InPlace);
-    Ok(r)
+    Ok((r, true))
 }
 
 // ---------------------------------------------------------------------------
@@ -165,7 +167,7 @@ fn setbit(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if on & !1 != 0 {
         return Err(bad_bit());
     }
-    let old = with_bits(ctx, key, offset, |s| {
+    let (old, grew) = with_bits(ctx, key, offset, |s| {
         let byte = &mut s[(offset >> 3) as usize];
         let mask = 0x80u8 >> (offset & 7);
         let old = *byte & mask != 0;
@@ -176,8 +178,12 @@ fn setbit(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
         old
     })?;
-    ctx.modified(key);
-    ctx.notify(ev::STRING, "setbit", key);
+    // As Redis 7.0: a bit set to what it was in a string that did not
+    // grow is no change (nothing signalled, counted or propagated).
+    if grew || old != (on == 1) {
+        ctx.modified(key);
+        ctx.notify(ev::STRING, "setbit", key);
+    }
     Ok(Reply::Int(i64::from(old)))
 }
 
@@ -589,7 +595,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], read_only: bool) -> CmdRe
             "BITFIELD_RO only supports the GET subcommand",
         ));
     }
-    let replies: Vec<Reply> = with_bits(ctx, key, highest, |s| {
+    let (replies, _): (Vec<Reply>, _) = with_bits(ctx, key, highest, |s| {
         ops.iter()
             .map(|op| match op.kind {
                 FieldKind::Get => op.get(s),

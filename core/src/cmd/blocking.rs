@@ -170,9 +170,10 @@ fn serve_or_wait(
     keys: &[&[u8]],
     op: Op,
     timeout: Option<Duration>,
+    ends: Option<[&[u8]; 2]>,
 ) -> CmdResult {
     for key in keys {
-        if let Some(r) = try_op(ctx, key, &op, true)? {
+        if let Some(r) = try_op(ctx, key, &op, true, ends)? {
             return Ok(r);
         }
     }
@@ -194,7 +195,7 @@ fn serve_or_wait(
 fn bpop(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool) -> CmdResult {
     let (timeout, keys) = argv[1..].split_last().expect("arity -3");
     let timeout = parse_timeout(timeout)?;
-    serve_or_wait(ctx, keys, Op::Pop { left }, timeout)
+    serve_or_wait(ctx, keys, Op::Pop { left }, timeout, None)
 }
 
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
@@ -202,28 +203,25 @@ fn blmove(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let from_left = list::parse_end(argv[3])?;
     let to_left = list::parse_end(argv[4])?;
     let timeout = parse_timeout(argv[5])?;
-    bmove(ctx, argv, from_left, to_left, timeout)
+    let op = Op::Move {
+        dst: argv[2].to_vec(),
+        from_left,
+        to_left,
+        rpoplpush: false,
+    };
+    serve_or_wait(ctx, &argv[1..2], op, timeout, Some([argv[3], argv[4]]))
 }
 
 /// BRPOPLPUSH source destination timeout.
 fn brpoplpush(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let timeout = parse_timeout(argv[3])?;
-    bmove(ctx, argv, false, true, timeout)
-}
-
-fn bmove(
-    ctx: &mut Ctx<'_>,
-    argv: &[&[u8]],
-    from_left: bool,
-    to_left: bool,
-    timeout: Option<Duration>,
-) -> CmdResult {
     let op = Op::Move {
         dst: argv[2].to_vec(),
-        from_left,
-        to_left,
+        from_left: false,
+        to_left: true,
+        rpoplpush: true,
     };
-    serve_or_wait(ctx, &argv[1..2], op, timeout)
+    serve_or_wait(ctx, &argv[1..2], op, timeout, None)
 }
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
@@ -234,14 +232,14 @@ fn blmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         left: a.left,
         count: a.count,
     };
-    serve_or_wait(ctx, a.keys, op, timeout)
+    serve_or_wait(ctx, a.keys, op, timeout, None)
 }
 
 /// BZPOPMIN/BZPOPMAX key [key ...] timeout.
 fn bzpop(ctx: &mut Ctx<'_>, argv: &[&[u8]], max: bool) -> CmdResult {
     let (timeout, keys) = argv[1..].split_last().expect("arity -3");
     let timeout = parse_timeout(timeout)?;
-    serve_or_wait(ctx, keys, Op::ZPop { max }, timeout)
+    serve_or_wait(ctx, keys, Op::ZPop { max }, timeout, None)
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
@@ -252,7 +250,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         max: a.max,
         count: a.count,
     };
-    serve_or_wait(ctx, a.keys, op, timeout)
+    serve_or_wait(ctx, a.keys, op, timeout, None)
 }
 
 #[cfg(test)]

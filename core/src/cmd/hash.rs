@@ -399,6 +399,8 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     h.set(argv[2], &new, &limits);
     ctx.modified(argv[1]);
     ctx.notify(ev::HASH, "hincrbyfloat", argv[1]);
+    // The result, not the increment (see INCRBYFLOAT).
+    ctx.propagate_as(&[b"HSET", argv[1], argv[2], &new]);
     Ok(Reply::Bulk(new))
 }
 

@@ -579,6 +579,7 @@ fn ltrim(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let Some(list) = list_for_write(ctx, key)? else {
         return Ok(Reply::ok());
     };
+    let before = list.len();
     match clamp_range(list.len(), start, stop) {
         Some((s, e)) => {
             list.truncate(e + 1);
@@ -586,9 +587,16 @@ fn ltrim(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
         None => list.clear(),
     }
-    // Redis signals the key as modified even when nothing was trimmed.
-    let emptied = list.is_empty();
-    removed_from(ctx, key, emptied, "ltrim");
+    if list.len() < before {
+        let emptied = list.is_empty();
+        removed_from(ctx, key, emptied, "ltrim");
+    } else {
+        // Redis signals and notifies the key even when nothing was
+        // trimmed, but counts (and propagates) no change.
+        let db = ctx.db();
+        ctx.signal_modified_in(db, key);
+        ctx.notify(ev::LIST, "ltrim", key);
+    }
     Ok(Reply::ok())
 }
 
@@ -752,6 +760,12 @@ pub(crate) fn mpop_reply(popped: Option<(&[u8], Elements)>) -> Reply {
 fn lmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let a = parse_mpop(argv, 1)?;
     let popped = mpop(ctx, a.keys, a.left, a.count)?;
+    if let (Some((i, elems)), true) = (&popped, ctx.propagating()) {
+        // As Redis: LPOP/RPOP of the key, with the count popped.
+        let n = elems.len().to_string();
+        let name: &[u8] = if a.left { b"LPOP" } else { b"RPOP" };
+        ctx.propagate_as(&[name, a.keys[*i], n.as_bytes()]);
+    }
     Ok(mpop_reply(popped.map(|(i, elems)| (a.keys[i], elems))))
 }
 

@@ -154,10 +154,12 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         t if absttl => t as u64,
         t => ctx.now().saturating_add(t as u64),
     };
-    if deadline != 0 && deadline <= ctx.now() {
+    if deadline != 0 && ctx.deadline_passed(deadline) {
         if deleted {
             ctx.modified(key);
             ctx.notify(ev::GENERIC, "del", key);
+            // Redis 7.0 propagates DEL whatever the lazyfree settings.
+            ctx.propagate_as(&[b"DEL", key]);
         }
         return Ok(Reply::ok());
     }
@@ -175,6 +177,15 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     }
     ctx.modified(key);
     ctx.notify(ev::GENERIC, "restore", key);
+    if deadline != 0 && !absttl && ctx.propagating() {
+        // As Redis: the TTL propagates as the absolute deadline, with
+        // ABSTTL added at the end.
+        let at = deadline.to_string();
+        let mut out: Vec<&[u8]> = argv.to_vec();
+        out[2] = at.as_bytes();
+        out.push(b"ABSTTL");
+        ctx.propagate_as(&out);
+    }
     Ok(Reply::ok())
 }
 

@@ -321,7 +321,8 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         ctx.touch_watched_db(b, Some(a));
     }
     ctx.swap_dbs(a, b);
-    ctx.shared().stats.dirty.fetch_add(1, Ordering::Relaxed);
+    // A change even when a == b, as in Redis (propagated too).
+    ctx.count_change();
     Ok(Reply::ok())
 }
 
@@ -375,6 +376,8 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         .stats
         .dirty
         .fetch_add(removed, Ordering::Relaxed);
+    // Propagated even when the db was empty, as Redis forces it.
+    ctx.force_propagation();
     Ok(Reply::ok())
 }
 
@@ -388,6 +391,7 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         .stats
         .dirty
         .fetch_add(removed + 1, Ordering::Relaxed);
+    ctx.force_propagation();
     Ok(Reply::ok())
 }
 

@@ -344,6 +344,8 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
     let member = s.random().expect("sets are never empty").to_vec();
     s.remove(&member);
     ctx.removed_elements(key, ev::SET, "spop");
+    // The member chosen, not the random choice.
+    ctx.propagate_as(&[b"SREM", key, &member]);
     Ok(Reply::Bulk(member))
 }
 
@@ -369,6 +371,8 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
         ctx.modified(key);
         ctx.notify(ev::SET, "spop", key);
         ctx.notify(ev::GENERIC, "del", key);
+        // Redis 7.0 propagates DEL here whatever the lazyfree settings.
+        ctx.propagate_as(&[b"DEL", key]);
         return Ok(members_reply(all.iter().collect(), max, Reply::Set));
     }
     let picked: Vec<Vec<u8>> = s
@@ -384,6 +388,12 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
     }
     ctx.modified(key);
     ctx.notify(ev::SET, "spop", key);
+    // One SREM per member, in the reply's order, as Redis propagates.
+    if ctx.propagating() {
+        for m in &picked {
+            ctx.propagate_as(&[b"SREM", key, m]);
+        }
+    }
     Ok(Reply::Set(picked.into_iter().map(Reply::Bulk).collect()))
 }
 

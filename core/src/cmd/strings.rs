@@ -575,7 +575,30 @@ fn set_generic(
         ctx.set_expire(key, at);
         ctx.notify(ev::GENERIC, "expire", key);
     }
+    if ctx.propagating() {
+        propagate_set(ctx, argv, deadline, opts.has(opt::GET));
+    }
     Ok(old.unwrap_or(replies.0))
+}
+
+/// What a SET (or SETEX, PSETEX) that stored its value propagates, as
+/// Redis 7.0's `setGenericCommand`: with an expiry, `SET key value PXAT
+/// <ms>`; else with GET, its own arguments without the GETs; else itself.
+fn propagate_set(ctx: &mut Ctx<'_>, argv: &[&[u8]], deadline: Option<u64>, get: bool) {
+    if let Some(at) = deadline {
+        let at = at.to_string();
+        ctx.propagate_as(&[b"SET", argv[1], argv[2], b"PXAT", at.as_bytes()]);
+    } else if get {
+        // Redis skips every argument after the value that is `get` as a
+        // C string.
+        let kept: Vec<&[u8]> = argv
+            .iter()
+            .enumerate()
+            .filter(|&(i, a)| i < 3 || !c_str(a).eq_ignore_ascii_case(b"get"))
+            .map(|(_, a)| *a)
+            .collect();
+        ctx.propagate_as(&kept);
+    }
 }
 
 fn getex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
@@ -593,13 +616,24 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     if let Some(at) = deadline {
         // A deadline already past deletes the key (EXAT/PXAT in the past).
-        let past = at <= ctx.now();
-        ctx.set_expire(key, at);
+        let past = ctx.deadline_passed(at);
+        if past {
+            ctx.delete(key);
+        } else {
+            ctx.set_expire(key, at);
+        }
         ctx.modified(key);
         ctx.notify(ev::GENERIC, if past { "del" } else { "expire" }, key);
+        if past {
+            ctx.propagate_del(key, "lazyfree-lazy-expire");
+        } else if ctx.propagating() {
+            let at = at.to_string();
+            ctx.propagate_as(&[b"PEXPIREAT", key, at.as_bytes()]);
+        }
     } else if opts.has(opt::PERSIST) && ctx.persist(key) {
         ctx.modified(key);
         ctx.notify(ev::GENERIC, "persist", key);
+        ctx.propagate_as(&[b"PERSIST", key]);
     }
     Ok(reply)
 }
@@ -613,6 +647,7 @@ fn getdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let entry = ctx.remove_in(db, key).expect("just read");
     ctx.modified(key);
     ctx.notify(ev::GENERIC, "del", key);
+    ctx.propagate_del(key, "lazyfree-lazy-user-del");
     match entry.value {
         Value::Str(s) => Ok(Reply::Bulk(s)),
         _ => Err(CmdError::WrongType),
@@ -627,6 +662,7 @@ fn getset(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         Some(_) => return Err(CmdError::WrongType),
     };
     set(ctx, key, argv[2]);
+    ctx.propagate_as(&[b"SET", key, argv[2]]);
     Ok(old)
 }
 
@@ -834,6 +870,9 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     ctx.modified(key);
     ctx.notify(ev::STRING, "incrbyfloat", key);
+    // The result, not the increment: float formatting may differ between
+    // the machine that ran it and the one that replays it.
+    ctx.propagate_as(&[b"SET", key, &v, b"KEEPTTL"]);
     Ok(Reply::Bulk(v))
 }
 

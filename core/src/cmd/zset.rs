@@ -1158,6 +1158,12 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         return Ok(Reply::NilArray);
     };
     let popped = pop_from(ctx, key, a.max, a.count);
+    if ctx.propagating() {
+        // As Redis: ZPOPMIN/ZPOPMAX of the key, with the count popped.
+        let n = popped.len().to_string();
+        let name: &[u8] = if a.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        ctx.propagate_as(&[name, key, n.as_bytes()]);
+    }
     Ok(Reply::Array(vec![
         Reply::bulk(key),
         pairs_reply(&popped, true),

@@ -560,12 +560,13 @@ pub(crate) fn open(
     let keyspace = Keyspace::new(opts.shards);
     let now = opts.clock.now_ms();
     let loaded = match &aof {
-        Some(Some(data)) if data.starts_with(b"REDIS") => load_into(&keyspace, data, now, &config)
-            .map_err(|e| OpenError::CorruptAof {
+        Some(Some(data)) if data.starts_with(b"REDIS") => {
+            load_into(&keyspace, data, now, false, &config).map_err(|e| OpenError::CorruptAof {
                 path: aof_path.clone(),
                 offset: e.offset,
                 reason: format!("bad RDB preamble: {}", e.reason),
-            })?,
+            })?
+        }
         Some(Some(_)) => LoadStats::default(),
         Some(None) | None => load_rdb(&keyspace, &dir, now, &config)?,
     };
@@ -593,7 +594,7 @@ fn load_rdb(
     let file = dir.join(config.get("dbfilename").unwrap_or_default());
     match std::fs::read(&file) {
         Ok(data) if data.is_empty() => Ok(LoadStats::default()),
-        Ok(data) => load_into(keyspace, &data, now, config).map_err(|e| OpenError::Corrupt {
+        Ok(data) => load_into(keyspace, &data, now, true, config).map_err(|e| OpenError::Corrupt {
             path: file.clone(),
             offset: e.offset,
             reason: e.reason,
@@ -645,17 +646,24 @@ fn start_aof(
     crate::aof::resume(shared, path).map_err(io)
 }
 
-/// Loads the RDB `data` into the empty `keyspace`.
+/// Loads the RDB `data` into the empty `keyspace` at Unix ms `now_ms`.
+/// With `skip_expired` keys whose deadline passed are left out (a
+/// snapshot, as a Redis master loads one); without (the preamble of an
+/// append-only file) they are loaded as they were, since the commands
+/// logged after the preamble ran against them (Redis's
+/// `RDBFLAGS_AOF_PREAMBLE`): they expire once the file is replayed.
 pub(crate) fn load_into(
     keyspace: &Keyspace,
     data: &[u8],
     now_ms: u64,
+    skip_expired: bool,
     config: &crate::config::Config,
 ) -> Result<LoadStats, decode::FormatError> {
     let limits = Limits::from_config(config);
     let check = config.get_bool("rdbchecksum");
     let clock = (now_ms / 1000) as u32;
-    decode::load(data, now_ms, &limits, check, DB_COUNT, |item| {
+    let expire_before = if skip_expired { now_ms } else { 0 };
+    decode::load(data, expire_before, &limits, check, DB_COUNT, |item| {
         let mut shard = keyspace.lock_raw(item.db, keyspace.shard_of(&item.key));
         if shard.map.get(&item.key).is_some() {
             return Err(format!(

@@ -117,9 +117,14 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
     std::mem::swap(runner.ctx.session, &mut runner.session);
     drop(cache);
     if own_locks {
-        // Clients blocked on keys the script wrote are served before its
-        // locks go (inside EXEC, after the transaction).
+        // The script's writes go to the append-only file before its locks
+        // are released, so that the file's order is the keyspace's (a
+        // snapshot cut can come in as soon as they are); then clients
+        // blocked on keys it wrote are served, their pops logged after it
+        // (inside EXEC, all this happens after the transaction).
+        ctx.flush_effects();
         crate::blocking::serve_held(ctx);
+        ctx.flush_effects();
         ctx.guards = Guards::None;
     }
     out

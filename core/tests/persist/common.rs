@@ -42,6 +42,8 @@ impl Drop for TempDir {
 /// A redis-server whose data directory is `dir` (loading its dump.rdb).
 pub struct Server {
     child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
     /// A connected client.
     pub client: Client,
 }
@@ -50,6 +52,12 @@ impl Server {
     /// Starts redis-server on a free port with `--dir dir`, waiting until it
     /// has loaded its data and answers.
     pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &["--appendonly", "no"])
+    }
+
+    /// [`Server::start`] with `extra` arguments (later ones win, so they
+    /// may override the defaults: `--appendonly yes`, ...).
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -59,7 +67,8 @@ impl Server {
             let mut child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--dir", &dir.to_string_lossy(), "--dbfilename", "dump.rdb"])
-                .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+                .args(["--save", "", "--loglevel", "warning"])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -80,7 +89,11 @@ impl Server {
                             _ => break,
                         }
                     }
-                    return Server { child, client };
+                    return Server {
+                        child,
+                        port,
+                        client,
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }

@@ -6,6 +6,8 @@
 #[path = "../commands/harness.rs"]
 mod harness;
 
+// Also used by the AOF tests, which need parts these do not.
+#[allow(dead_code)]
 mod common;
 mod directory;
 mod dump_restore;

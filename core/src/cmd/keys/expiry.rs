@@ -155,11 +155,24 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], spec: &Spec) -> CmdResult {
     if !cond.allows(when, current) {
         return Ok(Reply::Int(0));
     }
-    let event = if when <= ctx.now() as i64 {
+    // While the append-only file is replayed even a deadline before the
+    // epoch is set (the key expires after the load): 1 ms is as past.
+    let at = when.max(1) as u64;
+    let event = if ctx.deadline_passed(at) {
         ctx.delete(key);
+        ctx.propagate_del(key, "lazyfree-lazy-expire");
         "del"
     } else {
-        ctx.set_expire(key, when as u64);
+        ctx.set_expire(key, at);
+        // As Redis: a relative time or one in seconds propagates as
+        // PEXPIREAT with the absolute deadline, the options kept.
+        if (spec.seconds || spec.relative) && ctx.propagating() {
+            let mut out: Vec<&[u8]> = argv.to_vec();
+            let at = at.to_string();
+            out[0] = b"PEXPIREAT";
+            out[2] = at.as_bytes();
+            ctx.propagate_as(&out);
+        }
         "expire"
     };
     ctx.modified(key);
