@@ -3,7 +3,7 @@
 //! configuration errors; its data directory (load at startup, the final
 //! save of SHUTDOWN and SIGTERM, redis-server loading what it wrote).
 
-use crate::support::{Raw, eventually, temp_dir};
+use crate::support::{Raw, temp_dir};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -27,26 +27,34 @@ pub fn free_port() -> u16 {
 
 impl Server {
     pub fn start(args: &[&str]) -> Server {
-        let port = free_port();
-        let mut cmd = Command::new(BIN);
-        cmd.args(args).args(["--port", &port.to_string()]);
-        if !args.contains(&"--dir") {
-            cmd.args(["--dir", &temp_dir("data").to_string_lossy()]);
+        let dir = (!args.contains(&"--dir")).then(|| temp_dir("data"));
+        // A free port can be taken by another test between the probe and
+        // the bind: a server that exits at once is started again.
+        for _ in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new(BIN);
+            cmd.args(args).args(["--port", &port.to_string()]);
+            if let Some(d) = &dir {
+                cmd.args(["--dir", &d.to_string_lossy()]);
+            }
+            let child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut s = Server { child, port };
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if s.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return s;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut s = Server { child, port };
-        eventually(Duration::from_secs(10), "kvstore-server answers", || {
-            assert!(
-                s.child.try_wait().unwrap().is_none(),
-                "kvstore-server exited"
-            );
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        s
+        panic!("kvstore-server exited (or never answered) on 5 ports")
     }
 
     pub fn client(&self) -> Raw {
