@@ -1,7 +1,8 @@
 //! `kvstore-server`'s data directory: the snapshot loaded at startup, the
 //! final save of SHUTDOWN [SAVE|NOSAVE] and SIGTERM as redis-server 7.0
 //! makes it, `dbfilename`, redis-server loading what we wrote, and the
-//! startup errors (a held directory, a corrupt snapshot, `appendonly yes`).
+//! startup errors (a held directory, a corrupt snapshot), and `appendonly
+//! yes` (writes logged to the append-only file, replayed at restart).
 
 use crate::binary::{BIN, Server, dir_arg, free_port};
 use crate::support::{Raw, eventually, temp_dir};
@@ -244,11 +245,30 @@ fn a_held_directory_or_a_corrupt_snapshot_stops_startup() {
 }
 
 #[test]
-fn appendonly_yes_is_refused() {
+fn appendonly_yes_logs_writes_and_replays_them_at_restart() {
     let dir = temp_dir("data-aof");
-    let out = run_failing(&["--dir", &dir_arg(&dir), "--appendonly", "yes"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("appendonly yes is not supported yet"), "{err}");
+    let args = [
+        "--dir",
+        &dir_arg(&dir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+    ];
+    let s = Server::start(&args);
+    let mut c = s.client();
+    let r = c.text(&["CONFIG", "GET", "appendonly"]);
+    assert!(r.ends_with("$3\r\nyes\r\n"), "{r}");
+    // With `always` the reply comes once the record is on disk, so the
+    // kill below loses nothing.
+    assert_eq!(c.text(&["SET", "k", "v"]), "+OK\r\n");
+    let file = std::fs::read(dir.join("appendonly.aof")).unwrap();
+    assert!(file.ends_with(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"));
+    drop(c);
+    drop(s);
+    let s = Server::start(&args);
+    assert_eq!(s.client().text(&["GET", "k"]), "$1\r\nv\r\n");
+    drop(s);
     // The last directive wins, as in redis-server.
     let conf = dir.join("redis.conf");
     std::fs::write(&conf, "appendonly yes\n").unwrap();
