@@ -78,7 +78,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         acl: &["admin", "slow", "dangerous"],
         handler: bgrewriteaof,
-        summary: "Asynchronously rewrite the append-only file to disk",
+        summary: "Asynchronously rewrite the append-only file",
         group: "server",
         since: "1.0.0",
         complexity: "O(1)",

@@ -452,6 +452,7 @@ const TEMPLATES: &[&str] = &[
     "RESTORE str 0 payload REPLACE ABSTTL IDLETIME 10",
     "SAVE",
     "BGSAVE SCHEDULE",
+    "BGREWRITEAOF",
     // Server and connection.
     "PING hello",
     "ECHO hello",
@@ -652,9 +653,10 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
         "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ssubscribe"
         | "sunsubscribe" => Mode::Ours,
         "pubsub|channels" | "pubsub|shardchannels" => Mode::Unordered,
-        // The server would write dump.rdb into the working directory (which
-        // the next server started there loads); in memory ours refuses.
-        "save" | "bgsave" => Mode::Ours,
+        // The server would write dump.rdb (or its append-only file) into
+        // the working directory (which the next server started there
+        // loads); in memory ours refuses.
+        "save" | "bgsave" | "bgrewriteaof" => Mode::Ours,
         // YES/SYNC would put the server's next EVAL in its debugger.
         "script|debug" => Mode::Ours,
         // A payload holds hash and set members in table order.
