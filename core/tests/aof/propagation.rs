@@ -8,6 +8,15 @@
 //!
 //! Commands are sent in lower case: a command Redis logs verbatim shows
 //! in lower case, one it rewrites shows its shared objects' upper case.
+//! SELECT placement and MULTI/EXEC wrapping are compared too (Redis 7.0
+//! wraps a command's, an EXEC's or a script's records only when there are
+//! several, with the SELECT of the first one before the MULTI). Two things
+//! cannot match byte for byte and are compared as far as they can: the
+//! members SPOP picks at random (cases named `~...`: SREM's member is a
+//! placeholder, the number and shape of the records still compare), and
+//! the order in which the active expiry cycle meets several expired keys
+//! of one db (Redis walks its hash table, we walk our shards): the active
+//! expiry case has one key per db.
 //! Steps other than commands: `@2 <cmd>` runs a command on a second
 //! client; `@block <cmd>` runs one there that must block; `@await` reads
 //! the reply it gets once served;

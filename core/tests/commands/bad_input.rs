@@ -656,8 +656,9 @@ fn mode_of(argv: &[Vec<u8>]) -> Mode {
         "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ssubscribe"
         | "sunsubscribe" => Mode::Ours,
         "pubsub|channels" | "pubsub|shardchannels" => Mode::Unordered,
-        // The server would write dump.rdb into the working directory (which
-        // the next server started there loads); in memory ours refuses.
+        // The server would write dump.rdb (or its append-only file) into
+        // the working directory (which the next server started there
+        // loads); in memory ours refuses.
         "save" | "bgsave" | "bgrewriteaof" => Mode::Ours,
         // YES/SYNC would put the server's next EVAL in its debugger.
         "script|debug" => Mode::Ours,

@@ -180,9 +180,12 @@ fn set_options() {
             // The expiry is checked before GET's type check.
             &["SET", "list", "v", "GET", "EX", "0"],
             &["SET", "list", "v", "GET", "EX", "abc"],
-            // A deadline in the past stores a key that is gone at once.
+            // A deadline in the past stores a key that reads as gone at
+            // once; it stays (DBSIZE counts it) until an access removes it.
             &["SET", "past", "v", "EXAT", "1"],
+            &["DBSIZE"],
             &["GET", "past"],
+            &["DBSIZE"],
             &["SET", "past", "v", "PXAT", "1000"],
             &["GET", "past"],
             &["SET", "k", "v", "PXAT", "9223372036854775807"],

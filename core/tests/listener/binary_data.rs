@@ -1,7 +1,8 @@
 //! `kvstore-server`'s data directory: the snapshot loaded at startup, the
 //! final save of SHUTDOWN [SAVE|NOSAVE] and SIGTERM as redis-server 7.0
 //! makes it, `dbfilename`, redis-server loading what we wrote, and the
-//! startup errors (a held directory, a corrupt snapshot, `appendonly yes`).
+//! startup errors (a held directory, a corrupt snapshot), and `appendonly
+//! yes` (writes logged to the append-only file, replayed at restart).
 
 use crate::binary::{BIN, Server, dir_arg, free_port};
 use crate::support::{Raw, eventually, temp_dir};

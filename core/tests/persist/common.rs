@@ -42,7 +42,8 @@ impl Drop for TempDir {
 /// A redis-server whose data directory is `dir` (loading its dump.rdb).
 pub struct Server {
     child: Child,
-    /// Its port on 127.0.0.1.
+    /// Its port on 127.0.0.1 (the AOF tests open more clients on it).
+    #[allow(dead_code)]
     pub port: u16,
     /// A connected client.
     pub client: Client,
