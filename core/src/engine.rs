@@ -465,17 +465,7 @@ impl Engine {
         }
         let out = call(cmd, &mut ctx, args);
         ctx.end_call(args);
-        // The command's records first; then the waiters served under its
-        // locks log their pops, each as a command of its own (as Redis
-        // propagates them after the command).
-        ctx.flush_effects();
-        crate::blocking::serve_held(&mut ctx);
-        let wrote = ctx.flush_effects();
-        let ready = std::mem::take(&mut ctx.ready);
-        drop(ctx);
-        if !ready.is_empty() {
-            crate::blocking::serve_ready(&self.shared, ready);
-        }
+        let wrote = conclude(&self.shared, ctx);
         if !session.block.defer {
             if let Some(wait) = session.block.blocked.take() {
                 let reply = wait.wait(None).unwrap_or(Reply::NilArray);
@@ -593,6 +583,24 @@ impl Engine {
         self.shared.tick();
         crate::expire::active_cycle(&self.shared)
     }
+}
+
+/// Ends a command run on `ctx` (its calls ended): appends its records to
+/// the append-only file, serves the clients blocked on keys it made ready
+/// while its locks are held (their pops logged after it, each as a
+/// command of its own, as Redis propagates them), releases the locks and
+/// serves any waiter that needed more than them. The mark of its first
+/// append, if it appended anything.
+pub(crate) fn conclude(shared: &Shared, mut ctx: Ctx<'_>) -> Option<crate::aof::Mark> {
+    ctx.flush_effects();
+    crate::blocking::serve_held(&mut ctx);
+    let wrote = ctx.flush_effects();
+    let ready = std::mem::take(&mut ctx.ready);
+    drop(ctx);
+    if !ready.is_empty() {
+        crate::blocking::serve_ready(shared, ready);
+    }
+    wrote
 }
 
 /// Runs `cmd`'s handler on a context holding the locks it needs; a panic

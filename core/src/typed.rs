@@ -29,14 +29,7 @@ impl Engine {
         let mut ctx = Ctx::new(shared, session, Guards::One(db, s, ks.lock(db, s)));
         ctx.hint(key);
         let out = f(&mut ctx);
-        ctx.flush_effects();
-        crate::blocking::serve_held(&mut ctx);
-        let wrote = ctx.flush_effects();
-        let ready = std::mem::take(&mut ctx.ready);
-        drop(ctx);
-        if !ready.is_empty() {
-            crate::blocking::serve_ready(shared, ready);
-        }
+        let wrote = crate::engine::conclude(shared, ctx);
         self.durable(out, wrote)
     }
 
