@@ -20,9 +20,11 @@ import argparse
 import csv
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,7 +97,9 @@ def main():
         check=True, cwd=ROOT,
     )
     rport, kport = free_port(), free_port()
-    common = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
+    # Both servers own a scratch directory (kvstore-server locks its --dir).
+    work = tempfile.mkdtemp(prefix="rbench-")
+    common = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", work]
     redis = start(["redis-server", "--port", str(rport), *common], rport)
     kv_args = [KVSTORE, "--port", str(kport), *common]
     if a.threads:
@@ -123,6 +127,9 @@ def main():
     finally:
         redis.kill()
         kv.kill()
+        redis.wait()
+        kv.wait()
+        shutil.rmtree(work, ignore_errors=True)
     print("| config | test | redis req/s | kvstore req/s | ratio | redis p99 ms | kvstore p99 ms | p99 ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for conf in configs:
