@@ -375,21 +375,8 @@ impl Engine {
             .connections
             .fetch_add(1, Ordering::Relaxed);
         Session {
-            db: 0,
-            proto: 2,
             id: self.shared.next_client_id.fetch_add(1, Ordering::Relaxed),
-            name: None,
-            lib_name: None,
-            lib_ver: None,
-            conn: crate::clients::ConnState::local(),
-            last_cmd: None,
-            tx: crate::multi::Tx::default(),
-            last_run: None,
-            subs: crate::pubsub::Subs::default(),
-            block: crate::blocking::SessionBlock::default(),
-            waker: crate::pubsub::FrontWaker::default(),
-            defer_durable: false,
-            pending_durable: None,
+            ..Session::detached(0, 2)
         }
     }
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from .exceptions import DataError, PubSubError
+from .exceptions import PubSubError
 
 #: A message handler: called with the message dict.
 PubSubHandler = Callable[[dict], Any]
@@ -70,36 +70,6 @@ def _parse_subscriptions(args, kwargs):
     return out
 
 
-class _Encoder:
-    """redis-py's ``Encoder`` rules, for channel names used as dict keys."""
-
-    def __init__(self, encoding, encoding_errors, decode_responses):
-        self.encoding = encoding
-        self.encoding_errors = encoding_errors
-        self.decode_responses = decode_responses
-
-    def encode(self, value):
-        if isinstance(value, (bytes, memoryview)):
-            return bytes(value)
-        if isinstance(value, bool):
-            raise DataError(
-                "Invalid input of type: 'bool'. Convert to a bytes, string, int or float first."
-            )
-        if isinstance(value, (int, float)):
-            return repr(value).encode()
-        if not isinstance(value, str):
-            raise DataError(
-                f"Invalid input of type: '{type(value).__name__}'. "
-                "Convert to a bytes, string, int or float first."
-            )
-        return value.encode(self.encoding, self.encoding_errors)
-
-    def decode(self, value):
-        if self.decode_responses and isinstance(value, (bytes, memoryview)):
-            return bytes(value).decode(self.encoding, self.encoding_errors)
-        return value
-
-
 class PubSub:
     """Publish/subscribe on an in-process store (see the module docs)."""
 
@@ -110,12 +80,8 @@ class PubSub:
         self.client = client
         self.connection_pool = client.connection_pool
         self.ignore_subscribe_messages = ignore_subscribe_messages
-        kw = client.connection_pool.connection_kwargs
-        self.encoder = _Encoder(
-            kw.get("encoding", "utf-8"),
-            kw.get("encoding_errors", "strict"),
-            bool(kw.get("decode_responses", False)),
-        )
+        # redis-py's encoding rules, for channel names used as dict keys.
+        self.encoder = client.get_encoder()
         self.connection = None
         self.subscribed_event = threading.Event()
         self._lock = threading.RLock()
@@ -175,7 +141,8 @@ class PubSub:
 
     def _normalize_keys(self, data):
         encode, decode = self.encoder.encode, self.encoder.decode
-        return {decode(encode(k)): v for k, v in data.items()}
+        # bytes(): a memoryview name becomes a bytes key.
+        return {decode(bytes(encode(k))): v for k, v in data.items()}
 
     def _subscribe(self, command, registry, pending, args, kwargs):
         new = _parse_subscriptions(args, kwargs)
