@@ -228,6 +228,11 @@ impl Aof {
     /// several) and returns the logical end of the stream after them. The
     /// caller holds the locks of the shards the records touched.
     pub(crate) fn append(&self, fx: &Effects) -> Mark {
+        self.push(fx, fx.records.len() > 1)
+    }
+
+    /// Appends the records of `fx`, inside MULTI/EXEC when `wrap`.
+    fn push(&self, fx: &Effects, wrap: bool) -> Mark {
         let mut p = lock(&self.pending);
         // Before the writer can take the records: a failure counted after
         // this may be theirs.
@@ -237,7 +242,6 @@ impl Aof {
         }
         let was_empty = p.buf.is_empty();
         let start = p.buf.len();
-        let wrap = fx.records.len() > 1;
         if wrap {
             // As Redis's propagatePendingCommands: the MULTI runs in the
             // first record's db (a SELECT precedes it), the EXEC in the
@@ -276,15 +280,7 @@ impl Aof {
             fx.record(db, &[del, k]);
         }
         // Separate DELs, not one transaction: each is a change of its own.
-        let mut p = lock(&self.pending);
-        if !self.active() {
-            return;
-        }
-        let was_empty = p.buf.is_empty();
-        let start = p.buf.len();
-        select(&mut p, db);
-        p.buf.extend_from_slice(&fx.buf);
-        self.finish_append(p, start, was_empty);
+        self.push(&fx, false);
     }
 
     fn finish_append(&self, mut p: MutexGuard<'_, Pending>, start: usize, was_empty: bool) {
