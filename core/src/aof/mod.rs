@@ -105,6 +105,9 @@ struct Status {
     size: u64,
     base_size: u64,
     rewrite: RewriteStatus,
+    /// A waiting thread is writing and fsyncing for every waiter
+    /// (`always`'s group commit; see [`Aof::wait_durable`]).
+    flushing: bool,
 }
 
 /// BGREWRITEAOF bookkeeping (INFO persistence).
@@ -333,8 +336,12 @@ impl Aof {
     /// the command appended fails the wait even if a retried write then
     /// made it durable: a command whose write failed is never answered
     /// OK.
+    ///
+    /// Group commit: the first waiter to find nobody flushing writes and
+    /// fsyncs everything buffered by then itself; the others wait for its
+    /// fsync, and the first of them still not covered flushes next.
     pub(crate) fn wait_durable(&self, w: Wait) -> Result<(), String> {
-        self.wake_writer();
+        let flusher = lock(&self.writer).as_ref().map(writer::Writer::flusher);
         let mut st = lock(&self.status);
         loop {
             if !self.active() {
@@ -348,6 +355,15 @@ impl Aof {
             }
             if let Some(e) = st.fsync_error.as_ref().or(st.write_error.as_ref()) {
                 return Err(e.clone());
+            }
+            if let (false, Some(f)) = (st.flushing, &flusher) {
+                st.flushing = true;
+                drop(st);
+                f.flush();
+                st = lock(&self.status);
+                st.flushing = false;
+                self.changed.notify_all();
+                continue;
             }
             st = self
                 .changed

@@ -1,6 +1,9 @@
-//! The writer thread: moves the records commands buffered to the file,
-//! fsyncs per `appendfsync`, and swaps in a rewritten file when a rewrite
-//! asks it to (it alone touches the open file).
+//! The writer: moves the records commands buffered to the file, fsyncs
+//! per `appendfsync`, and swaps in a rewritten file when a rewrite asks it
+//! to. Its state (the open file) sits behind one mutex: the writer thread
+//! works it under `everysec`/`no`; under `always` the threads whose
+//! replies wait do the write and fsync themselves (see [`Writer::flush`]),
+//! sparing two thread hand-offs per group commit.
 
 use super::{Aof, Fsync, lock};
 use crate::persist::storage::StorageFile;
@@ -45,11 +48,33 @@ pub(crate) struct Writer {
     thread: Thread,
     join: JoinHandle<()>,
     control: Arc<Mutex<Control>>,
+    state: Arc<Mutex<State>>,
+}
+
+/// The writer's state, for a thread that flushes in its place.
+#[derive(Debug, Clone)]
+pub(crate) struct Flusher(Arc<Mutex<State>>);
+
+impl Flusher {
+    /// Writes and fsyncs every record buffered now (the `always` group
+    /// commit, run by a waiting thread). Does nothing while an fsync
+    /// failure is unhealed: that file takes no more records.
+    pub(crate) fn flush(&self) {
+        let mut st = lock(&self.0);
+        if st.aof.status().fsync_error.is_none() && st.write_batch().is_ok() {
+            st.sync();
+        }
+    }
 }
 
 impl Writer {
     pub(crate) fn wake(&self) {
         self.thread.unpark();
+    }
+
+    /// A handle to flush in the writer's place.
+    pub(crate) fn flusher(&self) -> Flusher {
+        Flusher(self.state.clone())
     }
 
     /// Hands `sw` to the writer.
@@ -70,33 +95,36 @@ impl Writer {
 /// created by a first rewrite), whose length is `len`.
 pub(crate) fn start(aof: Arc<Aof>, file: Option<Box<dyn StorageFile>>, len: u64) -> io::Result<()> {
     let control = Arc::new(Mutex::new(Control::default()));
-    let mut state = State {
+    let state = Arc::new(Mutex::new(State {
         aof: aof.clone(),
         file,
         len,
-        control: control.clone(),
         last_sync: Instant::now(),
         spare: Vec::new(),
         torn: false,
-    };
+    }));
     let join = std::thread::Builder::new()
         .name("kvstore-aof".into())
-        .spawn(move || state.run())?;
+        .spawn({
+            let (state, control, aof) = (state.clone(), control.clone(), aof.clone());
+            move || run(&state, &control, &aof)
+        })?;
     let w = Writer {
         thread: join.thread().clone(),
         join,
         control,
+        state,
     };
     *lock(&aof.writer) = Some(w);
     Ok(())
 }
 
+#[derive(Debug)]
 struct State {
     aof: Arc<Aof>,
     file: Option<Box<dyn StorageFile>>,
     /// The file's length (to undo a partial write).
     len: u64,
-    control: Arc<Mutex<Control>>,
     last_sync: Instant,
     /// The previous batch's buffer, reused for the next one.
     spare: Vec<u8>,
@@ -105,71 +133,78 @@ struct State {
     torn: bool,
 }
 
+/// The writer thread's loop. The state is locked for each step and
+/// released while the thread waits.
+fn run(state: &Mutex<State>, control: &Mutex<Control>, aof: &Aof) {
+    let mut stop_attempts = 0;
+    loop {
+        let (stop, switch) = {
+            let mut c = lock(control);
+            (c.stop, c.switch.take())
+        };
+        let mut st = lock(state);
+        if let Some(sw) = switch {
+            st.switch(sw);
+        }
+        if aof.status().fsync_error.is_some() {
+            // After a failed fsync the file is not trusted (the kernel
+            // may have dropped the pages, and a later fsync would not
+            // say so): nothing more is written or synced to it, so a
+            // power loss leaves a clean prefix, never records after a
+            // hole. The records wait in the buffer for the rewrite
+            // that heals this, which writes them to a new file.
+            drop(st);
+            if stop {
+                return;
+            }
+            std::thread::park_timeout(RETRY_PAUSE);
+            continue;
+        }
+        let wrote = st.write_batch();
+        let policy = aof.policy();
+        let due = match policy {
+            Fsync::Always => true,
+            Fsync::Everysec => st.last_sync.elapsed() >= Duration::from_secs(1),
+            Fsync::No => false,
+        };
+        if due || stop {
+            st.sync();
+        }
+        let last_sync = st.last_sync;
+        drop(st);
+        match wrote {
+            Err(()) if !stop => std::thread::park_timeout(RETRY_PAUSE),
+            Err(()) if stop_attempts + 1 < STOP_ATTEMPTS => {
+                stop_attempts += 1;
+                std::thread::sleep(STOP_RETRY_PAUSE);
+            }
+            Err(()) => return,
+            Ok(false) if stop => return,
+            // Under `always` the waiting threads flush; this thread only
+            // looks now and then for records nobody waits for.
+            Ok(_) if policy == Fsync::Always => std::thread::park_timeout(Duration::from_secs(1)),
+            Ok(false) => idle(aof, policy, last_sync),
+            Ok(true) => std::thread::park_timeout(BATCH_PAUSE),
+        }
+    }
+}
+
+/// Parks until records arrive (or the next everysec fsync is due).
+fn idle(aof: &Aof, policy: Fsync, last_sync: Instant) {
+    aof.writer_idle.store(true, Ordering::SeqCst);
+    // A record appended before the flag was visible found the writer
+    // busy and did not wake it: look once more.
+    if lock(&aof.pending).buf.is_empty() {
+        let wait = match policy {
+            Fsync::Everysec => Duration::from_secs(1).saturating_sub(last_sync.elapsed()),
+            _ => Duration::from_secs(1),
+        };
+        std::thread::park_timeout(wait.max(Duration::from_millis(1)));
+    }
+    aof.writer_idle.store(false, Ordering::SeqCst);
+}
+
 impl State {
-    fn run(&mut self) {
-        let mut stop_attempts = 0;
-        loop {
-            let (stop, switch) = {
-                let mut c = lock(&self.control);
-                (c.stop, c.switch.take())
-            };
-            if let Some(sw) = switch {
-                self.switch(sw);
-            }
-            if self.aof.status().fsync_error.is_some() {
-                // After a failed fsync the file is not trusted (the kernel
-                // may have dropped the pages, and a later fsync would not
-                // say so): nothing more is written or synced to it, so a
-                // power loss leaves a clean prefix, never records after a
-                // hole. The records wait in the buffer for the rewrite
-                // that heals this, which writes them to a new file.
-                if stop {
-                    return;
-                }
-                std::thread::park_timeout(RETRY_PAUSE);
-                continue;
-            }
-            let wrote = self.write_batch();
-            let policy = self.aof.policy();
-            let due = match policy {
-                Fsync::Always => true,
-                Fsync::Everysec => self.last_sync.elapsed() >= Duration::from_secs(1),
-                Fsync::No => false,
-            };
-            if due || stop {
-                self.sync();
-            }
-            match wrote {
-                Err(()) if !stop => std::thread::park_timeout(RETRY_PAUSE),
-                Err(()) if stop_attempts + 1 < STOP_ATTEMPTS => {
-                    stop_attempts += 1;
-                    std::thread::sleep(STOP_RETRY_PAUSE);
-                }
-                Err(()) => return,
-                Ok(false) if stop => return,
-                Ok(false) => self.idle(policy),
-                Ok(true) if policy != Fsync::Always => std::thread::park_timeout(BATCH_PAUSE),
-                Ok(true) => {}
-            }
-        }
-    }
-
-    /// Parks until records arrive (or the next everysec fsync is due).
-    fn idle(&mut self, policy: Fsync) {
-        let aof = &self.aof;
-        aof.writer_idle.store(true, Ordering::SeqCst);
-        // A record appended before the flag was visible found the writer
-        // busy and did not wake it: look once more.
-        if lock(&aof.pending).buf.is_empty() {
-            let wait = match policy {
-                Fsync::Everysec => Duration::from_secs(1).saturating_sub(self.last_sync.elapsed()),
-                _ => Duration::from_secs(1),
-            };
-            std::thread::park_timeout(wait.max(Duration::from_millis(1)));
-        }
-        aof.writer_idle.store(false, Ordering::SeqCst);
-    }
-
     /// Takes the buffered records and writes them to the file. `Ok(false)`:
     /// nothing was buffered; `Err`: the write failed (the records are
     /// back in the buffer, the file as it was).
