@@ -4,11 +4,12 @@
 //! (see [`effects`]).
 //!
 //! - Commands append their records to an in-memory buffer while they hold
-//!   their shard locks ([`Aof::append`]); one writer thread ([`writer`])
-//!   moves the buffer to the file and fsyncs it as `appendfsync` says:
-//!   `always` fsyncs each batch and a command is answered only once the
-//!   fsync covering everything it could have observed is done (group
-//!   commit: one fsync serves every record queued before it); `everysec`
+//!   their shard locks ([`Aof::append`]); the [`writer`] moves the buffer
+//!   to the file and fsyncs it as `appendfsync` says: under `always` a
+//!   command is answered only once the fsync covering everything it could
+//!   have observed is done, and the waiting threads do that work
+//!   themselves (group commit: the first waiter writes and fsyncs every
+//!   record queued before it, for all of them); `everysec`
 //!   writes the buffer about every millisecond and fsyncs once a second;
 //!   `no` writes and leaves syncing to the OS.
 //! - Crash bounds. A kill of the process loses what was still in the
