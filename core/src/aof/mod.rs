@@ -14,16 +14,14 @@
 //!   `no` writes and leaves syncing to the OS.
 //! - Crash bounds. A kill of the process loses what was still in the
 //!   buffer: with `always` nothing acknowledged; otherwise the writes of
-//!   the last writer cycle (about 1 ms), and, while the writer waits on an
-//!   fsync (everysec's once a second, the short one of a rewrite's switch:
-//!   the rewrite thread syncs the bulk of the new file itself), every write
-//!   acknowledged during that fsync, as Redis acknowledges writes it
-//!   postpones behind a slow fsync. The crash tests (tests/aof/crash.rs)
-//!   measure that window (a few ms; a few hundred while a busy disk
-//!   fsyncs) and hold it to the bound: nothing acknowledged more
-//!   than a second before the kill is lost. A power loss with `everysec`
-//!   loses at most the writes since the last fsync (1 s plus the fsync's
-//!   own time).
+//!   the last writer cycle (about 1 ms: everysec's fsync runs on a thread
+//!   of its own, so a slow disk does not stop the writes), and, during a
+//!   rewrite's switch, the writes acknowledged while the writer fsyncs the
+//!   new file's tail (the rewrite thread syncs the bulk of it). The crash
+//!   tests (tests/aof/crash.rs) measure that window and hold it to the
+//!   issue's bound: nothing acknowledged more than a second before the
+//!   kill is lost. A power loss with `everysec` loses at most the writes
+//!   since the last fsync began (1 s plus the fsync's own time).
 //! - [`rewrite`] compacts the file (BGREWRITEAOF, growth rules, turning
 //!   the file on): an RDB preamble of a snapshot plus the records appended
 //!   since its cut, written to a temp file, fsynced and renamed over the

@@ -100,6 +100,7 @@ pub(crate) fn start(aof: Arc<Aof>, file: Option<Box<dyn StorageFile>>, len: u64)
         file,
         len,
         last_sync: Instant::now(),
+        background: None,
         spare: Vec::new(),
         torn: false,
     }));
@@ -125,7 +126,13 @@ struct State {
     file: Option<Box<dyn StorageFile>>,
     /// The file's length (to undo a partial write).
     len: u64,
+    /// When the last fsync began.
     last_sync: Instant,
+    /// An everysec fsync running on its own thread, and the offset it
+    /// covers: the writer goes on writing meanwhile, so a slow disk does
+    /// not hold records in memory (where a crash of the process would
+    /// lose them) while it syncs.
+    background: Option<(JoinHandle<io::Result<()>>, u64)>,
     /// The previous batch's buffer, reused for the next one.
     spare: Vec<u8>,
     /// A failed write left part of a batch after `len` and cutting it
@@ -162,13 +169,11 @@ fn run(state: &Mutex<State>, control: &Mutex<Control>, aof: &Aof) {
         }
         let wrote = st.write_batch();
         let policy = aof.policy();
-        let due = match policy {
-            Fsync::Always => true,
-            Fsync::Everysec => st.last_sync.elapsed() >= Duration::from_secs(1),
-            Fsync::No => false,
-        };
-        if due || stop {
+        st.reap_sync(false);
+        if policy == Fsync::Always || stop {
             st.sync();
+        } else if policy == Fsync::Everysec && st.last_sync.elapsed() >= Duration::from_secs(1) {
+            st.start_sync();
         }
         let last_sync = st.last_sync;
         drop(st);
@@ -276,17 +281,67 @@ impl State {
 
     /// Fsyncs what was written, if anything is not yet durable.
     fn sync(&mut self) {
-        let written = self.aof.status().written;
-        if self.aof.status().synced >= written {
+        self.reap_sync(true);
+        let Some(written) = self.unsynced() else {
+            return;
+        };
+        let Some(f) = &mut self.file else { return };
+        self.last_sync = Instant::now();
+        let result = f.sync();
+        self.synced(result, written);
+    }
+
+    /// The offset written and not yet durable, if any.
+    fn unsynced(&self) -> Option<u64> {
+        let st = self.aof.status();
+        (st.synced < st.written).then_some(st.written)
+    }
+
+    /// Starts an fsync of what was written on a thread of its own (the
+    /// everysec fsync), unless one runs.
+    fn start_sync(&mut self) {
+        if self.background.is_some() {
             return;
         }
-        let Some(f) = &mut self.file else { return };
-        let result = f.sync();
+        let (Some(written), Some(f)) = (self.unsynced(), &self.file) else {
+            return;
+        };
         self.last_sync = Instant::now();
+        let started = f.syncer().and_then(|job| {
+            std::thread::Builder::new()
+                .name("kvstore-aof-fsync".into())
+                .spawn(job)
+        });
+        match started {
+            Ok(join) => self.background = Some((join, written)),
+            Err(e) => self.synced(Err(e), written),
+        }
+    }
+
+    /// Takes the outcome of the background fsync if it ended (or, with
+    /// `wait`, once it ends).
+    fn reap_sync(&mut self, wait: bool) {
+        let Some((join, _)) = &self.background else {
+            return;
+        };
+        if !wait && !join.is_finished() {
+            return;
+        }
+        let Some((join, upto)) = self.background.take() else {
+            return;
+        };
+        let result = join
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the fsync thread panicked")));
+        self.synced(result, upto);
+    }
+
+    /// Records the outcome of an fsync that covered the stream up to `upto`.
+    fn synced(&self, result: io::Result<()>, upto: u64) {
         let mut st = self.aof.status();
         match result {
             Ok(()) => {
-                st.synced = written;
+                st.synced = st.synced.max(upto);
                 self.aof.notify(st);
             }
             // Never retried and then trusted: only a rewrite heals this.
@@ -302,6 +357,8 @@ impl State {
     /// go back to the buffer if the new file does not replace it (the new
     /// file holds them all: those before the cut in its snapshot).
     fn switch(&mut self, sw: Switch) {
+        // The old file's fsync in flight decides whether it is trusted.
+        self.reap_sync(true);
         let (batch, tail, end) = {
             let mut p = lock(&self.aof.pending);
             let tail = p.tail.take().unwrap_or_default();

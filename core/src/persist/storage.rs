@@ -18,7 +18,13 @@ pub trait StorageFile: Write + Send + Debug {
     fn truncate(&mut self, len: u64) -> io::Result<()>;
     /// The file's length.
     fn size(&self) -> io::Result<u64>;
+    /// A job that syncs the file like [`StorageFile::sync`], to run on
+    /// another thread while writes go on through `self`.
+    fn syncer(&self) -> io::Result<SyncJob>;
 }
+
+/// A sync of a file, to run on another thread.
+pub type SyncJob = Box<dyn FnOnce() -> io::Result<()> + Send>;
 
 /// Where persistence files live.
 pub trait Storage: Send + Sync + Debug {
@@ -58,6 +64,11 @@ impl StorageFile for File {
 
     fn size(&self) -> io::Result<u64> {
         Ok(self.metadata()?.len())
+    }
+
+    fn syncer(&self) -> io::Result<SyncJob> {
+        let f = self.try_clone()?;
+        Ok(Box::new(move || f.sync_data()))
     }
 }
 

@@ -29,9 +29,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const CHILD_ENV: &str = "KVSTORE_CRASH_CHILD";
 /// With `everysec`, every write acknowledged this long before the kill
 /// must be in the file (the issue's "at most the writes of the last
-/// second"). The writer writes every millisecond, but not while it waits
-/// on an fsync (`aof/mod.rs`, "Crash bounds"), which on a busy disk takes
-/// tens of milliseconds or more: the tests print the window they measure.
+/// second"). The writer writes every millisecond, also while the fsync
+/// runs on its own thread; only a rewrite's switch holds it for the short
+/// fsync of the new file's tail (`aof/mod.rs`, "Crash bounds"): the tests
+/// print the window they measure.
 const EVERYSEC_BOUND: Duration = Duration::from_secs(1);
 
 /// What persists the child's writes.

@@ -21,7 +21,7 @@
 //! - A logical clock ([`SimDisk::now`]) orders test events against disk
 //!   events; every operation ticks it.
 
-use kvstore_core::persist::storage::{Storage, StorageFile};
+use kvstore_core::persist::storage::{Storage, StorageFile, SyncJob};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
@@ -325,6 +325,14 @@ impl SimDisk {
             .collect()
     }
 
+    /// The length of live file `name` (0 when missing).
+    pub fn live_len(&self, name: &str) -> usize {
+        let d = self.lock();
+        d.live_dir
+            .get(name)
+            .map_or(0, |ino| d.inodes[ino].live.len())
+    }
+
     /// The inode `name` has in the live directory.
     pub fn live_ino(&self, name: &str) -> Option<Ino> {
         self.lock().live_dir.get(name).copied()
@@ -589,6 +597,15 @@ impl StorageFile for SimFile {
 
     fn size(&self) -> io::Result<u64> {
         Ok(self.disk.lock().inodes[&self.ino].live.len() as u64)
+    }
+
+    fn syncer(&self) -> io::Result<SyncJob> {
+        self.disk.0.handles.fetch_add(1, Ordering::SeqCst);
+        let mut twin = SimFile {
+            disk: self.disk.clone(),
+            ino: self.ino,
+        };
+        Ok(Box::new(move || twin.sync()))
     }
 }
 
