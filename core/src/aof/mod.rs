@@ -104,6 +104,9 @@ struct Status {
     size: u64,
     base_size: u64,
     rewrite: RewriteStatus,
+    /// An everysec fsync runs on its own thread (INFO's
+    /// `aof_pending_bio_fsync`).
+    background_sync: bool,
     /// A waiting thread is writing and fsyncing for every waiter
     /// (`always`'s group commit; see [`Aof::wait_durable`]).
     flushing: bool,
@@ -431,7 +434,10 @@ impl Aof {
                 ("aof_base_size", st.base_size.to_string()),
                 ("aof_pending_rewrite", u8::from(rw.scheduled).to_string()),
                 ("aof_buffer_length", buffered.to_string()),
-                ("aof_pending_bio_fsync", "0".into()),
+                (
+                    "aof_pending_bio_fsync",
+                    u8::from(st.background_sync).to_string(),
+                ),
                 ("aof_delayed_fsync", "0".into()),
             ]);
         }

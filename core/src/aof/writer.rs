@@ -313,7 +313,10 @@ impl State {
                 .spawn(job)
         });
         match started {
-            Ok(join) => self.background = Some((join, written)),
+            Ok(join) => {
+                self.background = Some((join, written));
+                self.aof.status().background_sync = true;
+            }
             Err(e) => self.synced(Err(e), written),
         }
     }
@@ -339,6 +342,7 @@ impl State {
     /// Records the outcome of an fsync that covered the stream up to `upto`.
     fn synced(&self, result: io::Result<()>, upto: u64) {
         let mut st = self.aof.status();
+        st.background_sync = self.background.is_some();
         match result {
             Ok(()) => {
                 st.synced = st.synced.max(upto);

@@ -422,6 +422,7 @@ fn everysec_keeps_writing_while_a_slow_fsync_runs() {
     // The longest time the file did not grow while SETs went on.
     let (mut len, mut grew) = (disk.live_len(AOF), Instant::now());
     let mut worst = Duration::ZERO;
+    let mut seen_pending = false;
     for n in 0.. {
         if start.elapsed() >= Duration::from_millis(2500) {
             break;
@@ -433,10 +434,12 @@ fn everysec_keeps_writing_while_a_slow_fsync_runs() {
             (len, grew) = (now, Instant::now());
         }
         worst = worst.max(grew.elapsed());
+        seen_pending |= info_field(&engine, "aof_pending_bio_fsync") == "1";
         std::thread::sleep(Duration::from_micros(200));
     }
     let syncs = disk.syncs().len() - syncs_before;
     assert!(syncs >= 2, "only {syncs} fsyncs ran");
+    assert!(seen_pending, "INFO never showed the fsync in flight");
     assert!(
         worst < Duration::from_millis(200),
         "the file did not grow for {worst:?} while the disk synced"
