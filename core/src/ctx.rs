@@ -493,11 +493,23 @@ impl<'a> Ctx<'a> {
 
     /// Propagates `argv` (run in the selected db) for this call instead of
     /// the call's own argv (Redis's command rewriting: EXPIRE → PEXPIREAT,
-    /// SPOP → SREM, ...). Several calls record several commands.
+    /// SPOP → SREM, ...); a later call replaces it.
     pub fn propagate_as<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
         if self.propagating() {
+            self.effects.choose(argv);
+        }
+    }
+
+    /// Propagates `argv` (run in the selected db) besides this call's own
+    /// propagation, and even when a script turned its propagation off
+    /// (Redis's `alsoPropagate`: SPOP with a count logs one SREM per
+    /// member, a served blocked client its pop). Several calls record
+    /// several commands; the caller decides what the call itself
+    /// propagates (usually [`Ctx::propagate_nothing`]).
+    pub fn propagate_also<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        if self.propagating() {
             let db = self.session.db;
-            self.effects.choose(db, argv);
+            self.effects.record(db, argv);
         }
     }
 
@@ -520,7 +532,16 @@ impl<'a> Ctx<'a> {
     /// changed something and chose nothing else.
     #[inline]
     pub(crate) fn end_call(&mut self, argv: &[&[u8]]) {
-        let logging = self.propagating();
+        self.end_call_logged(argv, true);
+    }
+
+    /// [`Ctx::end_call`] for a call whose own propagation goes to the file
+    /// only if `logged` (a script's call, as its `redis.set_repl` flags
+    /// say); what it recorded besides (expired keys' DELs,
+    /// [`Ctx::propagate_also`]) is kept either way, as in Redis.
+    #[inline]
+    pub(crate) fn end_call_logged(&mut self, argv: &[&[u8]], logged: bool) {
+        let logging = logged && self.propagating();
         self.effects.end_call(self.session.db, argv, logging);
     }
 

@@ -388,12 +388,15 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
     }
     ctx.modified(key);
     ctx.notify(ev::SET, "spop", key);
-    // One SREM per member, in the reply's order, as Redis propagates.
+    // One SREM per member, in the reply's order, as Redis 7.0 propagates
+    // (by `alsoPropagate`, so even from a script that turned its
+    // propagation off), and nothing for SPOP itself.
     if ctx.propagating() {
         for m in &picked {
-            ctx.propagate_as(&[b"SREM", key, m]);
+            ctx.propagate_also(&[b"SREM", key, m]);
         }
     }
+    ctx.propagate_nothing();
     Ok(Reply::Set(picked.into_iter().map(Reply::Bulk).collect()))
 }
 
