@@ -116,6 +116,7 @@ const CASES: &[(&str, &[&str])] = &[
             "setbit b 7 1",
             "setbit b 7 1",
             "bitfield b set u8 0 255 get u8 0",
+            "bitfield b set u8 0 255",
             "bitfield b get u8 0",
             "bitfield_ro b get u8 0",
             "set x abc",
