@@ -25,8 +25,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Run the background cron (active expiry, cached clock) every 100 ms.
     pub background: bool,
-    /// Where the append-only file's I/O goes (the file system; a
-    /// simulated disk in crash tests).
+    /// Where the persistence files' I/O goes, the append-only file's and
+    /// the snapshot's (the file system; a simulated disk in crash tests).
     pub storage: crate::persist::storage::StorageRef,
 }
 

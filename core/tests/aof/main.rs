@@ -20,4 +20,5 @@ mod powerloss;
 mod propagation;
 mod roundtrip;
 mod sim;
+mod snapshot;
 mod workload;
