@@ -5,7 +5,8 @@
 //!   [`crc64`], [`lzf`], [`listpack`], [`intset`] and the older
 //!   encodings in [`legacy`]; [`dump`]: DUMP/RESTORE payloads.
 //! - [`snapshot`]: point-in-time snapshots while serving; `publish`:
-//!   the atomic write of `dump.rdb`; `dir`: the directory lock.
+//!   the atomic write of `dump.rdb`; `dir`: the directory lock;
+//!   `commands`: the dataset as commands (a rewrite without preamble).
 //! - This module: [`Persistence`] (per-engine state: SAVE/BGSAVE
 //!   bookkeeping for INFO and LASTSAVE), opening a directory, the
 //!   `save <seconds> <changes>` rules run by the cron, and the final save
@@ -14,6 +15,7 @@
 //! An engine without a directory is in memory: SAVE and BGSAVE refuse,
 //! and no rule ever writes a file.
 
+pub(crate) mod commands;
 pub mod crc64;
 pub mod decode;
 mod dir;

@@ -16,6 +16,7 @@ mod damage;
 mod interop;
 mod ioerrors;
 mod mixed;
+mod nopreamble;
 mod powerloss;
 mod propagation;
 mod roundtrip;

@@ -867,7 +867,7 @@ fn fill(word: &str, vars: &Vars) -> Vec<u8> {
 }
 
 /// The RESP commands of `data`, which holds whole records only.
-fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
+pub fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
     fn line(data: &[u8], at: &mut usize, tag: u8) -> usize {
         assert_eq!(data[*at], tag, "at {at}: {}", data[*at..].escape_ascii());
         let end = *at + data[*at..].iter().position(|&b| b == b'\r').unwrap();
