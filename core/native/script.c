@@ -64,10 +64,10 @@ int luaopen_bit(lua_State *L);
 typedef struct kv_host {
     void *ctx;
     /* Runs one command (argv as byte strings) with replies in protocol
-     * `resp`; points *reply at its RESP encoding, valid until the next
-     * call. */
+     * `resp` and the redis.set_repl flags `repl`; points *reply at its
+     * RESP encoding, valid until the next call. */
     void (*call)(void *ctx, int argc, const char *const *argv, const size_t *lens, int resp,
-                 const char **reply, size_t *reply_len);
+                 int repl, const char **reply, size_t *reply_len);
     /* Called every 100,000 Lua instructions: nonzero kills the script. */
     int (*interrupt)(void *ctx);
     /* Writes the SHA1 of s as 40 lowercase hex digits (the same function
@@ -92,7 +92,7 @@ typedef struct kv_vm {
     size_t used, limit;
     kv_host *host; /* set while a script runs */
     int resp;      /* protocol of redis.call replies (redis.setresp) */
-    int repl;      /* redis.set_repl flags (kept for the AOF) */
+    int repl;      /* redis.set_repl flags, passed with each redis.call */
     int inuse;     /* a redis.call is in progress */
     int gc_count;  /* runs since the last incremental GC step */
     struct run_args *run; /* the run in progress, for __kv_finish */
@@ -726,7 +726,7 @@ static int redis_generic_command(lua_State *L, int raise_error) {
     const char *reply = NULL;
     size_t reply_len = 0;
     vm->inuse = 1;
-    vm->host->call(vm->host->ctx, argc, argv, lens, vm->resp, &reply, &reply_len);
+    vm->host->call(vm->host->ctx, argc, argv, lens, vm->resp, vm->repl, &reply, &reply_len);
     vm->inuse = 0;
     if (argv != argv_s) {
         free(argv);

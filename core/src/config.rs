@@ -208,6 +208,7 @@ pub const PARAMS: &[Param] = &[
     p("appendfilename", "appendonly.aof", Kind::Immutable),
     p("appenddirname", "appendonlydir", Kind::Immutable),
     p("aof-load-truncated", "yes", Kind::Bool),
+    p("aof-use-rdb-preamble", "yes", Kind::Bool),
     p("auto-aof-rewrite-percentage", "100", int(0, INT_MAX)),
     p("auto-aof-rewrite-min-size", "67108864", mem(0, LONG_MAX)),
     p("dbfilename", "dump.rdb", Kind::Protected),

@@ -406,13 +406,13 @@ impl<'a> Ctx<'a> {
             && self.delete(key)
     }
 
-    /// After a command removed elements from the collection at `key`
+    /// After a command removed `n` elements from the collection at `key`
     /// (keyspace event `event` of `class`): deletes the key if it is now
-    /// empty, records the modification, and notifies `event` (then `del`
-    /// when the key went), as Redis's commands do.
-    pub fn removed_elements(&mut self, key: &[u8], class: u32, event: &str) {
+    /// empty, records the modification (`n` changes), and notifies `event`
+    /// (then `del` when the key went), as Redis's commands do.
+    pub fn removed_elements(&mut self, key: &[u8], n: u64, class: u32, event: &str) {
         let gone = self.delete_if_empty(key);
-        self.modified(key);
+        self.modified_by(key, n);
         self.notify(class, event, key);
         if gone {
             self.notify(notify::GENERIC, "del", key);
@@ -462,7 +462,21 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::modified`] for `key` of `db`.
     #[inline]
     pub fn modified_in(&mut self, db: usize, key: &[u8]) {
-        self.count_change();
+        self.modified_by_in(db, key, 1);
+    }
+
+    /// [`Ctx::modified`] counting `n` changes, as Redis's commands that
+    /// add `server.dirty += n`: LPUSH counts the elements pushed, HDEL the
+    /// fields deleted, LTRIM the elements trimmed, ...
+    #[inline]
+    pub fn modified_by(&mut self, key: &[u8], n: u64) {
+        self.modified_by_in(self.session.db, key, n);
+    }
+
+    /// [`Ctx::modified_by`] for `key` of `db`.
+    #[inline]
+    pub fn modified_by_in(&mut self, db: usize, key: &[u8], n: u64) {
+        self.count_changes(n);
         self.signal_modified_in(db, key);
     }
 
@@ -470,11 +484,20 @@ impl<'a> Ctx<'a> {
     /// bare `server.dirty++`, as PFDEBUG's encoding change does).
     #[inline]
     pub fn count_change(&mut self) {
-        self.effects.changed();
-        self.shared
-            .stats
-            .dirty
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.count_changes(1);
+    }
+
+    /// Counts `n` changes for persistence without touching WATCHes; with
+    /// `n` = 0 the call still counts as no change (and propagates nothing).
+    #[inline]
+    pub fn count_changes(&mut self, n: u64) {
+        if n > 0 {
+            self.effects.changed();
+            self.shared
+                .stats
+                .dirty
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Propagates this call even if it counted no change (Redis's
@@ -493,11 +516,23 @@ impl<'a> Ctx<'a> {
 
     /// Propagates `argv` (run in the selected db) for this call instead of
     /// the call's own argv (Redis's command rewriting: EXPIRE → PEXPIREAT,
-    /// SPOP → SREM, ...). Several calls record several commands.
+    /// SPOP → SREM, ...); a later call replaces it.
     pub fn propagate_as<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
         if self.propagating() {
+            self.effects.choose(argv);
+        }
+    }
+
+    /// Propagates `argv` (run in the selected db) besides this call's own
+    /// propagation, and even when a script turned its propagation off
+    /// (Redis's `alsoPropagate`: SPOP with a count logs one SREM per
+    /// member, a served blocked client its pop). Several calls record
+    /// several commands; the caller decides what the call itself
+    /// propagates (usually [`Ctx::propagate_nothing`]).
+    pub fn propagate_also<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
+        if self.propagating() {
             let db = self.session.db;
-            self.effects.choose(db, argv);
+            self.effects.record(db, argv);
         }
     }
 
@@ -520,7 +555,16 @@ impl<'a> Ctx<'a> {
     /// changed something and chose nothing else.
     #[inline]
     pub(crate) fn end_call(&mut self, argv: &[&[u8]]) {
-        let logging = self.propagating();
+        self.end_call_logged(argv, true);
+    }
+
+    /// [`Ctx::end_call`] for a call whose own propagation goes to the file
+    /// only if `logged` (a script's call, as its `redis.set_repl` flags
+    /// say); what it recorded besides (expired keys' DELs,
+    /// [`Ctx::propagate_also`]) is kept either way, as in Redis.
+    #[inline]
+    pub(crate) fn end_call_logged(&mut self, argv: &[&[u8]], logged: bool) {
+        let logging = logged && self.propagating();
         self.effects.end_call(self.session.db, argv, logging);
     }
 

@@ -25,8 +25,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Run the background cron (active expiry, cached clock) every 100 ms.
     pub background: bool,
-    /// Where the append-only file's I/O goes (the file system; a
-    /// simulated disk in crash tests).
+    /// Where the persistence files' I/O goes, the append-only file's and
+    /// the snapshot's (the file system; a simulated disk in crash tests).
     pub storage: crate::persist::storage::StorageRef,
 }
 
@@ -150,7 +150,7 @@ pub struct Session {
     pub(crate) tx: crate::multi::Tx,
     /// The command being run or last run: (top-level row, the row itself,
     /// a subcommand's for containers).
-    last_run: Option<(&'static Command, &'static Command)>,
+    pub(crate) last_run: Option<(&'static Command, &'static Command)>,
     /// Pub/Sub subscriptions and the inbox of their messages.
     pub(crate) subs: crate::pubsub::Subs,
     /// Keys made ready by the running command, and this client's wait.
@@ -399,6 +399,19 @@ impl Engine {
         }
     }
 
+    /// While a script runs, `cmd` waits for it (or gets BUSY) rather than
+    /// block on its locks; every command passes here before its locks
+    /// (the typed fast paths too).
+    #[inline]
+    pub(crate) fn admit(&self, cmd: &Command) -> Result<(), CmdError> {
+        if self.shared.scripts.active() {
+            self.shared
+                .scripts
+                .admit(cmd.has(table::flags::ALLOW_BUSY))?;
+        }
+        Ok(())
+    }
+
     fn run(&self, session: &mut Session, args: &[&[u8]]) -> Result<Reply, CmdError> {
         let cmd = match resolve(args, &mut session.last_cmd) {
             Ok(cmd) => cmd,
@@ -409,6 +422,9 @@ impl Engine {
                     .refused(args.first().copied().unwrap_or_default(), e));
             }
         };
+        // As Redis's processCommand, a command is the client's last one
+        // (CLIENT LIST `cmd`) as soon as it is named, even if refused.
+        session.last_run = session.last_cmd.map(|top| (top, cmd));
         // A protected command (DEBUG) comes before AUTH, as in Redis.
         if cmd.has(table::flags::PROTECTED) {
             crate::cmd::debug::check_allowed(&self.shared, session)
@@ -422,14 +438,8 @@ impl Engine {
         {
             return Err(CmdError::Raw("NOAUTH Authentication required.".into()));
         }
-        // While a script runs, wait for it (or get BUSY) rather than block
-        // on its locks.
-        if self.shared.scripts.active() {
-            if let Err(e) = self.shared.scripts.admit(cmd.has(table::flags::ALLOW_BUSY)) {
-                return Err(session.tx.refused(args[0], e));
-            }
-        }
-        session.last_run = session.last_cmd.map(|top| (top, cmd));
+        self.admit(cmd)
+            .map_err(|e| session.tx.refused(args[0], e))?;
         if session.proto == 2 && session.subs.active() {
             crate::cmd::pubsub::check_subscribed(session.last_cmd, cmd)
                 .map_err(|e| session.tx.refused(args[0], e))?;

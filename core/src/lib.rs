@@ -69,6 +69,7 @@ mod watch;
 pub use engine::{Engine, Options, Session};
 pub use error::{CmdError, CmdResult};
 pub use reply::Reply;
+pub use typed::HashFields;
 
 /// The Redis version whose command set and replies we implement.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -1,22 +1,100 @@
 //! Typed fast paths: the hot commands called without building an argv or a
 //! [`Reply`](crate::Reply). Each runs the very function its command table
-//! handler runs (so results are identical), under the same single-shard lock.
-//! Fronts (C typed calls, Python natives) use these.
+//! handler runs (so results are identical), under the same single-shard lock,
+//! and goes through what [`Engine::execute`] does around a command: it is
+//! the session's last command (CLIENT LIST `cmd`), and while a script runs
+//! it waits for it or gets BUSY. Fronts (C typed calls, Python natives) use
+//! these.
 
+use crate::cmd::table::{self, Command};
 use crate::cmd::{hash, strings, zset};
 use crate::ctx::{Ctx, Guards};
 use crate::engine::{Engine, Session};
 use crate::error::CmdError;
+use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
 
+/// The command table rows of the typed paths, looked up once.
+struct Rows {
+    get: &'static Command,
+    set: &'static Command,
+    hget: &'static Command,
+    hset: &'static Command,
+    zadd: &'static Command,
+    hgetall: &'static Command,
+    hkeys: &'static Command,
+    hvals: &'static Command,
+}
+
+static ROWS: LazyLock<Rows> = LazyLock::new(|| {
+    let row = |name: &str| table::lookup(name.as_bytes()).expect("a command of the table");
+    Rows {
+        get: row("get"),
+        set: row("set"),
+        hget: row("hget"),
+        hset: row("hset"),
+        zadd: row("zadd"),
+        hgetall: row("hgetall"),
+        hkeys: row("hkeys"),
+        hvals: row("hvals"),
+    }
+});
+
+/// Which command a [`Engine::hash_fields_with`] call stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashFields {
+    /// HGETALL.
+    All,
+    /// HKEYS.
+    Keys,
+    /// HVALS.
+    Values,
+}
+
+impl HashFields {
+    /// The command's name.
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    fn row(self) -> &'static Command {
+        match self {
+            HashFields::All => ROWS.hgetall,
+            HashFields::Keys => ROWS.hkeys,
+            HashFields::Values => ROWS.hvals,
+        }
+    }
+}
+
 impl Engine {
+    /// What [`Engine::execute`] does once it knows the command: `cmd` is
+    /// the session's last command, and waits for a running script (or
+    /// gets BUSY).
+    #[inline]
+    fn enter(&self, session: &mut Session, cmd: &'static Command) -> Result<(), CmdError> {
+        session.last_run = Some((cmd, cmd));
+        self.admit(cmd)
+    }
+
+    /// [`Engine::enter`] `cmd`, then [`Engine::locked`].
+    fn with_key<T>(
+        &self,
+        session: &mut Session,
+        cmd: &'static Command,
+        key: &[u8],
+        f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CmdError>,
+    ) -> Result<T, CmdError> {
+        self.enter(session, cmd)?;
+        self.locked(session, key, f)
+    }
+
     /// Runs `f` with the shard of `key` (in the session's db) locked, as a
     /// single-key command would, and finishes as [`Engine::execute`] does:
     /// clients blocked on keys the call made ready are served, what the
     /// call recorded for the append-only file (`f` ends its call with
     /// [`Ctx::end_call`]) is appended before the lock goes, and with
     /// `appendfsync always` the result waits until it is durable.
-    fn with_key<T>(
+    fn locked<T>(
         &self,
         session: &mut Session,
         key: &[u8],
@@ -34,17 +112,20 @@ impl Engine {
     }
 
     /// [`Engine::with_key`] for a write: refused with Redis's MISCONF while
-    /// persistence is failing, as [`Engine::execute`] refuses writes.
+    /// persistence is failing (after BUSY), as [`Engine::execute`] refuses
+    /// writes.
     fn write_key<T>(
         &self,
         session: &mut Session,
+        cmd: &'static Command,
         key: &[u8],
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CmdError>,
     ) -> Result<T, CmdError> {
+        self.enter(session, cmd)?;
         if let Some(e) = crate::persist::write_denied(self.shared()) {
             return Err(e);
         }
-        self.with_key(session, key, f)
+        self.locked(session, key, f)
     }
 
     /// GET `key`, handing the value to `f` without copying it.
@@ -54,7 +135,7 @@ impl Engine {
         key: &[u8],
         f: impl FnOnce(Option<&[u8]>) -> T,
     ) -> Result<T, CmdError> {
-        self.with_key(session, key, |ctx| strings::get(ctx, key).map(f))
+        self.with_key(session, ROWS.get, key, |ctx| strings::get(ctx, key).map(f))
     }
 
     /// GET `key`: its value, `None` when absent, WRONGTYPE for non-strings.
@@ -66,7 +147,7 @@ impl Engine {
     /// error is Redis's MISCONF when persistence is failing (the value is
     /// then not set, or, with `appendfsync always`, set but not durable).
     pub fn set(&self, session: &mut Session, key: &[u8], value: &[u8]) -> Result<(), CmdError> {
-        self.write_key(session, key, |ctx| {
+        self.write_key(session, ROWS.set, key, |ctx| {
             strings::set(ctx, key, value);
             ctx.end_call(&[b"SET", key, value]);
             Ok(())
@@ -82,19 +163,24 @@ impl Engine {
         field: &[u8],
         f: impl FnOnce(Option<&[u8]>) -> T,
     ) -> Result<T, CmdError> {
-        self.with_key(session, key, |ctx| hash::get(ctx, key, field).map(f))
+        self.with_key(session, ROWS.hget, key, |ctx| {
+            hash::get(ctx, key, field).map(f)
+        })
     }
 
-    /// HGETALL, HKEYS and HVALS without a reply: `f` maps each (field,
-    /// value) of the hash at `key`, in the reply's order (none when it is
-    /// absent); WRONGTYPE when `key` is not a hash.
+    /// HGETALL, HKEYS and HVALS (`which`) without a reply: `f` maps each
+    /// (field, value) of the hash at `key`, in the reply's order (none
+    /// when it is absent); WRONGTYPE when `key` is not a hash.
     pub fn hash_fields_with<T>(
         &self,
         session: &mut Session,
+        which: HashFields,
         key: &[u8],
         f: impl FnMut((&[u8], &[u8])) -> T,
     ) -> Result<Vec<T>, CmdError> {
-        self.with_key(session, key, |ctx| hash::map_fields(ctx, key, f))
+        self.with_key(session, which.row(), key, |ctx| {
+            hash::map_fields(ctx, key, f)
+        })
     }
 
     /// ZADD `key` with (score, member) `pairs` and no options: the number
@@ -107,7 +193,7 @@ impl Engine {
         pairs: &[(f64, &[u8])],
     ) -> Result<i64, CmdError> {
         debug_assert!(pairs.iter().all(|(s, _)| !s.is_nan()));
-        self.write_key(session, key, |ctx| {
+        self.write_key(session, ROWS.zadd, key, |ctx| {
             let added = zset::add(ctx, key, pairs);
             if ctx.propagating() {
                 // The scores as text that parses back to the same numbers
@@ -131,7 +217,7 @@ impl Engine {
         field: &[u8],
         value: &[u8],
     ) -> Result<i64, CmdError> {
-        self.write_key(session, key, |ctx| {
+        self.write_key(session, ROWS.hset, key, |ctx| {
             let added = hash::set_fields(ctx, key, std::iter::once((field, value)));
             ctx.end_call(&[b"HSET", key, field, value]);
             added
@@ -185,7 +271,9 @@ mod tests {
         );
         assert_eq!(e.execute(&mut s, &["HLEN", "h"]), Reply::Int(1));
         let pairs = |s: &mut crate::Session, key: &[u8]| {
-            e.hash_fields_with(s, key, |(f, v)| (f.to_vec(), v.to_vec()))
+            e.hash_fields_with(s, super::HashFields::All, key, |(f, v)| {
+                (f.to_vec(), v.to_vec())
+            })
         };
         assert_eq!(
             pairs(&mut s, b"h"),

@@ -11,7 +11,7 @@ use crate::encode::{self, Encoded, Encoding};
 use crate::errors;
 use crate::reply::Decoder;
 use crate::store::Store;
-use kvstore_core::{CmdError, Engine, Reply, Session};
+use kvstore_core::{CmdError, Engine, HashFields, Reply, Session};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PySet, PyString, PyTuple};
@@ -291,27 +291,27 @@ impl Client {
         self.execute_command(py, &all, None)
     }
 
-    /// HKEYS or HVALS (`cmd`): the list of what `pick` takes from each
+    /// HKEYS or HVALS (`which`): the list of what `pick` takes from each
     /// (field, value) of the hash at `name`.
     fn hash_column<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        cmd: &'static [u8],
+        which: HashFields,
         pick: Pick,
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let column = |s: &mut Session| {
             core.engine
-                .hash_fields_with(s, &key, |fv| core.dec.string(py, pick(fv)))
+                .hash_fields_with(s, which, &key, |fv| core.dec.string(py, pick(fv)))
         };
         match core.typed(py, column)? {
             Some(items) => {
                 let items = items.into_iter().collect::<PyResult<Vec<_>>>()?;
                 Ok(PyList::new(py, items)?.into_any())
             }
-            None => self.command(py, cmd, &[name]),
+            None => self.command(py, which.name().as_bytes(), &[name]),
         }
     }
 
@@ -664,9 +664,10 @@ impl Client {
         let core = self.core(py)?;
         let key = encode::arg(name, &core.dec.enc)?;
         let pairs = |s: &mut Session| {
-            core.engine.hash_fields_with(s, &key, |(f, v)| {
-                Ok::<_, PyErr>((core.dec.string(py, f)?, core.dec.string(py, v)?))
-            })
+            core.engine
+                .hash_fields_with(s, HashFields::All, &key, |(f, v)| {
+                    Ok::<_, PyErr>((core.dec.string(py, f)?, core.dec.string(py, v)?))
+                })
         };
         let out = PyDict::new(py);
         match core.typed(py, pairs)? {
@@ -692,12 +693,12 @@ impl Client {
 
     /// HKEYS name: the fields.
     fn hkeys<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.hash_column(py, name, b"HKEYS", |(f, _)| f)
+        self.hash_column(py, name, HashFields::Keys, |(f, _)| f)
     }
 
     /// HVALS name: the values.
     fn hvals<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.hash_column(py, name, b"HVALS", |(_, v)| v)
+        self.hash_column(py, name, HashFields::Values, |(_, v)| v)
     }
 
     /// HLEN name: the number of fields.

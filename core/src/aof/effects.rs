@@ -29,28 +29,38 @@ pub struct Effects {
     pub(crate) buf: Vec<u8>,
     /// (db, end offset in `buf`) of each record.
     pub(crate) records: Vec<(usize, usize)>,
+    /// What the current call's handler chose to propagate instead of its
+    /// argv (Redis's rewritten `c->argv`), RESP-encoded: it joins the
+    /// records when the call ends, after what the call recorded on the
+    /// way (a lazily expired key's DEL), as in Redis's `call()`.
+    own: Vec<u8>,
     /// Changes the current call counted.
     changes: u64,
-    /// The current call chose its records itself.
+    /// The current call chose its records itself (`own`, or nothing).
     chosen: bool,
 }
 
 impl Effects {
-    /// Records `argv` as run in `db`.
+    /// Records `argv` as run in `db`, whatever becomes of the current
+    /// call's own propagation (Redis's `alsoPropagate`).
     pub(crate) fn record<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
         encode_command(argv, &mut self.buf);
         self.records.push((db, self.buf.len()));
     }
 
-    /// The current call's handler records `argv` instead of its own argv.
-    pub(crate) fn choose<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+    /// The current call propagates `argv` instead of its own argv; a
+    /// later choice replaces it (Redis's `rewriteClientCommandVector`).
+    pub(crate) fn choose<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
         self.chosen = true;
-        self.record(db, argv);
+        self.own.clear();
+        encode_command(argv, &mut self.own);
     }
 
-    /// The current call propagates nothing, whatever it changed.
+    /// The current call propagates nothing of its own, whatever it changed
+    /// (what it recorded with [`Effects::record`] stays).
     pub(crate) fn suppress(&mut self) {
         self.chosen = true;
+        self.own.clear();
     }
 
     /// Counts a change of the current call.
@@ -59,15 +69,25 @@ impl Effects {
         self.changes += 1;
     }
 
-    /// Ends a call of `argv` in `db`: with `logging` on, its argv is
-    /// recorded if it changed something and chose nothing else. The
-    /// call's counts are reset either way: counted while the file was off,
-    /// they must not make a later call (a script's, whose locks are gone
-    /// by then) log itself once the file is on.
+    /// Ends a call of `argv` in `db`: with `logging` on, its own
+    /// propagation (what it chose, else its argv if it changed something)
+    /// is recorded. `logging` is off while the file is, and for the calls
+    /// of a script that turned `REPL_AOF` off with `redis.set_repl`. The
+    /// call's state is reset either way: counted while the file was off,
+    /// its changes must not make a later call (a script's, whose locks are
+    /// gone by then) log itself once the file is on.
     pub(crate) fn end_call(&mut self, db: usize, argv: &[&[u8]], logging: bool) {
-        if logging && self.changes > 0 && !self.chosen {
-            self.record(db, argv);
+        if logging {
+            if self.chosen {
+                if !self.own.is_empty() {
+                    self.buf.extend_from_slice(&self.own);
+                    self.records.push((db, self.buf.len()));
+                }
+            } else if self.changes > 0 {
+                self.record(db, argv);
+            }
         }
+        self.own.clear();
         self.changes = 0;
         self.chosen = false;
     }

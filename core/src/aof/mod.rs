@@ -224,7 +224,7 @@ impl Aof {
         self.wake_writer();
     }
 
-    /// Where the file's I/O goes.
+    /// Where the persistence files' I/O goes (the snapshot's too).
     pub(crate) fn storage(&self) -> &StorageRef {
         &self.storage
     }

@@ -1,7 +1,8 @@
 //! Rewriting the append-only file (BGREWRITEAOF, the growth rule, turning
 //! the file on): a thread makes a snapshot cut, at which the buffer starts
 //! keeping a copy of every later record (the tail), writes the snapshot as
-//! an RDB preamble to `temp-rewriteaof-bg-<pid>.aof`, and hands it to the
+//! an RDB preamble (or, with `aof-use-rdb-preamble no`, as the commands
+//! that rebuild it) to `temp-rewriteaof-bg-<pid>.aof`, and hands it to the
 //! writer, which appends the tail, fsyncs, renames it over the old file
 //! and fsyncs the directory. A crash at any step leaves the old file or
 //! the new one; the old one stays complete until the rename (records keep
@@ -12,7 +13,7 @@
 use super::writer::Switch;
 use super::{Aof, lock};
 use crate::engine::Shared;
-use crate::persist::snapshot::Snapshot;
+use crate::persist::snapshot::{Format, Snapshot};
 use crate::persist::{Job, SaveError, publish};
 use std::fmt;
 use std::io::{self, BufWriter};
@@ -167,23 +168,32 @@ fn write(shared: &Shared, enable: bool, dir: &Path, target: &Path) -> io::Result
     let aof: &Aof = &shared.aof;
     let temp: PathBuf = dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
     let fill = shared.config.get_int("list-max-listpack-size");
-    let mut snap = Snapshot::begin_with(&shared.keyspace, fill, &shared.stats.dirty, || {
-        let mut p = lock(&aof.pending);
-        p.tail = Some(Vec::new());
-        // The tail starts with a SELECT of its first record's db.
-        p.db = None;
-        if enable {
-            aof.active.store(true, Ordering::Relaxed);
-        }
-    });
+    let preamble = shared.config.get_bool("aof-use-rdb-preamble");
+    let format = if preamble {
+        Format::Rdb
+    } else {
+        Format::Commands
+    };
+    let mut snap =
+        Snapshot::begin_with(&shared.keyspace, format, fill, &shared.stats.dirty, || {
+            let mut p = lock(&aof.pending);
+            p.tail = Some(Vec::new());
+            // The tail starts with a SELECT of its first record's db.
+            p.db = None;
+            if enable {
+                aof.active.store(true, Ordering::Relaxed);
+            }
+        });
     let written = aof.storage.create(&temp).and_then(|file| {
         let now = shared.clock.now_ms() / 1000;
-        let w = publish::write_rdb(
-            &mut snap,
-            BufWriter::with_capacity(1 << 20, file),
-            now,
-            true,
-        )?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        // An RDB preamble, or (as Redis without one) the commands that
+        // rebuild the data.
+        if preamble {
+            w = publish::write_rdb(&mut snap, w, now, true)?;
+        } else {
+            snap.write_dbs(&mut w)?;
+        }
         let mut file = w.into_inner().map_err(|e| e.into_error())?;
         // The bulk of the new file is made durable here, not by the
         // writer at the switch: while the writer waits on an fsync no

@@ -98,7 +98,9 @@ impl Op {
 /// then not served). With `strict` (the command's own first attempt) a key
 /// of another type is WRONGTYPE, as Redis checks each key in order.
 /// What it did propagates as the non-blocking command that does it (see
-/// [`propagate`]); `ends` are the words a BLMOVE served at once was given
+/// [`propagate`]): as the call's own propagation with `strict`, else (a
+/// waiter served after another client's command) besides it, as Redis's
+/// `alsoPropagate`; `ends` are the words a BLMOVE served at once was given
 /// for its ends, which Redis propagates as they came.
 pub(crate) fn try_op(
     ctx: &mut Ctx<'_>,
@@ -149,23 +151,33 @@ pub(crate) fn try_op(
     };
     Ok(done.map(|(reply, n)| {
         if ctx.propagating() {
-            propagate(ctx, key, op, n, ends);
+            let count = n.to_string();
+            let argv = propagated(key, op, &count, ends);
+            if strict {
+                ctx.propagate_as(&argv);
+            } else {
+                ctx.propagate_also(&argv);
+            }
         }
         reply
     }))
 }
 
-/// Records the non-blocking command that did what `op` did on `key`
-/// (popping `n` elements), as Redis 7.0 propagates a blocking command:
+/// The non-blocking command that did what `op` did on `key` (popping
+/// `count` elements), as Redis 7.0 propagates a blocking command:
 /// BLPOP → LPOP key, BZPOPMIN → ZPOPMIN key, BLMPOP → LPOP key n,
 /// BZMPOP → ZPOPMIN key n, BRPOPLPUSH → RPOPLPUSH src dst, BLMOVE →
 /// LMOVE src dst with its ends as the client gave them (`ends`) when
 /// served at once, else as Redis's shared `left`/`right`.
-fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op, n: usize, ends: Option<[&[u8]; 2]>) {
+fn propagated<'a>(
+    key: &'a [u8],
+    op: &'a Op,
+    count: &'a str,
+    ends: Option<[&'a [u8]; 2]>,
+) -> Vec<&'a [u8]> {
     let side = |left: bool| if left { &b"left"[..] } else { b"right" };
-    let count = n.to_string();
     let count = count.as_bytes();
-    let argv: Vec<&[u8]> = match op {
+    match op {
         Op::Pop { left } => vec![if *left { b"LPOP" } else { b"RPOP" }, key],
         Op::Move {
             dst,
@@ -184,8 +196,7 @@ fn propagate(ctx: &mut Ctx<'_>, key: &[u8], op: &Op, n: usize, ends: Option<[&[u
         Op::MPop { left, .. } => vec![if *left { b"LPOP" } else { b"RPOP" }, key, count],
         Op::ZPop { max } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key],
         Op::ZMPop { max, .. } => vec![if *max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, count],
-    };
-    ctx.propagate_as(&argv);
+    }
 }
 
 /// What a blocking handler asks for when nothing was ready.

@@ -536,8 +536,9 @@ impl FieldOp {
     }
 
     /// SET or INCRBY on `s` (already grown to hold the field): the old value
-    /// for SET, the new one for INCRBY, or nil when OVERFLOW FAIL refuses it.
-    fn write(&self, s: &mut [u8]) -> Reply {
+    /// for SET, the new one for INCRBY, or nil when OVERFLOW FAIL refuses it;
+    /// and whether the field's value changed.
+    fn write(&self, s: &mut [u8]) -> (Reply, bool) {
         let incr = self.kind == FieldKind::IncrBy;
         let (old, new, overflowed) = if self.signed {
             let old = bits::get_signed(s, self.offset, self.bits);
@@ -559,12 +560,13 @@ impl FieldOp {
             (old as i64, new, o)
         };
         if overflowed && self.overflow == Overflow::Fail {
-            return Reply::Nil;
+            return (Reply::Nil, false);
         }
         bits::set_field(s, self.offset, self.bits, new);
         // `new` holds a signed value's two's complement, or an unsigned
         // value below 2^63: either way it reads back as an i64.
-        Reply::Int(if incr { new as i64 } else { old })
+        let new = new as i64;
+        (Reply::Int(if incr { new } else { old }), new != old)
     }
 }
 
@@ -595,21 +597,30 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[&[u8]], read_only: bool) -> CmdRe
             "BITFIELD_RO only supports the GET subcommand",
         ));
     }
-    let (replies, _): (Vec<Reply>, _) = with_bits(ctx, key, highest, |s| {
-        ops.iter()
+    let ((replies, changed), grew) = with_bits(ctx, key, highest, |s| {
+        let mut changed = Vec::with_capacity(ops.len());
+        let replies: Vec<Reply> = ops
+            .iter()
             .map(|op| match op.kind {
                 FieldKind::Get => op.get(s),
-                _ => op.write(s),
+                _ => {
+                    let (reply, change) = op.write(s);
+                    // A write refused by OVERFLOW FAIL changes nothing.
+                    changed.push((reply != Reply::Nil, change));
+                    reply
+                }
             })
-            .collect()
+            .collect();
+        (replies, changed)
     })?;
-    // A write refused by OVERFLOW FAIL replies nil and changes nothing.
-    let wrote = ops
+    // As Redis 7.0: a change per write that changed its field, or per
+    // write at all when the string was created or grown.
+    let changes = changed
         .iter()
-        .zip(&replies)
-        .any(|(op, r)| op.kind != FieldKind::Get && *r != Reply::Nil);
-    if wrote {
-        ctx.modified(key);
+        .filter(|&&(wrote, change)| wrote && (grew || change))
+        .count();
+    if changes > 0 {
+        ctx.modified_by(key, changes as u64);
         ctx.notify(ev::STRING, "setbit", key);
     }
     Ok(Reply::Array(replies))

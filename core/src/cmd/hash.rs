@@ -260,8 +260,13 @@ pub(crate) fn set_fields<'v>(
     let shared = ctx.shared();
     let h = ctx.hash_or_create(key)?;
     let limits = HashLimits::for_hash(&shared.config, h);
-    let added = pairs.filter(|(f, v)| h.set(f, v, &limits)).count();
-    ctx.modified(key);
+    let mut given = 0;
+    let added = pairs
+        .inspect(|_| given += 1)
+        .filter(|(f, v)| h.set(f, v, &limits))
+        .count();
+    // Redis counts a change per pair given, new or not.
+    ctx.modified_by(key, given);
     ctx.notify(ev::HASH, "hset", key);
     Ok(added as i64)
 }
@@ -357,7 +362,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let removed = argv[2..].iter().filter(|f| h.remove(f)).count();
     if removed > 0 {
-        ctx.removed_elements(argv[1], ev::HASH, "hdel");
+        ctx.removed_elements(argv[1], removed as u64, ev::HASH, "hdel");
     }
     Ok(Reply::Int(removed as i64))
 }

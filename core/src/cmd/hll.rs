@@ -154,16 +154,18 @@ fn pfadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let shared = ctx.shared();
     let (s, created) = hll_or_create(ctx, key)?;
     let max = sparse_max_for(shared, s);
-    let mut updated = created;
+    // Redis counts a change for the creation and one per element that
+    // changed a register.
+    let mut updated = u64::from(created);
     for ele in &argv[2..] {
-        updated |= hll::add(s, ele, max)?;
+        updated += u64::from(hll::add(s, ele, max)?);
     }
-    if updated {
+    if updated > 0 {
         hll::invalidate_cache(s);
-        ctx.modified(key);
+        ctx.modified_by(key, updated);
         ctx.notify(ev::STRING, "pfadd", key);
     }
-    Ok(Reply::Int(i64::from(updated)))
+    Ok(Reply::Int(i64::from(updated > 0)))
 }
 
 /// PFCOUNT key [key ...]: the cached or recomputed estimate of one key, or

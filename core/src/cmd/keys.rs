@@ -372,8 +372,9 @@ fn rename_generic(ctx: &mut Ctx<'_>, from: &[u8], to: &[u8], nx: bool) -> Result
     // (keyspace event `new`).
     ctx.remove_in(db, to);
     ctx.insert_entry_in(db, to, entry);
+    // Both keys are signalled; Redis counts one change.
     ctx.modified(from);
-    ctx.modified(to);
+    ctx.signal_modified_in(db, to);
     ctx.notify(ev::GENERIC, "rename_from", from);
     ctx.notify(ev::GENERIC, "rename_to", to);
     Ok(true)

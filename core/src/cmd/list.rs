@@ -289,14 +289,15 @@ fn take_end(list: &mut List, left: bool) -> Vec<u8> {
     v.expect("stored lists are never empty")
 }
 
-/// After removing elements from the list at `key` (by the command whose
-/// keyspace event is `event`): deletes the key if the list became empty,
-/// records the modification, and notifies `event` (then `del`).
-fn removed_from(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool, event: &str) {
+/// After removing `n` elements from the list at `key` (by the command
+/// whose keyspace event is `event`): deletes the key if the list became
+/// empty, records the modification (`n` changes, as Redis counts them),
+/// and notifies `event` (then `del`).
+fn removed_from(ctx: &mut Ctx<'_>, key: &[u8], n: usize, emptied: bool, event: &str) {
     if emptied {
         ctx.delete(key);
     }
-    ctx.modified(key);
+    ctx.modified_by(key, n as u64);
     ctx.notify(ev::LIST, event, key);
     if emptied {
         ctx.notify(ev::GENERIC, "del", key);
@@ -325,7 +326,7 @@ pub(crate) fn pop_one(
     };
     let v = take_end(list, left);
     let emptied = list.is_empty();
-    removed_from(ctx, key, emptied, pop_event(left));
+    removed_from(ctx, key, 1, emptied, pop_event(left));
     Ok(Some(v))
 }
 
@@ -352,7 +353,7 @@ pub(crate) fn pop(
         list.drain(at..).rev().collect()
     };
     let emptied = list.is_empty();
-    removed_from(ctx, key, emptied, pop_event(left));
+    removed_from(ctx, key, n, emptied, pop_event(left));
     Ok(Some(out))
 }
 
@@ -392,7 +393,8 @@ pub(crate) fn move_element(
     }
     let list = list_for_write(ctx, src)?.expect("checked above");
     let v = take_end(list, from_left);
-    // Redis notifies the push to the destination, then the pop.
+    // Redis notifies the push to the destination, then the pop, and
+    // counts one change for the move.
     if src == dst {
         push_end(list, to_left, v.clone());
         ctx.modified(dst);
@@ -401,9 +403,10 @@ pub(crate) fn move_element(
     } else {
         let emptied = list.is_empty();
         push_end(ctx.list_or_create(dst)?, to_left, v.clone());
-        ctx.modified(dst);
+        let db = ctx.db();
+        ctx.signal_modified_in(db, dst);
         ctx.notify(ev::LIST, push_event(to_left), dst);
-        removed_from(ctx, src, emptied, pop_event(from_left));
+        removed_from(ctx, src, 1, emptied, pop_event(from_left));
     }
     Ok(Some(v))
 }
@@ -443,7 +446,8 @@ fn push(ctx: &mut Ctx<'_>, argv: &[&[u8]], left: bool, only_existing: bool) -> C
         push_end(list, left, v.to_vec());
     }
     let len = list.len();
-    ctx.modified(key);
+    // Redis counts a change per element pushed.
+    ctx.modified_by(key, argv.len() as u64 - 2);
     ctx.notify(ev::LIST, push_event(left), key);
     Ok(Reply::Int(len as i64))
 }
@@ -534,7 +538,7 @@ fn lrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let removed = remove_matches(list, elem, count);
     if removed > 0 {
         let emptied = list.is_empty();
-        removed_from(ctx, key, emptied, "lrem");
+        removed_from(ctx, key, removed, emptied, "lrem");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -587,9 +591,10 @@ fn ltrim(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
         None => list.clear(),
     }
-    if list.len() < before {
+    let trimmed = before - list.len();
+    if trimmed > 0 {
         let emptied = list.is_empty();
-        removed_from(ctx, key, emptied, "ltrim");
+        removed_from(ctx, key, trimmed, emptied, "ltrim");
     } else {
         // Redis signals and notifies the key even when nothing was
         // trimmed, but counts (and propagates) no change.

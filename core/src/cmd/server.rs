@@ -386,11 +386,11 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let mut trash = Vec::new();
     let removed: u64 = (0..DB_COUNT).map(|db| empty_db(ctx, db, &mut trash)).sum();
     dispose(trash, asynchronous);
-    // Redis counts one more change for FLUSHALL itself.
     ctx.shared()
         .stats
         .dirty
-        .fetch_add(removed + 1, Ordering::Relaxed);
+        .fetch_add(removed, Ordering::Relaxed);
+    // Propagated even when every db was empty, as Redis forces it.
     ctx.force_propagation();
     Ok(Reply::ok())
 }

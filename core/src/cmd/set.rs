@@ -287,7 +287,7 @@ fn sadd(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     let max = intset_limit(shared, s);
     let added = argv[2..].iter().filter(|m| s.add(m, max)).count();
     if added > 0 {
-        ctx.modified(argv[1]);
+        ctx.modified_by(argv[1], added as u64);
         ctx.notify(ev::SET, "sadd", argv[1]);
     }
     Ok(Reply::Int(added as i64))
@@ -299,7 +299,7 @@ fn srem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     };
     let removed = argv[2..].iter().filter(|m| s.remove(m)).count();
     if removed > 0 {
-        ctx.removed_elements(argv[1], ev::SET, "srem");
+        ctx.removed_elements(argv[1], removed as u64, ev::SET, "srem");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -343,7 +343,7 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
     };
     let member = s.random().expect("sets are never empty").to_vec();
     s.remove(&member);
-    ctx.removed_elements(key, ev::SET, "spop");
+    ctx.removed_elements(key, 1, ev::SET, "spop");
     // The member chosen, not the random choice.
     ctx.propagate_as(&[b"SREM", key, &member]);
     Ok(Reply::Bulk(member))
@@ -368,7 +368,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
         let Some(Value::Set(all)) = ctx.remove_in(db, key).map(|e| e.value) else {
             unreachable!("a set was found above");
         };
-        ctx.modified(key);
+        ctx.modified_by(key, all.len() as u64);
         ctx.notify(ev::SET, "spop", key);
         ctx.notify(ev::GENERIC, "del", key);
         // Redis 7.0 propagates DEL here whatever the lazyfree settings.
@@ -386,14 +386,17 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
     if s.len() * SPOP_MOVE_STRATEGY_MUL <= count {
         s.rebuild_encoding(max);
     }
-    ctx.modified(key);
+    ctx.modified_by(key, count as u64);
     ctx.notify(ev::SET, "spop", key);
-    // One SREM per member, in the reply's order, as Redis propagates.
+    // One SREM per member, in the reply's order, as Redis 7.0 propagates
+    // (by `alsoPropagate`, so even from a script that turned its
+    // propagation off), and nothing for SPOP itself.
     if ctx.propagating() {
         for m in &picked {
-            ctx.propagate_as(&[b"SREM", key, m]);
+            ctx.propagate_also(&[b"SREM", key, m]);
         }
     }
+    ctx.propagate_nothing();
     Ok(Reply::Set(picked.into_iter().map(Reply::Bulk).collect()))
 }
 
@@ -436,7 +439,7 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
     if !s.remove(member) {
         return Ok(Reply::Int(0));
     }
-    ctx.removed_elements(src, ev::SET, "srem");
+    ctx.removed_elements(src, 1, ev::SET, "srem");
     let shared = ctx.shared();
     let d = ctx.set_or_create(dst)?;
     let max = intset_limit(shared, d);

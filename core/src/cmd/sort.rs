@@ -442,7 +442,8 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], range: &[Item], gets: &[&[u8]]) -> i64 {
     let n = list.len() as i64;
     if n > 0 {
         ctx.set(dst, Value::List(Box::new(list)));
-        ctx.modified(dst);
+        // Redis counts a change per element stored.
+        ctx.modified_by(dst, n as u64);
         ctx.notify(ev::LIST, "sortstore", dst);
     } else if ctx.delete(dst) {
         ctx.modified(dst);

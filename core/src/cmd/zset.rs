@@ -722,7 +722,7 @@ fn add_pairs(
         }
     }
     if done.added + done.updated > 0 {
-        ctx.modified(key);
+        ctx.modified_by(key, (done.added + done.updated) as u64);
         ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
     }
     result.map(|()| done)
@@ -741,7 +741,7 @@ fn zrem(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> CmdResult {
         }
     }
     if removed > 0 {
-        ctx.removed_elements(key, ev::ZSET, "zrem");
+        ctx.removed_elements(key, removed as u64, ev::ZSET, "zrem");
     }
     Ok(Reply::Int(removed))
 }
@@ -1046,7 +1046,7 @@ fn remove_range(
     };
     let removed = remove(z);
     if removed > 0 {
-        ctx.removed_elements(key, ev::ZSET, event);
+        ctx.removed_elements(key, removed as u64, ev::ZSET, event);
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -1068,7 +1068,8 @@ pub(crate) fn pop_from(
     };
     let popped: Vec<_> = (0..count).map_while(|_| z.pop(max)).collect();
     if !popped.is_empty() {
-        ctx.removed_elements(key, ev::ZSET, if max { "zpopmax" } else { "zpopmin" });
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        ctx.removed_elements(key, popped.len() as u64, ev::ZSET, event);
     }
     popped
 }

@@ -5,7 +5,8 @@
 //!   [`crc64`], [`lzf`], [`listpack`], [`intset`] and the older
 //!   encodings in [`legacy`]; [`dump`]: DUMP/RESTORE payloads.
 //! - [`snapshot`]: point-in-time snapshots while serving; `publish`:
-//!   the atomic write of `dump.rdb`; `dir`: the directory lock.
+//!   the atomic write of `dump.rdb`; `dir`: the directory lock;
+//!   `commands`: the dataset as commands (a rewrite without preamble).
 //! - This module: [`Persistence`] (per-engine state: SAVE/BGSAVE
 //!   bookkeeping for INFO and LASTSAVE), opening a directory, the
 //!   `save <seconds> <changes>` rules run by the cron, and the final save
@@ -14,6 +15,7 @@
 //! An engine without a directory is in memory: SAVE and BGSAVE refuse,
 //! and no rule ever writes a file.
 
+pub(crate) mod commands;
 pub mod crc64;
 pub mod decode;
 mod dir;
@@ -38,6 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Instant;
+use storage::Storage;
 
 /// Seconds a failed background save waits before a save rule retries it
 /// (Redis's `CONFIG_BGSAVE_RETRY_DELAY`).
@@ -328,7 +331,8 @@ fn finish_save(
         .config
         .get("dbfilename")
         .unwrap_or_else(|| "dump.rdb".into());
-    let result = publish::write_file(&mut snap, &dir.join(name), now_unix(shared));
+    let storage = shared.aof.storage();
+    let result = publish::write_file(&**storage, &mut snap, &dir.join(name), now_unix(shared));
     drop(snap);
     let mut st = shared.persist.state();
     let started = st.running.take().map(|r| r.started);
@@ -539,9 +543,7 @@ pub(crate) fn open(
     let dir = dir.canonicalize().map_err(io(dir))?;
     let lock = DirLock::acquire(&dir)?;
     let storage = opts.storage.clone();
-    // Through the storage, where the append-only file lives (dump.rdb's
-    // temp files are on the OS file system, which is the storage outside
-    // of crash tests).
+    // Through the storage, where the persistence files live.
     for name in storage.list(&dir).map_err(io(&dir))? {
         if name.to_str().is_some_and(publish::is_temp_name) {
             let path = dir.join(name);
@@ -568,7 +570,7 @@ pub(crate) fn open(
             })?
         }
         Some(Some(_)) => LoadStats::default(),
-        Some(None) | None => load_rdb(&keyspace, &dir, now, &config)?,
+        Some(None) | None => load_rdb(&*storage, &keyspace, &dir, now, &config)?,
     };
     config.force("dir", &dir.to_string_lossy());
     let persist = Persistence::new(now / 1000, Some((dir, lock)));
@@ -584,15 +586,16 @@ pub(crate) fn open(
     Ok(engine)
 }
 
-/// Loads `dbfilename` of `dir`, if present, into `keyspace`.
+/// Loads `dbfilename` of `dir` on `storage`, if present, into `keyspace`.
 fn load_rdb(
+    storage: &dyn Storage,
     keyspace: &Keyspace,
     dir: &Path,
     now: u64,
     config: &crate::config::Config,
 ) -> Result<LoadStats, OpenError> {
     let file = dir.join(config.get("dbfilename").unwrap_or_default());
-    match std::fs::read(&file) {
+    match storage.read(&file) {
         Ok(data) if data.is_empty() => Ok(LoadStats::default()),
         Ok(data) => load_into(keyspace, &data, now, true, config).map_err(|e| OpenError::Corrupt {
             path: file.clone(),

@@ -1,14 +1,15 @@
 //! Writing a snapshot file and publishing it atomically, as Redis's
 //! `rdbSave`: write `temp-<pid>.rdb` in the data directory, fsync it,
-//! rename it over the target, fsync the directory. A crash at any step
-//! leaves the old file or the new one, never a mix; a leftover temp file
-//! is removed when the directory is next opened.
+//! rename it over the target, fsync the directory, all through the
+//! engine's [`Storage`] (so the simulated disk of the crash tests sees
+//! it). A crash at any step leaves the old file or the new one, never a
+//! mix; a leftover temp file is removed when the directory is next opened.
 
 use super::crc64::crc64;
 use super::encode::{Compress, Encoder};
 use super::format::{RDB_VERSION, op};
 use super::snapshot::Snapshot;
-use std::fs::File;
+use super::storage::Storage;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -36,27 +37,40 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with("temp-") && (name.ends_with(".rdb") || name.ends_with(".aof"))
 }
 
-/// Writes `snap` to `target` atomically (temp file, fsync, rename, fsync
-/// of the directory); `ctime` (Unix seconds) goes into the header's aux
-/// fields. On error the temp file is removed and `target` is untouched.
-pub fn write_file(snap: &mut Snapshot<'_>, target: &Path, ctime: u64) -> io::Result<()> {
+/// Writes `snap` to `target` on `storage` atomically (temp file, fsync,
+/// rename, fsync of the directory); `ctime` (Unix seconds) goes into the
+/// header's aux fields. On error the temp file is removed (when it still
+/// exists) and `target` is untouched, unless only the directory's fsync
+/// failed (the rename is done then, as in Redis).
+pub fn write_file(
+    storage: &dyn Storage,
+    snap: &mut Snapshot<'_>,
+    target: &Path,
+    ctime: u64,
+) -> io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let temp: PathBuf = dir.join(format!("temp-{}.rdb", std::process::id()));
-    let result = write_temp(snap, &temp, ctime).and_then(|()| {
-        std::fs::rename(&temp, target)?;
-        File::open(dir)?.sync_all()
+    let result = write_temp(storage, snap, &temp, ctime).and_then(|()| {
+        storage.rename(&temp, target)?;
+        storage.sync_dir(dir)
     });
     if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        // Best effort: a temp file left behind is removed at the next open.
+        let _ = storage.remove(&temp);
     }
     result
 }
 
-fn write_temp(snap: &mut Snapshot<'_>, temp: &Path, ctime: u64) -> io::Result<()> {
-    let file = File::create(temp)?;
+fn write_temp(
+    storage: &dyn Storage,
+    snap: &mut Snapshot<'_>,
+    temp: &Path,
+    ctime: u64,
+) -> io::Result<()> {
+    let file = storage.create(temp)?;
     let w = write_rdb(snap, BufWriter::with_capacity(1 << 20, file), ctime, false)?;
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
+    let mut file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync()
 }
 
 /// Writes `snap` as a whole RDB file (header, dbs, EOF, CRC-64) to `w`

@@ -9,7 +9,8 @@
 //! writer visits the shards in order, capturing the ones nobody touched,
 //! and writes each image outside any lock (LZF runs there too: the
 //! capture defers it). A command stalls at most for the encoding of the
-//! shards it locks, once.
+//! shards it locks, once. The images are RDB, or the commands that
+//! rebuild the data ([`Format::Commands`], a rewrite without preamble).
 
 use super::encode::{Compress, Encoder};
 use super::format::op;
@@ -19,9 +20,19 @@ use std::io::{self, Write};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
+/// What a snapshot's images hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// RDB: the body of a snapshot file or an append-only file's preamble.
+    Rdb,
+    /// The commands that rebuild the data (see `persist::commands`).
+    Commands,
+}
+
 /// The shared part of one snapshot: where captured shard images go.
 #[derive(Debug)]
 pub struct Capture {
+    format: Format,
     list_fill: i64,
     shards: usize,
     images: Vec<Mutex<Option<Encoder>>>,
@@ -39,11 +50,17 @@ pub(crate) fn capture(shard: &mut Shard, db: usize, idx: usize) {
     let Some(cap) = shard.capture.take() else {
         return;
     };
-    let mut e = Encoder::new(Compress::Defer(Vec::new()), cap.list_fill);
+    let mut e = match cap.format {
+        Format::Rdb => Encoder::new(Compress::Defer(Vec::new()), cap.list_fill),
+        Format::Commands => Encoder::new(Compress::Off, cap.list_fill),
+    };
     // Small keys take about 32 bytes each: one allocation, no regrowth.
     e.buf.reserve(shard.map.len() * 32);
     for (key, entry) in shard.map.iter() {
-        e.entry(key, entry);
+        match cap.format {
+            Format::Rdb => e.entry(key, entry),
+            Format::Commands => super::commands::entry(&mut e.buf, key, entry),
+        }
     }
     *cap.slot(db, idx)
         .lock()
@@ -68,19 +85,21 @@ impl<'k> Snapshot<'k> {
     /// their changes while they hold their shard's lock, so the reading
     /// counts exactly the changes the snapshot holds).
     pub fn begin(ks: &'k Keyspace, list_fill: i64, dirty: &Counter) -> Snapshot<'k> {
-        Snapshot::begin_with(ks, list_fill, dirty, || {})
+        Snapshot::begin_with(ks, Format::Rdb, list_fill, dirty, || {})
     }
 
-    /// [`Snapshot::begin`], running `at_cut` while every shard is locked
-    /// (the append-only file marks its own cut there).
+    /// [`Snapshot::begin`] in `format`, running `at_cut` while every shard
+    /// is locked (the append-only file marks its own cut there).
     pub fn begin_with(
         ks: &'k Keyspace,
+        format: Format,
         list_fill: i64,
         dirty: &Counter,
         at_cut: impl FnOnce(),
     ) -> Snapshot<'k> {
         let shards = ks.shard_count();
         let cap = Arc::new(Capture {
+            format,
             list_fill,
             shards,
             images: (0..DB_COUNT * shards).map(|_| Mutex::new(None)).collect(),
@@ -124,17 +143,23 @@ impl<'k> Snapshot<'k> {
             .take()
     }
 
-    /// Writes every non-empty db (`SELECTDB`, `RESIZEDB`, its keys) to `w`.
+    /// Writes every non-empty db (`SELECTDB`, `RESIZEDB`, its keys; or
+    /// `SELECT`, its keys' commands) to `w`.
     pub fn write_dbs(&mut self, w: &mut impl Write) -> io::Result<()> {
         for db in 0..DB_COUNT {
             let (keys, expires) = self.counts[db];
             if keys > 0 {
                 let mut head = Encoder::new(Compress::Off, 0);
-                head.byte(op::SELECTDB);
-                head.len(db as u64);
-                head.byte(op::RESIZEDB);
-                head.len(keys);
-                head.len(expires);
+                match self.cap.format {
+                    Format::Rdb => {
+                        head.byte(op::SELECTDB);
+                        head.len(db as u64);
+                        head.byte(op::RESIZEDB);
+                        head.len(keys);
+                        head.len(expires);
+                    }
+                    Format::Commands => super::commands::select(&mut head.buf, db),
+                }
                 w.write_all(&head.buf)?;
             }
             for s in 0..self.cap.shards {

@@ -1,7 +1,8 @@
-//! The file operations of the append-only file, behind a trait, as
-//! SQLite's VFS or redb's `StorageBackend`: [`Os`] is the real file
-//! system; tests plug in a simulated disk that keeps what was written
-//! apart from what was synced, to build the images a power loss leaves.
+//! The file operations of the persistence files (the append-only file and
+//! the snapshot `dump.rdb`), behind a trait, as SQLite's VFS or redb's
+//! `StorageBackend`: [`Os`] is the real file system; tests plug in a
+//! simulated disk that keeps what was written apart from what was synced,
+//! to build the images a power loss leaves.
 
 use std::ffi::OsString;
 use std::fmt::Debug;

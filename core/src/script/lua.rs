@@ -56,6 +56,7 @@ struct RawHost {
         *const *const c_char,
         *const usize,
         c_int,
+        c_int,
         *mut *const c_char,
         *mut usize,
     ),
@@ -99,11 +100,16 @@ unsafe extern "C" {
     );
 }
 
+/// The `redis.set_repl` flag that lets a script's writes reach the
+/// append-only file (Redis's `PROPAGATE_AOF`, `redis.REPL_AOF`).
+pub(crate) const REPL_AOF: u8 = 1;
+
 /// What a script's `redis.*` calls reach: implemented by the script runner.
 pub(crate) trait Host {
     /// Runs `argv` (from `redis.call`/`redis.pcall`) and returns its reply
-    /// encoded in protocol `resp` (2 or 3).
-    fn call(&mut self, argv: &[&[u8]], resp: u8) -> &[u8];
+    /// encoded in protocol `resp` (2 or 3); `repl` holds the script's
+    /// `redis.set_repl` flags ([`REPL_AOF`] among them).
+    fn call(&mut self, argv: &[&[u8]], resp: u8, repl: u8) -> &[u8];
     /// Called every 100,000 instructions: true kills the script.
     fn interrupt(&mut self) -> bool;
 }
@@ -327,6 +333,7 @@ unsafe extern "C" fn host_call(
     argv: *const *const c_char,
     lens: *const usize,
     resp: c_int,
+    repl: c_int,
     reply: *mut *const c_char,
     reply_len: *mut usize,
 ) {
@@ -337,7 +344,7 @@ unsafe extern "C" fn host_call(
         // A panic must not unwind into C: report it as an error reply.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             with_byte_strings(argc, argv, lens, |args| {
-                let r = host.call(args, resp as u8);
+                let r = host.call(args, resp as u8, repl as u8);
                 (r.as_ptr(), r.len())
             })
         }));

@@ -10,7 +10,7 @@
 //! clients see, and the time is frozen for the whole script as in Redis 7.0.
 
 use super::busy::{Busy, KILLED};
-use super::lua::Host;
+use super::lua::{Host, REPL_AOF};
 use super::{Cache, Scripts};
 use crate::cmd::args::cstr;
 use crate::cmd::table::{self, Command, flags};
@@ -127,6 +127,9 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &[&[u8]], by_sha: bool, read_only: b
         ctx.flush_effects();
         ctx.guards = Guards::None;
     }
+    // EVAL itself never propagates: its commands did, by their effects
+    // (the changes of the waiters served above count on this call).
+    ctx.propagate_nothing();
     out
 }
 
@@ -180,7 +183,7 @@ impl Runner<'_, '_> {
         self.locked = db + 1;
     }
 
-    fn execute(&mut self, argv: &[&[u8]], proto: u8) -> Result<Reply, CmdError> {
+    fn execute(&mut self, argv: &[&[u8]], proto: u8, repl: u8) -> Result<Reply, CmdError> {
         let cmd = lookup(argv)?;
         if cmd.has(flags::NOSCRIPT) {
             return Err(CmdError::err(
@@ -214,17 +217,18 @@ impl Runner<'_, '_> {
             }
         }
         // Redis 7.0 propagates a script by its effects: each write is
-        // recorded here, and the engine appends them all, wrapped in
-        // MULTI/EXEC, when the script ends.
+        // recorded here (unless `redis.set_repl` turned REPL_AOF off), and
+        // the engine appends them all, wrapped in MULTI/EXEC, when the
+        // script ends.
         let reply = engine::call(cmd, self.ctx, argv);
-        self.ctx.end_call(argv);
+        self.ctx.end_call_logged(argv, repl & REPL_AOF != 0);
         reply
     }
 }
 
 impl Host for Runner<'_, '_> {
-    fn call(&mut self, argv: &[&[u8]], resp: u8) -> &[u8] {
-        let reply = self.execute(argv, resp).unwrap_or_else(Reply::from);
+    fn call(&mut self, argv: &[&[u8]], resp: u8, repl: u8) -> &[u8] {
+        let reply = self.execute(argv, resp, repl).unwrap_or_else(Reply::from);
         self.reply.clear();
         resp::encode(&reply, resp, &mut self.reply);
         &self.reply

@@ -116,6 +116,7 @@ const CASES: &[(&str, &[&str])] = &[
             "setbit b 7 1",
             "setbit b 7 1",
             "bitfield b set u8 0 255 get u8 0",
+            "bitfield b set u8 0 255",
             "bitfield b get u8 0",
             "bitfield_ro b get u8 0",
             "set x abc",
@@ -622,6 +623,82 @@ const CASES: &[(&str, &[&str])] = &[
             "eval_ro \"return redis.call('get', KEYS[1])\" 1 a",
         ],
     ),
+    // redis.set_repl: a call's own propagation follows the flags at the
+    // time; expired keys' DELs and SPOP's SREMs (alsoPropagate) do not.
+    (
+        "set_repl none (nothing)",
+        &["eval \"redis.set_repl(redis.REPL_NONE) redis.call('set', 'a', 1)\" 0"],
+    ),
+    (
+        "set_repl replica only (nothing)",
+        &[
+            "eval \"redis.set_repl(redis.REPL_REPLICA) redis.call('set', 'a', 1) \
+             redis.set_repl(redis.REPL_SLAVE) redis.call('incr', 'a')\" 0",
+        ],
+    ),
+    (
+        "set_repl switched during a script",
+        &[
+            "eval \"redis.call('set', 'x', 1) redis.set_repl(redis.REPL_NONE) \
+             redis.call('set', 'a', 1) redis.set_repl(redis.REPL_AOF) redis.call('set', 'b', 1) \
+             redis.set_repl(0) redis.call('del', 'x') redis.set_repl(redis.REPL_ALL) \
+             redis.call('rpush', 'l', 'v')\" 0",
+        ],
+    ),
+    (
+        "set_repl lasts for one script",
+        &[
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('set', 'a', 1)\" 0",
+            "eval \"redis.call('set', 'b', 1)\" 0",
+        ],
+    ),
+    (
+        "set_repl none keeps rewrites out",
+        &[
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('set', 'a', 1, 'ex', 100) \
+             redis.call('expire', 'a', 200) redis.call('incrbyfloat', 'f', 1) \
+             redis.call('sadd', 's', 'm') redis.call('spop', 's') \
+             redis.call('sadd', 't', 'm') redis.call('spop', 't', 5) \
+             redis.set_repl(redis.REPL_AOF) redis.call('set', 'c', 1)\" 0",
+        ],
+    ),
+    (
+        "set_repl none keeps lazy expiry",
+        &[
+            "set k v px 100",
+            "set j v px 100",
+            "@sleep 150",
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('get', 'k') \
+             redis.call('set', 'j', 1)\" 0",
+        ],
+    ),
+    (
+        "~set_repl none keeps spop's srem",
+        &[
+            "sadd s a b c d",
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('spop', 's', 2) \
+             redis.call('set', 'x', 1)\" 0",
+        ],
+    ),
+    (
+        "set_repl bad flags",
+        &[
+            "eval \"redis.call('set', 'a', 1) redis.set_repl(4) redis.call('set', 'b', 1)\" 0",
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('set', 'c', 1) \
+             pcall(redis.set_repl, -1) redis.call('set', 'd', 1)\" 0",
+            "eval \"redis.set_repl(1, 2)\" 0",
+        ],
+    ),
+    (
+        "set_repl none inside multi",
+        &[
+            "multi",
+            "set a 1",
+            "eval \"redis.set_repl(redis.REPL_NONE) redis.call('set', 'b', 2)\" 0",
+            "set c 3",
+            "exec",
+        ],
+    ),
     // Expiry.
     (
         "lazy expiry on a read",
@@ -790,7 +867,7 @@ fn fill(word: &str, vars: &Vars) -> Vec<u8> {
 }
 
 /// The RESP commands of `data`, which holds whole records only.
-fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
+pub fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
     fn line(data: &[u8], at: &mut usize, tag: u8) -> usize {
         assert_eq!(data[*at], tag, "at {at}: {}", data[*at..].escape_ascii());
         let end = *at + data[*at..].iter().position(|&b| b == b'\r').unwrap();

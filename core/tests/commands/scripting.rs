@@ -286,6 +286,12 @@ fn errors_and_their_texts() {
             "return redis.setresp()",
             "return redis.set_repl(99)",
             "return redis.set_repl()",
+            "return redis.set_repl(1, 2)",
+            "return redis.set_repl(-1)",
+            "return redis.set_repl('x')",
+            "return {pcall(redis.set_repl, 4)}",
+            "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, \
+             redis.REPL_ALL}",
             "return math.random(1, 2, 3)",
             "return math.random(0)",
         ] {

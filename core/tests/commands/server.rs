@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod debug;
+mod dirty;
 mod info;
 mod introspect;
 

@@ -1,12 +1,13 @@
 //! The simulated disk ([`disk`]), the workload and oracle ([`workload`])
-//! of the power-loss, rewrite-publish, I/O-error and barrier tests, and
-//! how those tests open engines on a simulated disk.
+//! of the power-loss, rewrite-publish, snapshot, I/O-error and barrier
+//! tests, and how those tests open engines on a simulated disk.
 
 pub mod disk;
 pub mod workload;
 
 use crate::basics::aof_config;
 use disk::SimDisk;
+use kvstore_core::config::Config;
 use kvstore_core::persist::OpenError;
 use kvstore_core::{Engine, Options, Reply};
 use std::path::Path;
@@ -23,15 +24,21 @@ pub fn open(
     policy: &str,
     extra: &[(&str, &str)],
 ) -> Result<Engine, OpenError> {
+    let mut params = vec![("appendfsync", policy)];
+    params.extend_from_slice(extra);
+    open_with(dir, disk, aof_config(&params))
+}
+
+/// Opens an engine whose persistence files live on `disk` (`dir` only
+/// holds the lock file) with `config`, without the cron.
+pub fn open_with(dir: &Path, disk: &SimDisk, config: Config) -> Result<Engine, OpenError> {
     let opts = Options {
         storage: Arc::new(disk.clone()),
         background: false,
         shards: 4,
         ..Options::default()
     };
-    let mut params = vec![("appendfsync", policy)];
-    params.extend_from_slice(extra);
-    Engine::open_with_config(dir, opts, aof_config(&params))
+    Engine::open_with_config(dir, opts, config)
 }
 
 /// The INFO persistence field `name` of `engine`.

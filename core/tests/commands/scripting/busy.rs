@@ -5,7 +5,7 @@
 //! 7.0 gives them (checked by hand against it: the harness's client cannot
 //! send while its server is busy).
 
-use kvstore_core::{Engine, Reply};
+use kvstore_core::{CmdError, Engine, HashFields, Reply};
 use std::time::{Duration, Instant};
 
 const BUSY: &str =
@@ -165,4 +165,42 @@ fn scripts_inside_exec() {
         e.execute(&mut other, &["GET", "before"]),
         Reply::Bulk(b"1".to_vec())
     );
+}
+
+/// The typed fast paths behave as `execute` while a script is busy: every
+/// one gets `BUSY` (a write changing nothing), and each is its session's
+/// last command (CLIENT LIST `cmd` of a registered client), even refused,
+/// as in Redis.
+#[test]
+fn typed_calls_get_busy_too() {
+    let e = engine();
+    let mut t = e.session();
+    e.set(&mut t, b"k", b"v").unwrap();
+    let running = spawn_eval(&e, "while true do end");
+    wait_busy(&e);
+    let busy = |r: Result<(), CmdError>| {
+        assert_eq!(r.map_err(Reply::from), Err(Reply::Error(BUSY.into())));
+    };
+    let keep = |_: Option<&[u8]>| ();
+    busy(e.get(&mut t, b"k").map(drop));
+    busy(e.get_with(&mut t, b"k", keep));
+    busy(e.set(&mut t, b"k", b"other"));
+    busy(e.hget_with(&mut t, b"h", b"f", keep));
+    busy(e.hset(&mut t, b"h", b"f", b"v").map(drop));
+    busy(e.zadd(&mut t, b"z", &[(1.0, b"m")]).map(drop));
+    busy(
+        e.hash_fields_with(&mut t, HashFields::Keys, b"h", |_| ())
+            .map(drop),
+    );
+    let mut other = e.session();
+    assert_eq!(e.execute(&mut other, &["SCRIPT", "KILL"]), Reply::ok());
+    running.join().unwrap();
+    // What CLIENT LIST shows as `cmd` for a registered client.
+    let cmd_of = |t: &kvstore_core::Session| t.last_command().map(|(_, c)| c.name);
+    assert_eq!(cmd_of(&t), Some("hkeys"));
+    assert_eq!(e.get(&mut t, b"k"), Ok(Some(b"v".to_vec())));
+    assert_eq!(cmd_of(&t), Some("get"));
+    assert_eq!(e.zadd(&mut t, b"z", &[(1.0, b"m")]), Ok(1));
+    assert_eq!(cmd_of(&t), Some("zadd"));
+    assert_eq!(e.execute(&mut other, &["EXISTS", "h"]), Reply::Int(0));
 }
