@@ -420,9 +420,8 @@ fn role(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
     ]))
 }
 
-/// LASTSAVE: nothing is ever saved, so it is the start time, as a Redis
-/// that has not saved since it started reports (INFO's
-/// `rdb_last_save_time`).
+/// LASTSAVE: the Unix time of the last successful save (the start time
+/// before any, as Redis reports it; INFO's `rdb_last_save_time`).
 fn lastsave(ctx: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
     Ok(Reply::Int(ctx.shared().persist.last_save() as i64))
 }
