@@ -50,7 +50,7 @@
 //! the entry: an entry is captured when its bit equals the table's
 //! `stamp`, and the cut flips `stamp`, so every entry then waits, at no
 //! cost per key. Every way to change or free an entry goes through
-//! `Table::preserve` first, which encodes an entry still waiting into the
+//! `Table::find_mut` first, which encodes an entry still waiting into the
 //! `Pending` and stamps it; new entries are born stamped. Outside a
 //! snapshot every entry carries the table's `stamp` (the snapshot's walk
 //! ends by stamping them all, even when abandoned).
@@ -682,25 +682,18 @@ impl Table {
         self.chains.find(key).map(EntryRef::new)
     }
 
-    /// The link to `key`'s node, for changing or freeing it: the one way
-    /// to reach a node mutably, so the snapshot in progress gets its old
-    /// value first ([`Table::preserve`]).
+    /// The link to `key`'s node, for changing or freeing it. It is the one
+    /// way to reach a node mutably, so it is where the snapshot in
+    /// progress, if it still waits for the entry, gets it as it is now.
     #[inline]
     fn find_mut(&mut self, key: &[u8]) -> Option<*mut Link<KeyNode>> {
         let link = self.chains.find_link(key)?;
-        // SAFETY: the link was just found and points at a live node.
-        self.preserve(unsafe { (*link).expect("found") });
-        Some(link)
-    }
-
-    /// Gives the snapshot in progress, if it still waits for node `n`,
-    /// the entry as it is now: called before anything changes or frees it.
-    #[inline]
-    fn preserve(&mut self, n: NonNull<KeyNode>) {
         if let Some(p) = self.pending.as_deref_mut() {
-            // SAFETY: `n` is a live node of this table, borrowed mutably.
-            unsafe { capture(p, self.stamp, n) };
+            // SAFETY: the link was just found and points at a live node
+            // of this table, borrowed mutably.
+            unsafe { capture(p, self.stamp, (*link).expect("found")) };
         }
+        Some(link)
     }
 
     /// Starts capturing for a snapshot (at its cut, the shard locked):

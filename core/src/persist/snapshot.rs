@@ -10,7 +10,8 @@
 //!   (the SCAN cursor, which survives resizes), encoding the entries not
 //!   yet captured and stamping them, one short lock hold per chunk.
 //! - Whoever is about to change or free an entry not yet captured (every
-//!   mutable access of a table goes through one check, `Table::preserve`)
+//!   mutable access of a table goes through one check, in
+//!   `Table::find_mut`)
 //!   first encodes its old value into the table's [`Pending`] image.
 //!   Entries created after the cut are born stamped.
 //! - A table dropped before the walk is done (FLUSHDB, FLUSHALL) encodes
@@ -266,5 +267,114 @@ impl Drop for Snapshot<'_> {
             let drained = self.drain(slot, |_| Ok(()));
             debug_assert!(drained.is_ok(), "discarding cannot fail");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{load_into, publish};
+    use super::*;
+    use crate::config::Config;
+    use std::collections::BTreeMap;
+
+    /// A writer that fails once `left` bytes are written (a full disk).
+    struct FailAfter {
+        left: usize,
+    }
+
+    impl Write for FailAfter {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.left = self
+                .left
+                .checked_sub(b.len())
+                .ok_or_else(|| io::Error::other("disk full"))?;
+            Ok(b.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn set(ks: &Keyspace, db: usize, key: &str, value: &str) {
+        let key = key.as_bytes();
+        ks.lock(db, ks.shard_of(key))
+            .map
+            .set_str(key, value.as_bytes(), 0);
+    }
+
+    /// Every (db, key) → string value.
+    fn contents(ks: &Keyspace) -> BTreeMap<(usize, Vec<u8>), Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for db in 0..DB_COUNT {
+            for s in 0..ks.shard_count() {
+                for (k, e) in ks.lock(db, s).map.iter() {
+                    let v = e.value().as_str().unwrap().to_vec();
+                    out.insert((db, k.to_vec()), v);
+                }
+            }
+        }
+        out
+    }
+
+    /// The RDB bytes of a complete snapshot of `ks`.
+    fn dump(ks: &Keyspace) -> Vec<u8> {
+        let mut snap = Snapshot::begin(ks, -2, &Counter::default());
+        publish::write_rdb(&mut snap, Vec::new(), 0, false).unwrap()
+    }
+
+    fn load(data: &[u8], shards: usize) -> Keyspace {
+        let ks = Keyspace::new(shards);
+        load_into(&ks, data, 0, false, &Config::default()).unwrap();
+        ks
+    }
+
+    /// A snapshot failing midway still stamps every entry and leaves no
+    /// table waiting, so the next snapshot is whole (without the stamps,
+    /// the entries it never reached would look captured to the next one).
+    #[test]
+    fn an_abandoned_snapshot_leaves_the_tables_ready_for_the_next() {
+        let ks = Keyspace::new(4);
+        for i in 0..20_000 {
+            set(&ks, i % 3, &format!("k{i}"), "old");
+        }
+        let mut snap = Snapshot::begin(&ks, -2, &Counter::default());
+        for i in (0..20_000).step_by(7) {
+            set(&ks, i % 3, &format!("k{i}"), "new");
+        }
+        let failed = publish::write_rdb(&mut snap, FailAfter { left: 50_000 }, 0, false);
+        assert!(failed.is_err());
+        drop(snap);
+        for db in 0..DB_COUNT {
+            for s in 0..ks.shard_count() {
+                assert!(ks.lock(db, s).map.pending().is_none(), "{db}/{s}");
+            }
+        }
+        assert_eq!(contents(&load(&dump(&ks), 4)), contents(&ks));
+    }
+
+    /// Changes after the cut, including whole tables dropped and new keys,
+    /// stay out of the file; every key of the cut is in it exactly once.
+    #[test]
+    fn the_file_is_the_cut_whatever_changes_after_it() {
+        let ks = Keyspace::new(2);
+        for i in 0..5_000 {
+            set(&ks, i % 2, &format!("k{i}"), &format!("v{i}"));
+        }
+        let at_cut = contents(&ks);
+        let mut snap = Snapshot::begin(&ks, -2, &Counter::default());
+        for i in (0..5_000).step_by(3) {
+            set(&ks, i % 2, &format!("k{i}"), "changed");
+            set(&ks, 1, &format!("new{i}"), "x");
+            let key = format!("k{}", i + 1);
+            ks.lock(0, ks.shard_of(key.as_bytes()))
+                .map
+                .delete(key.as_bytes());
+        }
+        // Db 1's first table goes away whole (as FLUSHDB drops it).
+        drop(std::mem::take(&mut ks.lock(1, 0).map));
+        let file = publish::write_rdb(&mut snap, Vec::new(), 0, false).unwrap();
+        drop(snap);
+        assert_eq!(contents(&load(&file, 2)), at_cut);
     }
 }

@@ -60,7 +60,7 @@ fn writer_command(t: usize, rng: &mut SmallRng) -> Argv {
             }
         }
         _ => match i % 5 {
-            0 if rng.random_bool(0.3) => argv(&[b"APPEND", &key, &vec![b'a'; 200]]),
+            0 if rng.random_bool(0.3) => argv(&[b"APPEND", &key, &[b'a'; 200]]),
             0 if rng.random_bool(0.3) => argv(&[b"INCR", &key]),
             0 => argv(&[b"SET", &key, &n]),
             1 => argv(&[b"HSET", &key, format!("f{}", n.len()).as_bytes(), &n]),
@@ -175,7 +175,14 @@ fn bgsave_under_concurrent_writers_is_one_instant() {
             let mut left = vec![
                 argv(&[b"SWAPDB", b"0", b"1"]),
                 argv(&[b"SELECT", rng.random_range(0..DBS).to_string().as_bytes()]),
-                argv(&[b"FLUSHDB", if rng.random_bool(0.5) { b"ASYNC" } else { b"SYNC" }]),
+                argv(&[
+                    b"FLUSHDB",
+                    if rng.random_bool(0.5) {
+                        b"ASYNC"
+                    } else {
+                        b"SYNC"
+                    },
+                ]),
             ];
             left.reverse();
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -199,7 +206,7 @@ fn bgsave_under_concurrent_writers_is_one_instant() {
     // Replay the same history on a fresh engine.
     let model = Engine::new();
     let mut sessions: Vec<_> = (0..=WRITERS).map(|_| model.session()).collect();
-    let mut done = vec![0; WRITERS];
+    let mut done = [0; WRITERS];
     let mut saves = saved.iter();
     for ev in events.into_inner().unwrap() {
         for t in 0..WRITERS {
@@ -212,7 +219,11 @@ fn bgsave_under_concurrent_writers_is_one_instant() {
             Some(c) => assert!(!run(&model, &mut sessions[WRITERS], c).is_error()),
             None => {
                 let want = picture(&mut (&model, &mut model.session()));
-                assert_same(&want, saves.next().unwrap(), "the state at the cut vs the file");
+                assert_same(
+                    &want,
+                    saves.next().unwrap(),
+                    "the state at the cut vs the file",
+                );
             }
         }
     }
