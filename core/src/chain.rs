@@ -113,8 +113,8 @@ unsafe fn seek<N: Node>(mut link: *mut Link<N>, key: &[u8]) -> Option<*mut Link<
     None
 }
 
-/// How many buckets ahead the walks over every node (iteration, resizing,
-/// freeing) ask for the first node of a bucket: the nodes lie at random
+/// How many buckets ahead the walks over every node (iteration, scans,
+/// resizing, freeing) ask for the first node of a bucket: the nodes lie at random
 /// in memory, and fetching them ahead overlaps the cache misses that
 /// would otherwise come one after another.
 const PREFETCH_AHEAD: usize = 8;
@@ -328,8 +328,8 @@ impl<N: Node> Chains<N> {
         let mut cur = self.buckets[(cursor & mask) as usize];
         while let Some(n) = cur {
             visit(n);
-            // SAFETY: nodes reachable from the table are live (`visit` only
-            // gets shared access to the table).
+            // SAFETY: nodes reachable from the table are live (the table is
+            // borrowed, so `visit` cannot unlink them).
             cur = unsafe { *N::next(n) };
         }
         let mut v = cursor | !mask;
