@@ -618,15 +618,17 @@ unsafe fn capture(p: &mut Pending, stamp: u8, n: NonNull<KeyNode>) {
 }
 
 // SAFETY: a Table owns its nodes and their values exclusively; every value
-// type it holds is `Send` (checked below).
+// type it holds, and its snapshot part, is `Send` (checked below).
 unsafe impl Send for Table {}
-// SAFETY: shared access only reads nodes; every value type is `Sync`.
+// SAFETY: shared access only reads nodes; every value type, and the
+// snapshot part, is `Sync`.
 unsafe impl Sync for Table {}
 
 /// Compile-time check behind the two impls above.
 const _: fn() = || {
     fn thread_safe<T: Send + Sync>() {}
     thread_safe::<Value>();
+    thread_safe::<Pending>();
 };
 
 impl std::fmt::Debug for Table {
