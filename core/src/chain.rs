@@ -113,11 +113,23 @@ unsafe fn seek<N: Node>(mut link: *mut Link<N>, key: &[u8]) -> Option<*mut Link<
     None
 }
 
-/// How many buckets ahead the walks over every node (iteration, resizing,
-/// freeing) ask for the first node of a bucket: the nodes lie at random
+/// How many buckets ahead the walks over every node (iteration, scans,
+/// resizing, freeing) ask for the first node of a bucket: the nodes lie at random
 /// in memory, and fetching them ahead overlaps the cache misses that
 /// would otherwise come one after another.
 const PREFETCH_AHEAD: usize = 8;
+
+/// The bucket `steps` buckets after `cursor` in [`Chains::scan`]'s order
+/// (a table of `mask + 1` buckets): `steps` added to the reversed bucket
+/// index, as the cursor's own increment.
+#[inline(always)]
+fn advance(cursor: u64, mask: u64, steps: u64) -> usize {
+    // One step of the reversed index is the lowest bit of the reversed mask.
+    let rm = mask.reverse_bits();
+    let step = rm & rm.wrapping_neg();
+    let r = (cursor & mask).reverse_bits();
+    (r.wrapping_add(step.wrapping_mul(steps)).reverse_bits() & mask) as usize
+}
 
 /// Asks for the first node of bucket `i` (if any) and its second line.
 #[inline(always)]
@@ -308,11 +320,16 @@ impl<N: Node> Chains<N> {
             return 0;
         }
         let mask = (self.buckets.len() - 1) as u64;
+        // The order is not the array's, so the array itself is fetched
+        // ahead too, further than the nodes its buckets point at.
+        let far = advance(cursor, mask, 2 * PREFETCH_AHEAD as u64);
+        prefetch(self.buckets[far..].as_ptr().cast());
+        prefetch_bucket(&self.buckets, advance(cursor, mask, PREFETCH_AHEAD as u64));
         let mut cur = self.buckets[(cursor & mask) as usize];
         while let Some(n) = cur {
             visit(n);
-            // SAFETY: nodes reachable from the table are live (`visit` only
-            // gets shared access to the table).
+            // SAFETY: nodes reachable from the table are live (the table is
+            // borrowed, so `visit` cannot unlink them).
             cur = unsafe { *N::next(n) };
         }
         let mut v = cursor | !mask;
@@ -337,6 +354,39 @@ impl<N: Node> Chains<N> {
             let chain = std::iter::successors(Some(head), |&n| unsafe { *N::next(n) });
             let pick = rng.random_range(0..chain.clone().count());
             return chain.clone().nth(pick);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advance;
+
+    /// `advance` lands where that many of the scan cursor's own
+    /// increments land (wrapping around at the end of the table).
+    #[test]
+    fn advance_follows_the_scan_order() {
+        for mask in [0u64, 3, 15, 1023] {
+            let mut order = vec![0u64];
+            loop {
+                let c = *order.last().unwrap();
+                let next = (c | !mask).reverse_bits().wrapping_add(1).reverse_bits();
+                if next == 0 {
+                    break;
+                }
+                order.push(next);
+            }
+            assert_eq!(order.len() as u64, mask + 1);
+            for (i, &c) in order.iter().enumerate() {
+                for steps in [0, 1, 8, 16, 5000] {
+                    let want = order[(i + steps) % order.len()];
+                    assert_eq!(
+                        advance(c, mask, steps as u64) as u64,
+                        want,
+                        "{mask} {c} {steps}"
+                    );
+                }
+            }
         }
     }
 }

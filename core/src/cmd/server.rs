@@ -351,7 +351,8 @@ fn empty_db(ctx: &mut Ctx<'_>, db: usize, trash: &mut Vec<Shard>) -> u64 {
 
 /// Frees flushed data: in a background thread for ASYNC (as Redis's lazy
 /// free), so the locks are released without waiting for it; inline
-/// otherwise, or when no thread can be started.
+/// otherwise, or when no thread can be started. A snapshot in progress
+/// gets the entries it still waits for as their tables drop.
 fn dispose(trash: Vec<Shard>, asynchronous: bool) {
     let big = trash.iter().map(|s| s.map.len()).sum::<usize>() > LAZYFREE_THRESHOLD;
     if asynchronous && big {

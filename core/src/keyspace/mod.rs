@@ -27,9 +27,6 @@ pub struct Shard {
     pub map: Table,
     /// Cursor of the active expiry cycle inside this shard's table.
     pub expire_cursor: u64,
-    /// Set while a snapshot waits to capture this shard: the next lock
-    /// encodes it first (see [`crate::persist::snapshot`]).
-    pub(crate) capture: Option<std::sync::Arc<crate::persist::snapshot::Capture>>,
 }
 
 /// One logical database.
@@ -77,20 +74,8 @@ impl Keyspace {
 
     /// Locks one shard. A poisoned lock (a panic while held) is taken over:
     /// handlers leave shards structurally valid at every await-free step.
-    /// A shard a snapshot still waits for is captured before it is handed
-    /// out, so nobody changes it before the snapshot has it.
     #[inline]
     pub fn lock(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
-        let mut g = self.lock_raw(db, shard);
-        if g.capture.is_some() {
-            crate::persist::snapshot::capture(&mut g, db, shard);
-        }
-        g
-    }
-
-    /// Locks one shard without the snapshot hook (for the snapshot itself).
-    #[inline]
-    pub(crate) fn lock_raw(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
         self.dbs[db].shards[shard]
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -18,7 +18,7 @@
 //!  +--------+-------+-------------+-----------+----------+------------------+
 //!
 //!  meta = tag (bits 0-7) | access << 8 (24-bit seconds clock, as Redis's LRU)
-//!  tag  = kind (bits 0-2) | RAW | NOT_INT | VOLATILE | LONG_KEY
+//!  tag  = kind (bits 0-2) | RAW | NOT_INT | VOLATILE | LONG_KEY | STAMP
 //!
 //!  payload, by kind:
 //!    INLINE string  [len: u8][bytes: len]        len <= INLINE_MAX
@@ -42,10 +42,23 @@
 //! or outgrowing the inline limit, a value changing type. [`EntryMut`] does
 //! that, so it hands out strings read-only, or mutable only by consuming
 //! itself (no later change can move the node under the borrow).
+//!
+//! # Snapshots
+//!
+//! A snapshot in progress (see [`crate::persist::snapshot`]) gives the
+//! table a [`Pending`]. The `STAMP` bit tells whether the snapshot has
+//! the entry: an entry is captured when its bit equals the table's
+//! `stamp`, and the cut flips `stamp`, so every entry then waits, at no
+//! cost per key. Every way to change or free an entry goes through
+//! `Table::find_mut` first, which encodes an entry still waiting into the
+//! `Pending` and stamps it; new entries are born stamped. Outside a
+//! snapshot every entry carries the table's `stamp` (the snapshot's walk
+//! ends by stamping them all, even when abandoned).
 
 use super::value::{Entry, HashValue, SetValue, Value, ValueMut, ValueRef};
 use crate::chain::{Chains, Link, Node};
 use crate::error::CmdError;
+use crate::persist::snapshot::Pending;
 use crate::types::zset::ZSet;
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error, realloc};
 use std::collections::VecDeque;
@@ -88,6 +101,9 @@ mod tag {
     pub const VOLATILE: u8 = 1 << 5;
     /// `klen` takes four bytes.
     pub const LONG_KEY: u8 = 1 << 6;
+    /// Compared with [`Table`]'s `stamp`: whether the snapshot in
+    /// progress has this entry (see the module doc).
+    pub const STAMP: u8 = 1 << 7;
     /// The bits that decide where the payload starts (not the string flags).
     pub const LAYOUT: u8 = KIND | VOLATILE | LONG_KEY;
 }
@@ -562,18 +578,57 @@ fn meta_of(access: u32, raw: bool, not_int: bool) -> u32 {
 pub struct Table {
     chains: Chains<KeyNode>,
     volatile: usize,
+    /// The [`tag::STAMP`] value of the entries a snapshot has (or needs
+    /// not have: all of them when none is in progress).
+    stamp: u8,
+    /// The snapshot in progress, while it still waits for some entries.
+    pending: Option<Box<Pending>>,
+}
+
+impl Drop for Table {
+    /// A table dropped while a snapshot waits for some of its entries
+    /// (FLUSHDB, FLUSHALL) encodes them first and hands the image over.
+    fn drop(&mut self) {
+        if let Some(mut p) = self.pending.take() {
+            for n in self.chains.iter() {
+                // SAFETY: the table is borrowed (uniquely) throughout.
+                unsafe { capture(&mut p, self.stamp, n) };
+            }
+            p.orphan();
+        }
+    }
+}
+
+/// Saves node `n` into `p` unless its stamp says the snapshot has it,
+/// then stamps it.
+///
+/// # Safety
+/// `n` must be a live node of a table borrowed mutably, whose stamp is `stamp`.
+#[inline]
+unsafe fn capture(p: &mut Pending, stamp: u8, n: NonNull<KeyNode>) {
+    // SAFETY: per the contract; only the stamp bit of the node changes.
+    unsafe {
+        let meta = KeyNode::meta(n);
+        if meta as u8 & tag::STAMP != stamp {
+            let e = EntryRef::new(n);
+            p.save(e.key(), e);
+            KeyNode::set_meta(n, meta ^ u32::from(tag::STAMP));
+        }
+    }
 }
 
 // SAFETY: a Table owns its nodes and their values exclusively; every value
-// type it holds is `Send` (checked below).
+// type it holds, and its snapshot part, is `Send` (checked below).
 unsafe impl Send for Table {}
-// SAFETY: shared access only reads nodes; every value type is `Sync`.
+// SAFETY: shared access only reads nodes; every value type, and the
+// snapshot part, is `Sync`.
 unsafe impl Sync for Table {}
 
 /// Compile-time check behind the two impls above.
 const _: fn() = || {
     fn thread_safe<T: Send + Sync>() {}
     thread_safe::<Value>();
+    thread_safe::<Pending>();
 };
 
 impl std::fmt::Debug for Table {
@@ -629,10 +684,70 @@ impl Table {
         self.chains.find(key).map(EntryRef::new)
     }
 
+    /// The link to `key`'s node, for changing or freeing it. It is the one
+    /// way to reach a node mutably, so it is where the snapshot in
+    /// progress, if it still waits for the entry, gets it as it is now.
+    #[inline]
+    fn find_mut(&mut self, key: &[u8]) -> Option<*mut Link<KeyNode>> {
+        let link = self.chains.find_link(key)?;
+        if let Some(p) = self.pending.as_deref_mut() {
+            // SAFETY: the link was just found and points at a live node
+            // of this table, borrowed mutably.
+            unsafe { capture(p, self.stamp, (*link).expect("found")) };
+        }
+        Some(link)
+    }
+
+    /// Starts capturing for a snapshot (at its cut, the shard locked):
+    /// every entry now waits for it.
+    pub(crate) fn begin_capture(&mut self, p: Box<Pending>) {
+        assert!(self.pending.is_none(), "one snapshot at a time");
+        self.stamp ^= tag::STAMP;
+        self.pending = Some(p);
+    }
+
+    /// The snapshot in progress, while it waits for some entries.
+    pub(crate) fn pending(&self) -> Option<&Pending> {
+        self.pending.as_deref()
+    }
+
+    /// [`Table::pending`], mutable.
+    pub(crate) fn pending_mut(&mut self) -> Option<&mut Pending> {
+        self.pending.as_deref_mut()
+    }
+
+    /// Ends capturing (every entry captured) and hands the `Pending` back.
+    pub(crate) fn end_capture(&mut self) -> Option<Box<Pending>> {
+        self.pending.take()
+    }
+
+    /// Captures the entries still waiting in the buckets from `cursor` on
+    /// (a SCAN cursor), visiting at least `budget` entries unless the
+    /// table ends first; returns the next cursor, 0 once the whole table
+    /// is visited. Entries met twice (the cursor may revisit after a
+    /// resize) are stamped already.
+    pub(crate) fn capture_chunk(&mut self, mut cursor: u64, budget: usize) -> u64 {
+        let Some(p) = self.pending.as_deref_mut() else {
+            return 0;
+        };
+        let mut visited = 0;
+        loop {
+            cursor = self.chains.scan(cursor, |n| {
+                visited += 1;
+                // SAFETY: nodes reachable from the table are live; the
+                // table is borrowed mutably.
+                unsafe { capture(p, self.stamp, n) };
+            });
+            if cursor == 0 || visited >= budget {
+                return cursor;
+            }
+        }
+    }
+
     /// The entry of `key` for changing, expired or not.
     #[inline]
     pub fn get_mut(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
-        let link = self.chains.find_link(key)?;
+        let link = self.find_mut(key)?;
         // SAFETY: the link was just found, and the table stays borrowed.
         Some(unsafe { EntryMut::new(link, &mut self.volatile) })
     }
@@ -642,7 +757,7 @@ impl Table {
     /// `now` = 0 expires nothing.
     #[inline]
     pub fn lookup(&mut self, key: &[u8], now: u64) -> Lookup<'_> {
-        let Some(link) = self.chains.find_link(key) else {
+        let Some(link) = self.find_mut(key) else {
             return Lookup::Missing;
         };
         // SAFETY: the link was just found and points at a live node.
@@ -678,6 +793,7 @@ impl Table {
     }
 
     fn put(&mut self, key: &[u8], meta: u32, deadline: u64, payload: Payload<'_>) -> Stored {
+        let meta = meta | u32::from(self.stamp);
         match self.get_mut(key) {
             Some(e) if e.holds(meta, deadline, &payload) => Stored::Replaced(e.expire()),
             Some(mut e) => {
@@ -702,7 +818,7 @@ impl Table {
 
     /// Removes `key` and returns its entry (expired or not).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let link = self.chains.find_link(key)?;
+        let link = self.find_mut(key)?;
         // SAFETY: the link was just found; the value is moved out of the
         // unlinked node before its memory is released.
         unsafe {
@@ -715,7 +831,7 @@ impl Table {
 
     /// Deletes `key` (expired or not); true when it was present.
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        let Some(link) = self.chains.find_link(key) else {
+        let Some(link) = self.find_mut(key) else {
             return false;
         };
         // SAFETY: the link was just found; the unlinked node is ours.
@@ -727,7 +843,7 @@ impl Table {
     /// caller), keeping the count of volatile keys and the bucket array right.
     ///
     /// # Safety
-    /// `link` must come from `find_link` with no change to the table since.
+    /// `link` must come from `find_mut` with no change to the table since.
     unsafe fn unlink_at(&mut self, link: *mut Link<KeyNode>) -> NonNull<KeyNode> {
         // SAFETY: per the contract.
         let n = unsafe { self.chains.unlink(link) };

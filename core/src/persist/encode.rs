@@ -5,8 +5,8 @@
 //! quicklists whose listpack nodes are cut where Redis's tail pushes would
 //! cut them (`list-max-listpack-size`), so Redis loads the same layout.
 //!
-//! Compression can be deferred: a snapshot encodes a shard while holding
-//! its lock, and LZF would lengthen that stall, so [`Compress::Defer`]
+//! Compression can be deferred: a snapshot encodes entries while holding
+//! their shard's lock, and LZF would lengthen that stall, so [`Compress::Defer`]
 //! leaves strings that may compress as bare byte ranges that
 //! [`Encoder::emit`] compresses later, outside the lock.
 

@@ -667,7 +667,7 @@ pub(crate) fn load_into(
     let clock = (now_ms / 1000) as u32;
     let expire_before = if skip_expired { now_ms } else { 0 };
     decode::load(data, expire_before, &limits, check, DB_COUNT, |item| {
-        let mut shard = keyspace.lock_raw(item.db, keyspace.shard_of(&item.key));
+        let mut shard = keyspace.lock(item.db, keyspace.shard_of(&item.key));
         if shard.map.get(&item.key).is_some() {
             return Err(format!(
                 "duplicate key '{}' in db {}",

@@ -13,3 +13,4 @@ mod directory;
 mod dump_restore;
 mod interop;
 mod robustness;
+mod snapshot;
