@@ -272,7 +272,7 @@ impl<'a> Reader<'a> {
                 let n = self.count()?;
                 let mut pairs = Vec::with_capacity(n);
                 for _ in 0..n {
-                    pairs.push((self.string()?.into_owned(), self.string()?.into_owned()));
+                    pairs.push((self.string()?, self.string()?));
                 }
                 build_hash(pairs, limits)
             }
@@ -387,21 +387,28 @@ fn build_set<'m>(
     Ok((!s.is_empty()).then(|| Value::Set(Box::new(s))))
 }
 
-fn build_hash(
-    pairs: Vec<(Vec<u8>, Vec<u8>)>,
+fn build_hash<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+    pairs: Vec<(F, V)>,
     limits: &Limits,
 ) -> std::result::Result<Option<Value>, String> {
-    let mut h = HashValue::default();
+    // Too many fields for a listpack: a table from the start, as Redis
+    // loads it (growing a listpack to the limit would search it once per
+    // field).
+    let mut h = match pairs.len() > limits.hash.entries {
+        true => HashValue::Table(crate::dict::Dict::with_capacity(pairs.len())),
+        false => HashValue::default(),
+    };
     for (f, v) in pairs {
+        let (f, v) = (f.as_ref(), v.as_ref());
         let limits = if h.is_big() {
             HashLimits::NONE
         } else {
             limits.hash
         };
-        if !h.set(&f, &v, &limits) {
+        if !h.set(f, v, &limits) {
             return Err(format!(
                 "duplicate hash field '{}'",
-                String::from_utf8_lossy(&f)
+                String::from_utf8_lossy(f)
             ));
         }
     }
