@@ -4,9 +4,9 @@
 //! engine's shard locks give the parallelism), and leaves the replies for
 //! [`Conn::send_replies`], which the worker calls once per event-loop turn
 //! for every connection it served (as redis-server writes in
-//! `beforeSleep`), enforcing Redis's limits: protocol errors close the connection after
-//! their reply, and the query buffer, output buffer and unauthenticated
-//! limits close it at once.
+//! `beforeSleep`). Redis's limits are enforced: protocol errors close the
+//! connection after their reply, and the query buffer, output buffer and
+//! unauthenticated limits close it at once.
 
 use super::net::Stream;
 use super::{Level, Log};
