@@ -30,7 +30,8 @@ const WRITE_EARLY: usize = 64 * 1024;
 /// has not (Redis #12989 for queries; replies capped the same way).
 const UNAUTHENTICATED_BUFFER: usize = 1024 * 1024;
 /// A connection keeps at most this much of a lent read buffer as a copy;
-/// more, and it keeps the lent buffer itself.
+/// more, and it keeps the lent buffer itself. Also the largest write
+/// buffer kept as a spare (so spares hold at most 4 MiB).
 const KEEP_BUFFER: usize = 64 * 1024;
 /// A worker's scratch buffer larger than this is freed after use.
 const SCRATCH_MAX: usize = 4 * 1024 * 1024;
@@ -332,7 +333,7 @@ impl Conn {
         self.send(env)?;
         if self.wbuf.capacity() > 0 && self.wpos == self.wbuf.len() {
             let buf = std::mem::take(&mut self.wbuf);
-            if scratch.spare.len() < SPARE_WRITE_BUFFERS && buf.capacity() <= SCRATCH_MAX {
+            if scratch.spare.len() < SPARE_WRITE_BUFFERS && buf.capacity() <= KEEP_BUFFER {
                 scratch.spare.push(buf);
             }
         }
