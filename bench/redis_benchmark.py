@@ -100,11 +100,11 @@ def main():
     # Both servers own a scratch directory (kvstore-server locks its --dir).
     work = tempfile.mkdtemp(prefix="rbench-")
     common = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", work]
-    redis = start(["redis-server", "--port", str(rport), *common], rport)
-    kv_args = [KVSTORE, "--port", str(kport), *common]
+    commands = {"redis": ["redis-server"], "kvstore": [KVSTORE]}
     if a.threads:
-        kv_args += ["--io-threads", str(a.threads)]
-    kv = start(kv_args, kport)
+        commands["kvstore"] += ["--io-threads", str(a.threads)]
+    redis = start([*commands["redis"], "--port", str(rport), *common], rport)
+    kv = start([*commands["kvstore"], "--port", str(kport), *common], kport)
     servers = {"redis": rport, "kvstore": kport}
     configs = {
         "-P 1": ["-c", "50", "-n", str(a.requests), "-P", "1"],
@@ -123,12 +123,25 @@ def main():
                             key = (conf, test, name)
                             old = best.get(key, (0.0, float("inf")))
                             best[key] = (max(old[0], rps), min(old[1], p99))
-        mem = {"redis": idle_memory(redis, rport), "kvstore": idle_memory(kv, kport)}
     finally:
         redis.kill()
         kv.kill()
         redis.wait()
         kv.wait()
+    # Idle memory on freshly started servers: after the benchmarks, the RSS
+    # growth would measure how much freed memory each allocator kept to
+    # reuse (glibc keeps it, mimalloc and jemalloc return it to the system
+    # after a delay), not what a connection costs.
+    try:
+        mem = {}
+        for name, port in servers.items():
+            proc = start([*commands[name], "--port", str(port), *common], port)
+            try:
+                mem[name] = idle_memory(proc, port)
+            finally:
+                proc.kill()
+                proc.wait()
+    finally:
         shutil.rmtree(work, ignore_errors=True)
     print("| config | test | redis req/s | kvstore req/s | ratio | redis p99 ms | kvstore p99 ms | p99 ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")

@@ -34,6 +34,16 @@ impl From<&[u8]> for SmallBytes {
     }
 }
 
+impl From<SmallBytes> for Box<[u8]> {
+    /// The bytes boxed: a long string's box as it is, a short one copied.
+    fn from(b: SmallBytes) -> Box<[u8]> {
+        match b {
+            SmallBytes::Heap(h) => h,
+            inline => Box::from(&*inline),
+        }
+    }
+}
+
 impl Deref for SmallBytes {
     type Target = [u8];
 
@@ -71,6 +81,7 @@ mod tests {
             assert_eq!(&*b, &text[..]);
             assert_eq!(matches!(b, SmallBytes::Inline { .. }), len <= INLINE);
             assert_eq!(b.clone(), b);
+            assert_eq!(&*Box::<[u8]>::from(b), &text[..]);
         }
     }
 }

@@ -68,24 +68,41 @@ fn push_int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
     }
+    push_digits(out, n.unsigned_abs());
+}
+
+/// Appends the digits of `v` byte by byte: copying a 1-3 byte slice with
+/// `extend_from_slice` is a call to libc's memcpy, which was 15 % of the
+/// server's time under LRANGE (two headers per element).
+#[inline]
+fn push_digits(out: &mut Vec<u8>, mut v: u64) {
+    // Most lengths and counts have one or two digits.
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    if v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+        return;
+    }
     let mut digits = [0u8; 20];
-    let mut v = n.unsigned_abs();
     let mut i = digits.len();
-    loop {
+    while v > 0 {
         i -= 1;
         digits[i] = b'0' + (v % 10) as u8;
         v /= 10;
-        if v == 0 {
-            break;
-        }
     }
-    out.extend_from_slice(&digits[i..]);
+    out.reserve(digits.len() - i);
+    for &d in &digits[i..] {
+        out.push(d);
+    }
 }
 
 /// `<tag><len>\r\n`: an aggregate or bulk header.
+#[inline]
 fn header(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
-    push_int(out, len as i64);
+    push_digits(out, len as u64);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -96,6 +113,8 @@ fn line(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
 }
 
 fn bulk(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
+    // One reservation for the whole element: header, body, CRLF.
+    out.reserve(body.len() + 24);
     header(out, tag, body.len());
     out.extend_from_slice(body);
     out.extend_from_slice(b"\r\n");

@@ -1,10 +1,12 @@
 //! One client connection: its socket, query and reply buffers, request
 //! parser and session. [`Conn::service`] reads what arrived, runs every
 //! complete command through `Engine::execute` (on the serving thread; the
-//! engine's shard locks give the parallelism), and writes the replies,
-//! enforcing Redis's limits: protocol errors close the connection after
-//! their reply, and the query buffer, output buffer and unauthenticated
-//! limits close it at once.
+//! engine's shard locks give the parallelism), and leaves the replies for
+//! [`Conn::send_replies`], which the worker calls once per event-loop turn
+//! for every connection it served (as redis-server writes in
+//! `beforeSleep`). Redis's limits are enforced: protocol errors close the
+//! connection after their reply, and the query buffer, output buffer and
+//! unauthenticated limits close it at once.
 
 use super::net::Stream;
 use super::{Level, Log};
@@ -27,11 +29,14 @@ const WRITE_EARLY: usize = 64 * 1024;
 /// Query and reply buffer limit of a client that has to authenticate and
 /// has not (Redis #12989 for queries; replies capped the same way).
 const UNAUTHENTICATED_BUFFER: usize = 1024 * 1024;
-/// A connection keeps at most this much of a lent buffer as a copy; more,
-/// and it keeps the lent buffer itself.
+/// A connection keeps at most this much of a lent read buffer as a copy;
+/// more, and it keeps the lent buffer itself. Also the largest write
+/// buffer kept as a spare (so spares hold at most 4 MiB).
 const KEEP_BUFFER: usize = 64 * 1024;
 /// A worker's scratch buffer larger than this is freed after use.
 const SCRATCH_MAX: usize = 4 * 1024 * 1024;
+/// Write buffers a worker keeps for the connections it serves in one turn.
+const SPARE_WRITE_BUFFERS: usize = 64;
 
 /// Why a connection is closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,10 +110,21 @@ impl ReadBuf {
 /// Buffers a worker lends to the connection it serves: a connection keeps
 /// buffers of its own only while it holds an incomplete request or
 /// unwritten replies, so an idle connection costs no buffer memory.
+/// Replies wait for the end of the turn in the lent write buffer itself
+/// (the connection keeps it, the worker takes a spare), and the buffer
+/// comes back once written.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
     read: ReadBuf,
     write: Vec<u8>,
+    spare: Vec<Vec<u8>>,
+}
+
+impl Scratch {
+    /// Frees the spare write buffers (the worker's cron, once a second).
+    pub(super) fn trim(&mut self) {
+        self.spare = Vec::new();
+    }
 }
 
 /// Which scratch buffers a connection holds during one service.
@@ -133,6 +149,8 @@ pub(super) struct Conn {
     pub(super) parked: bool,
     /// Replies are held until the worker settles their durability.
     pub(super) awaiting_durable: bool,
+    /// In the worker's list of connections to write at the end of the turn.
+    pub(super) write_queued: bool,
     /// Unix ms of the last command or read.
     pub(super) last_ms: u64,
     /// When the reply buffer first went over the soft limit.
@@ -167,6 +185,7 @@ impl Conn {
             closing: false,
             parked: false,
             awaiting_durable: false,
+            write_queued: false,
             last_ms: now,
             soft_since: None,
             peer_gone: false,
@@ -179,10 +198,11 @@ impl Conn {
         !self.session.conn.authenticated && engine.shared().config.get_bool("requirepass")
     }
 
-    /// Reads, runs and writes what it can, with the worker's `scratch`
-    /// buffers when its own are empty; `Err` says why the connection must
-    /// now be closed. `Ok(true)` when it stopped with input possibly left in
-    /// the socket (its turn ended): serve it again soon.
+    /// Reads and runs what it can, with the worker's `scratch` buffers when
+    /// its own are empty; `Err` says why the connection must now be closed.
+    /// `Ok(true)` when it stopped with input possibly left in the socket
+    /// (its turn ended): serve it again soon. The replies are sent by
+    /// [`Conn::send_replies`] when [`Conn::wants_send`] says so.
     pub(super) fn service(&mut self, env: &Env<'_>, scratch: &mut Scratch) -> Result<bool, Close> {
         let lent = Lent {
             read: self.rbuf.pending().is_empty(),
@@ -221,20 +241,14 @@ impl Conn {
             scratch.read = std::mem::replace(&mut self.rbuf, own);
         }
         if lent.write {
-            let pending = &self.wbuf[self.wpos..];
-            let own = match pending.len() {
-                0 => Vec::new(),
-                n if n <= KEEP_BUFFER => pending.to_vec(),
-                _ => {
-                    // Keep the big buffer; drop its written part later.
-                    let mut v = std::mem::take(&mut self.wbuf);
-                    v.drain(..self.wpos);
-                    v
-                }
-            };
-            self.wpos = 0;
-            scratch.write = std::mem::replace(&mut self.wbuf, own);
-            scratch.write.clear();
+            if self.wpos == self.wbuf.len() {
+                scratch.write = std::mem::take(&mut self.wbuf);
+                scratch.write.clear();
+                self.wpos = 0;
+            } else {
+                // The replies stay where they are until written.
+                scratch.write = scratch.spare.pop().unwrap_or_default();
+            }
         }
         // The worker keeps its buffers, unless one grew for a huge request
         // or reply.
@@ -299,14 +313,35 @@ impl Conn {
             // Sent once the worker has waited for the fsync (one for all
             // its connections).
             self.awaiting_durable = true;
-            return Ok(more);
         }
-        self.send_replies(env)?;
         Ok(more)
     }
 
+    /// True when [`Conn::send_replies`] has something to do: replies to
+    /// write or a close to carry out, and no fsync to wait for first.
+    pub(super) fn wants_send(&self) -> bool {
+        !self.awaiting_durable && (self.wpos < self.wbuf.len() || self.closing || self.peer_gone)
+    }
+
+    /// Writes the replies out, then closes if the client asked or left. A
+    /// written-out buffer goes back to the worker's spares.
+    pub(super) fn send_replies(
+        &mut self,
+        env: &Env<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<(), Close> {
+        self.send(env)?;
+        if self.wbuf.capacity() > 0 && self.wpos == self.wbuf.len() {
+            let buf = std::mem::take(&mut self.wbuf);
+            if scratch.spare.len() < SPARE_WRITE_BUFFERS && buf.capacity() <= KEEP_BUFFER {
+                scratch.spare.push(buf);
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the replies out, then closes if the client asked or left.
-    fn send_replies(&mut self, env: &Env<'_>) -> Result<(), Close> {
+    fn send(&mut self, env: &Env<'_>) -> Result<(), Close> {
         self.flush(env)?;
         if self.wpos == self.wbuf.len() {
             if self.closing {
@@ -334,7 +369,7 @@ impl Conn {
             self.wbuf.truncate(self.wpos);
             return Err(Close::Persistence);
         }
-        self.send_replies(env)
+        self.send(env)
     }
 
     /// Runs every complete command in the query buffer.

@@ -301,6 +301,12 @@ struct Loop<'a> {
     blocked: Vec<Token>,
     /// Connections whose replies wait for an fsync (`appendfsync always`).
     awaiting: Vec<Token>,
+    /// Connections with replies to send (or a close to carry out) at the
+    /// end of the turn: writing them all after all the reading, as
+    /// redis-server does, wakes a client once for the replies of all its
+    /// connections (redis-benchmark's 50 share one event loop) rather than
+    /// once per reply; the wake-ups were 12 % of the worker's time.
+    writes: Vec<Token>,
     /// Buffers lent to the connection being served.
     scratch: Scratch,
 }
@@ -325,6 +331,7 @@ impl Worker {
             output_limits: [(0, 0, 0); 3],
             blocked: Vec::new(),
             awaiting: Vec::new(),
+            writes: Vec::new(),
             scratch: Scratch::default(),
         };
         l.run();
@@ -387,6 +394,7 @@ impl Loop<'_> {
                 }
             }
             self.settle_awaiting();
+            self.send_replies();
             if now.saturating_sub(last_cron) >= CRON.as_millis() as u64 {
                 last_cron = now;
                 self.cron();
@@ -503,6 +511,10 @@ impl Loop<'_> {
                 if conn.awaiting_durable && !self.awaiting.contains(&t) {
                     self.awaiting.push(t);
                 }
+                if conn.wants_send() && !conn.write_queued {
+                    conn.write_queued = true;
+                    self.writes.push(t);
+                }
             }
             Err(why) => self.close(t, why),
         }
@@ -522,6 +534,25 @@ impl Loop<'_> {
                 continue;
             };
             if let Err(why) = conn.settle(&env) {
+                self.close(t, why);
+            }
+        }
+    }
+
+    /// Sends the replies of the connections served this turn.
+    fn send_replies(&mut self) {
+        let common = self.common;
+        let env = Env {
+            engine: &common.engine,
+            log: &common.log,
+            output_limits: self.output_limits,
+        };
+        for t in std::mem::take(&mut self.writes) {
+            let Some(conn) = self.conns.get(t) else {
+                continue;
+            };
+            conn.write_queued = false;
+            if let Err(why) = conn.send_replies(&env, &mut self.scratch) {
                 self.close(t, why);
             }
         }
@@ -555,6 +586,7 @@ impl Loop<'_> {
 
     /// Once a second: idle timeouts, idle buffers given back, limits reread.
     fn cron(&mut self) {
+        self.scratch.trim();
         let config = &self.common.engine.shared().config;
         let limits = config.get("client-output-buffer-limit").unwrap_or_default();
         self.output_limits = crate::config::output_limits(&limits);

@@ -15,6 +15,7 @@
 //! skiplist search when members are not sorted (mixed scores).
 
 use crate::dict::Dict;
+use crate::small_bytes::SmallBytes;
 use std::cmp::Ordering;
 
 /// Most levels a node can have (Redis's `ZSKIPLIST_MAXLEVEL`).
@@ -33,17 +34,18 @@ struct Link {
     span: u32,
 }
 
-/// Levels whose links live inside the node. Searches mostly step through
-/// low levels of many nodes; keeping those links next to the score they
-/// compare spares a cache miss per step. Higher levels (one node in 256)
-/// are boxed.
-const INLINE: usize = 4;
+/// Levels above 0 whose links live inside the node. Searches mostly step
+/// through low levels of many nodes; keeping those links in the same cache
+/// line as the score they compare spares a cache miss per step. Higher
+/// levels (one node in 64 has them) are boxed.
+const INLINE: usize = 2;
 
-/// A node's links: the first [`INLINE`] levels in place, the rest boxed.
+/// A node's links above level 0: levels `1..=INLINE` in place, the rest
+/// boxed (a thin box, so a node fits one cache line).
 #[derive(Debug, Clone, Default)]
 struct Links {
     low: [Link; INLINE],
-    high: Box<[Link]>,
+    high: Option<Box<[Link; MAX_LEVEL - 1 - INLINE]>>,
 }
 
 impl Links {
@@ -51,37 +53,47 @@ impl Links {
         let nil = Link { next: NIL, span: 0 };
         Links {
             low: [nil; INLINE],
-            high: vec![nil; level.saturating_sub(INLINE)].into_boxed_slice(),
+            high: (level > INLINE + 1).then(|| Box::new([nil; MAX_LEVEL - 1 - INLINE])),
+        }
+    }
+
+    /// The link at level `i` (1 or more).
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut Link {
+        if i <= INLINE {
+            &mut self.low[i - 1]
+        } else {
+            &mut self.high.as_mut().expect("a level the node has")[i - 1 - INLINE]
         }
     }
 
     #[inline]
     fn get(&self, i: usize) -> Link {
-        if i < INLINE {
-            self.low[i]
+        if i <= INLINE {
+            self.low[i - 1]
         } else {
-            self.high[i - INLINE]
-        }
-    }
-
-    #[inline]
-    fn get_mut(&mut self, i: usize) -> &mut Link {
-        if i < INLINE {
-            &mut self.low[i]
-        } else {
-            &mut self.high[i - INLINE]
+            self.high.as_ref().expect("a level the node has")[i - 1 - INLINE]
         }
     }
 }
 
+/// One cache line (aligned to 64): a search step, which reads a node's
+/// score, its member on a tie (members up to 22 bytes are in place) and
+/// its low links, touches one line. Level 0 keeps only `next`: its span is
+/// always 1.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 struct Node {
-    member: Box<[u8]>,
     score: f64,
+    member: SmallBytes,
     /// The previous node at level 0, `NIL` for the first one.
     prev: u32,
+    /// The next node at level 0.
+    next: u32,
     links: Links,
 }
+
+const _: () = assert!(std::mem::size_of::<Node>() == 64);
 
 impl Node {
     /// True when this node sorts strictly before (score, member).
@@ -98,6 +110,29 @@ struct Walk {
     rank: [usize; MAX_LEVEL],
 }
 
+/// A search in progress: at `x` (rank `rank`), comparing at level
+/// `level - 1`; done when `level` is 0.
+struct Cursor {
+    x: u32,
+    rank: usize,
+    level: usize,
+    walk: Walk,
+}
+
+impl Cursor {
+    fn new(level: usize) -> Cursor {
+        Cursor {
+            x: HEAD,
+            rank: 0,
+            level,
+            walk: Walk {
+                update: [HEAD; MAX_LEVEL],
+                rank: [0; MAX_LEVEL],
+            },
+        }
+    }
+}
+
 /// The skiplist proper (Pugh's, with Redis's spans and back links).
 #[derive(Debug, Clone)]
 struct SkipList {
@@ -111,9 +146,10 @@ struct SkipList {
 impl Default for SkipList {
     fn default() -> Self {
         let head = Node {
-            member: Box::default(),
+            member: SmallBytes::from(&[][..]),
             score: 0.0,
             prev: NIL,
+            next: NIL,
             links: Links::new(MAX_LEVEL),
         };
         SkipList {
@@ -140,12 +176,33 @@ impl SkipList {
 
     #[inline]
     fn link(&self, x: u32, i: usize) -> Link {
-        self.nodes[x as usize].links.get(i)
+        let n = &self.nodes[x as usize];
+        match i {
+            0 => Link {
+                next: n.next,
+                span: 1,
+            },
+            _ => n.links.get(i),
+        }
     }
 
+    /// Sets the link of `x` at level `i` (at level 0 only `next`: the span
+    /// there is 1 whenever it is read).
     #[inline]
-    fn link_mut(&mut self, x: u32, i: usize) -> &mut Link {
-        self.nodes[x as usize].links.get_mut(i)
+    fn set_link(&mut self, x: u32, i: usize, l: Link) {
+        let n = &mut self.nodes[x as usize];
+        match i {
+            0 => n.next = l.next,
+            _ => *n.links.get_mut(i) = l,
+        }
+    }
+
+    /// Adds `delta` (wrapping) to the span of `x` at level `i`, never 0: a
+    /// span changes without its link only where the link jumps over.
+    #[inline]
+    fn add_span(&mut self, x: u32, i: usize, delta: u32) {
+        let l = self.nodes[x as usize].links.get_mut(i);
+        l.span = l.span.wrapping_add(delta);
     }
 
     fn first(&self) -> u32 {
@@ -155,24 +212,45 @@ impl SkipList {
     /// Searches from the head, moving forward at each level while
     /// `advance(next node, rank it would reach)` holds.
     fn walk(&self, mut advance: impl FnMut(&Node, usize) -> bool) -> Walk {
-        let mut w = Walk {
-            update: [HEAD; MAX_LEVEL],
-            rank: [0; MAX_LEVEL],
-        };
-        let (mut x, mut rank) = (HEAD, 0);
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL || !advance(self.node(l.next), rank + l.span as usize) {
-                    break;
-                }
-                rank += l.span as usize;
-                x = l.next;
-            }
-            w.update[i] = x;
-            w.rank[i] = rank;
+        let mut c = Cursor::new(self.level);
+        while self.step(&mut c, &mut advance) {}
+        c.walk
+    }
+
+    /// Two searches at once, one step of each in turn: a search is a chain
+    /// of dependent cache misses, and interleaving two lets the CPU wait for
+    /// both misses together (ZADD moving a member needs the old and the new
+    /// position: this takes about the time of one search instead of two).
+    fn walk2(
+        &self,
+        mut a: impl FnMut(&Node, usize) -> bool,
+        mut b: impl FnMut(&Node, usize) -> bool,
+    ) -> (Walk, Walk) {
+        let (mut ca, mut cb) = (Cursor::new(self.level), Cursor::new(self.level));
+        let (mut more_a, mut more_b) = (true, true);
+        while more_a || more_b {
+            more_a = more_a && self.step(&mut ca, &mut a);
+            more_b = more_b && self.step(&mut cb, &mut b);
         }
-        w
+        (ca.walk, cb.walk)
+    }
+
+    /// One step of a search: forward at the cursor's level when `advance`
+    /// holds for the next node, else down a level (recording the path).
+    /// False once the search is done.
+    #[inline]
+    fn step(&self, c: &mut Cursor, advance: &mut impl FnMut(&Node, usize) -> bool) -> bool {
+        let i = c.level - 1;
+        let l = self.link(c.x, i);
+        if l.next != NIL && advance(self.node(l.next), c.rank + l.span as usize) {
+            c.rank += l.span as usize;
+            c.x = l.next;
+            return true;
+        }
+        c.walk.update[i] = c.x;
+        c.walk.rank[i] = c.rank;
+        c.level = i;
+        i > 0
     }
 
     /// The path to the slot before (score, member).
@@ -194,17 +272,24 @@ impl SkipList {
     }
 
     /// Inserts a member known to be absent (Redis's `zslInsert`).
-    fn insert(&mut self, score: f64, member: Box<[u8]>) -> u32 {
+    fn insert(&mut self, score: f64, member: SmallBytes) -> u32 {
+        let path = self.walk_before(score, &member);
+        self.insert_at(score, member, path)
+    }
+
+    /// Inserts (score, member) after the search path `path` to its slot.
+    fn insert_at(&mut self, score: f64, member: SmallBytes, path: Walk) -> u32 {
         let Walk {
             mut update,
             mut rank,
-        } = self.walk_before(score, &member);
+        } = path;
         let level = random_level();
         if level > self.level {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.link_mut(HEAD, i).span = self.len as u32;
+                let span = self.len as u32;
+                self.set_link(HEAD, i, Link { next: NIL, span });
             }
             self.level = level;
         }
@@ -212,23 +297,32 @@ impl SkipList {
             member,
             score,
             prev: NIL,
+            next: NIL,
             links: Links::new(level),
         });
         for i in 0..level {
             let up = self.link(update[i], i);
             let gap = (rank[0] - rank[i]) as u32;
-            *self.link_mut(x, i) = Link {
-                next: up.next,
-                span: up.span.wrapping_sub(gap),
-            };
-            *self.link_mut(update[i], i) = Link {
-                next: x,
-                span: gap + 1,
-            };
+            let span = up.span.wrapping_sub(gap);
+            self.set_link(
+                x,
+                i,
+                Link {
+                    next: up.next,
+                    span,
+                },
+            );
+            self.set_link(
+                update[i],
+                i,
+                Link {
+                    next: x,
+                    span: gap + 1,
+                },
+            );
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            let l = self.link_mut(u, i);
-            l.span = l.span.wrapping_add(1);
+            self.add_span(u, i, 1);
         }
         self.nodes[x as usize].prev = if update[0] == HEAD { NIL } else { update[0] };
         self.set_prev_of_next(x, x);
@@ -247,18 +341,22 @@ impl SkipList {
 
     /// Unlinks node `x` given the search path to it (Redis's
     /// `zslDeleteNode`) and frees its slot; returns its member.
-    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> Box<[u8]> {
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> SmallBytes {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             let ul = self.link(u, i);
             if ul.next == x {
                 let xl = self.link(x, i);
                 let span = ul.span.wrapping_add(xl.span).wrapping_sub(1);
-                *self.link_mut(u, i) = Link {
-                    next: xl.next,
-                    span,
-                };
+                self.set_link(
+                    u,
+                    i,
+                    Link {
+                        next: xl.next,
+                        span,
+                    },
+                );
             } else {
-                self.link_mut(u, i).span = ul.span.wrapping_sub(1);
+                self.add_span(u, i, u32::MAX);
             }
         }
         self.set_prev_of_next(x, self.node(x).prev);
@@ -269,11 +367,11 @@ impl SkipList {
         let node = &mut self.nodes[x as usize];
         node.links = Links::default();
         self.free.push(x);
-        std::mem::take(&mut node.member)
+        std::mem::replace(&mut node.member, SmallBytes::from(&[][..]))
     }
 
     /// Removes (score, member), which must be present; returns the member.
-    fn delete(&mut self, score: f64, member: &[u8]) -> Box<[u8]> {
+    fn delete(&mut self, score: f64, member: &[u8]) -> SmallBytes {
         let w = self.walk_before(score, member);
         let x = self.link(w.update[0], 0).next;
         debug_assert!(x != NIL && *self.node(x).member == *member);
@@ -283,8 +381,10 @@ impl SkipList {
     /// Changes the score of a present member, in place when its position
     /// does not change (Redis's `zslUpdateScore`).
     fn update_score(&mut self, cur: f64, member: &[u8], new: f64) {
-        let w = self.walk_before(cur, member);
-        let x = self.link(w.update[0], 0).next;
+        // Both positions in one interleaved search; the new one is searched
+        // with the node still in place, and corrected below.
+        let (old, mut to) = self.walk2(|n, _| n.before(cur, member), |n, _| n.before(new, member));
+        let x = self.link(old.update[0], 0).next;
         let (prev, next) = (self.node(x).prev, self.link(x, 0).next);
         if (prev == NIL || self.node(prev).score < new)
             && (next == NIL || self.node(next).score > new)
@@ -292,8 +392,21 @@ impl SkipList {
             self.nodes[x as usize].score = new;
             return;
         }
-        let member = self.unlink(x, &w.update);
-        self.insert(new, member);
+        // Moving up, the search for the new slot may have stepped onto or
+        // past the node: once it is unlinked, its place in the path is its
+        // predecessor's, and the nodes after it lose one rank. (Moving
+        // down, the path stops before it and holds.)
+        let x_rank = old.rank[0] + 1;
+        for i in 0..self.level {
+            if to.update[i] == x {
+                to.update[i] = old.update[i];
+                to.rank[i] = old.rank[i];
+            } else if to.rank[i] > x_rank {
+                to.rank[i] -= 1;
+            }
+        }
+        let member = self.unlink(x, &old.update);
+        self.insert_at(new, member, to);
     }
 
     /// The 1-based rank of (score, member), 0 when absent.
@@ -498,11 +611,7 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         let n = self.list.node(self.cur);
-        self.cur = if self.rev {
-            n.prev
-        } else {
-            n.links.low[0].next
-        };
+        self.cur = if self.rev { n.prev } else { n.next };
         Some((&n.member, n.score))
     }
 }
@@ -692,7 +801,7 @@ impl ZSet {
     fn scan_until(&self, mut x: u32, rev: bool, hit: impl Fn(&[u8]) -> bool) -> u32 {
         while x != NIL && !hit(&self.list.node(x).member) {
             let n = self.list.node(x);
-            x = if rev { n.prev } else { n.links.low[0].next };
+            x = if rev { n.prev } else { n.next };
         }
         x
     }
@@ -786,7 +895,7 @@ impl ZSet {
         let (score, w) = (n.score, self.list.walk_before(n.score, &n.member));
         let member = self.list.unlink(x, &w.update);
         self.dict.remove(&member);
-        Some((member, score))
+        Some((member.into(), score))
     }
 }
 
@@ -879,6 +988,29 @@ mod tests {
         for (s, m) in model.iter_mut().take(2_000) {
             *s = f64::from(rng.random_range(0..500u16));
             z.insert(m, *s);
+        }
+        check(&z, &model);
+    }
+
+    #[test]
+    fn rescoring_moves_members_both_ways() {
+        // A move searches the new slot with the node still linked: moving
+        // past itself, onto its own place, or down must keep ranks and spans.
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut z = ZSet::with_big(true);
+        let mut model = Vec::new();
+        for i in 0..300u16 {
+            let m = format!("m{i:03}").into_bytes();
+            z.insert(&m, f64::from(i));
+            model.push((f64::from(i), m));
+        }
+        for round in 0..3_000 {
+            let (s, m) = &mut model[rng.random_range(0..300)];
+            *s = f64::from(rng.random_range(0..300u16)) + f64::from(rng.random_range(0..2u8)) / 2.0;
+            z.insert(m, *s);
+            if round % 500 == 0 {
+                check(&z, &model);
+            }
         }
         check(&z, &model);
     }
