@@ -14,7 +14,9 @@ pub use table::{ACCESS_MASK, EntryMut, EntryRef, INLINE_MAX, Lookup, Stored, Tab
 pub use value::{Entry, HashValue, SetValue, Value, ValueMut, ValueRef};
 
 use crate::chain::hash_key;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 /// Number of logical databases.
 pub const DB_COUNT: usize = 16;
@@ -29,10 +31,18 @@ pub struct Shard {
     pub expire_cursor: u64,
 }
 
+/// A shard's lock, counting the threads blocked on it.
+#[derive(Debug, Default)]
+pub(crate) struct ShardLock {
+    mutex: Mutex<Shard>,
+    /// Threads waiting for `mutex` (see [`Keyspace::let_waiters_in`]).
+    waiting: AtomicU32,
+}
+
 /// One logical database.
 #[derive(Debug)]
 pub struct Db {
-    pub(crate) shards: Box<[Mutex<Shard>]>,
+    pub(crate) shards: Box<[ShardLock]>,
 }
 
 /// All databases.
@@ -48,7 +58,7 @@ impl Keyspace {
         let n = shards.max(1).next_power_of_two();
         let dbs = (0..DB_COUNT)
             .map(|_| Db {
-                shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+                shards: (0..n).map(|_| ShardLock::default()).collect(),
             })
             .collect();
         Keyspace {
@@ -76,8 +86,30 @@ impl Keyspace {
     /// handlers leave shards structurally valid at every await-free step.
     #[inline]
     pub fn lock(&self, db: usize, shard: usize) -> MutexGuard<'_, Shard> {
-        self.dbs[db].shards[shard]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let slot = &self.dbs[db].shards[shard];
+        match slot.mutex.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                slot.waiting.fetch_add(1, Ordering::SeqCst);
+                let g = slot.mutex.lock().unwrap_or_else(|p| p.into_inner());
+                slot.waiting.fetch_sub(1, Ordering::SeqCst);
+                g
+            }
+        }
+    }
+
+    /// For a thread that locks one shard over and over (the snapshot
+    /// writer's chunks), called between two holds: waits (at most a
+    /// millisecond) until the threads blocked on the shard got it. The
+    /// mutex is not fair, so without this the looping thread takes it
+    /// back before a woken waiter runs, and a command waits for all the
+    /// holds instead of one.
+    pub(crate) fn let_waiters_in(&self, db: usize, shard: usize) {
+        let waiting = &self.dbs[db].shards[shard].waiting;
+        let deadline = Instant::now() + Duration::from_millis(1);
+        while waiting.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
     }
 }

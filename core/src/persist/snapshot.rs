@@ -248,6 +248,7 @@ impl<'k> Snapshot<'k> {
                 g.map.pending_mut().map(Pending::take)
             };
             drop(g);
+            self.ks.let_waiters_in(home, slot % self.shards);
             if let Some(img) = img {
                 emit(img)?;
             }
