@@ -149,6 +149,12 @@ fn flags_and_config_file_show_in_config_get() {
     }
     let dir_real = std::fs::canonicalize(&dir).unwrap();
     assert_eq!(config_get(&mut c, "dir"), dir_real.to_string_lossy());
+    // The binary's global allocator, as redis-server names jemalloc.
+    let memory = c.text(&["INFO", "memory"]);
+    assert!(
+        memory.contains("\r\nmem_allocator:mimalloc\r\n"),
+        "{memory}"
+    );
     assert!(Path::new(&sock).exists());
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(

@@ -46,6 +46,7 @@ dbfilename, save, appendonly, appendfsync, io-threads (worker threads;
 default half the cores), and the other parameters CONFIG GET lists.";
 
 fn main() {
+    kvstore_core::stats::set_allocator("mimalloc");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (config_file, directives) = match options::parse_args(&args) {
         Ok(Invocation::Version) => {

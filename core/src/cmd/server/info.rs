@@ -316,7 +316,7 @@ fn memory(shared: &Shared) -> Lines {
         "mem_cluster_links",
         "mem_aof_buffer",
     ]));
-    v.push(("mem_allocator", "libc".into()));
+    v.push(("mem_allocator", crate::stats::allocator().into()));
     v.extend(zeros(&[
         "active_defrag_running",
         "lazyfree_pending_objects",
