@@ -46,6 +46,21 @@ impl Counter {
     }
 }
 
+/// The allocator INFO's `mem_allocator` names (see [`set_allocator`]).
+static ALLOCATOR: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Names the process's global allocator for INFO's `mem_allocator`, once
+/// (`kvstore-server` links mimalloc; a process embedding the engine keeps
+/// its own allocator, reported as `libc`).
+pub fn set_allocator(name: &'static str) {
+    let _ = ALLOCATOR.set(name);
+}
+
+/// The allocator INFO reports.
+pub fn allocator() -> &'static str {
+    ALLOCATOR.get().copied().unwrap_or("libc")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,19 +81,4 @@ mod tests {
         c.store(0, Ordering::Relaxed);
         assert_eq!(c.load(Ordering::Relaxed), 0);
     }
-}
-
-/// The allocator INFO's `mem_allocator` names (see [`set_allocator`]).
-static ALLOCATOR: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
-
-/// Names the process's global allocator for INFO's `mem_allocator`, once
-/// (`kvstore-server` links mimalloc; a process embedding the engine keeps
-/// its own allocator, reported as `libc`).
-pub fn set_allocator(name: &'static str) {
-    let _ = ALLOCATOR.set(name);
-}
-
-/// The allocator INFO reports.
-pub fn allocator() -> &'static str {
-    ALLOCATOR.get().copied().unwrap_or("libc")
 }
