@@ -26,7 +26,10 @@ const LISTENER_BASE: usize = 1;
 const CRON: Duration = Duration::from_millis(1000);
 /// After a turn that served events, the worker polls without sleeping for
 /// this long: a client answered just now often sends its next request
-/// within it, which then costs no wake-up of a sleeping thread.
+/// within it, which then costs no wake-up of a sleeping thread. Not under
+/// `appendfsync always`: a turn there ends in an fsync anyway, and a
+/// spinning worker takes the CPU the clients of the others need (SET
+/// with `always`: 56 k requests/s with the spin, 66 k without).
 const SPIN: Duration = Duration::from_micros(50);
 /// A connection idle this long gives its buffers back.
 const TRIM_IDLE_MS: u64 = 2000;
@@ -380,7 +383,7 @@ impl Loop<'_> {
                     return;
                 }
             }
-            if !events.is_empty() {
+            if !events.is_empty() && !self.syncs_each_turn() {
                 spin_until = Some(Instant::now() + SPIN);
             }
             for ev in events.iter() {
@@ -408,6 +411,12 @@ impl Loop<'_> {
                 self.cron();
             }
         }
+    }
+
+    /// Whether replies wait for an fsync each turn (`appendfsync always`).
+    fn syncs_each_turn(&self) -> bool {
+        let aof = &self.common.engine.shared().aof;
+        aof.active() && aof.policy() == crate::aof::Fsync::Always
     }
 
     /// Milliseconds until the nearest deadline of a blocked connection.
