@@ -18,7 +18,7 @@
 use crate::common::TempDir;
 use crate::sim::disk::{Fault, Op, SimDisk};
 use crate::sim::workload::Oracle;
-use crate::sim::{AOF, info_field, is_temp, open, wait_rewrite};
+use crate::sim::{AOF, assert_no_temp_files, info_field, open, wait_rewrite};
 use kvstore_core::{Engine, Reply, Session};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -217,12 +217,7 @@ fn reopen(
         "{what}: acknowledged ops {}..={must_have} lost",
         last + 1
     );
-    let temps: Vec<String> = disk
-        .live_files()
-        .into_keys()
-        .filter(|n| is_temp(n))
-        .collect();
-    assert!(temps.is_empty(), "{what}: temp files after open: {temps:?}");
+    assert_no_temp_files(disk, what);
 }
 
 fn d11(policy: &str) {
@@ -315,12 +310,7 @@ fn a_failed_rewrite_step_leaves_a_complete_file() {
                 engine.execute(&mut s, &["BGREWRITEAOF"]);
                 assert!(!wait_rewrite(&engine), "{what}: the rewrite succeeded");
                 assert_eq!(disk.failed(), 1, "{what}: the fault did not fire");
-                let temps: Vec<_> = disk
-                    .live_files()
-                    .into_keys()
-                    .filter(|n| is_temp(n))
-                    .collect();
-                assert!(temps.is_empty(), "{what}: temp files left: {temps:?}");
+                assert_no_temp_files(&disk, &what);
                 if op == Op::SyncDir {
                     // Renamed: the new file is in use, but not durably named.
                     assert_ne!(disk.live_ino(AOF), old, "{what}");

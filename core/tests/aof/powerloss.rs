@@ -24,7 +24,7 @@ use crate::common::TempDir;
 use crate::harness::rng;
 use crate::sim::disk::{Damage, Files, Image, Ino, Op, SimDisk};
 use crate::sim::workload::{Oracle, State};
-use crate::sim::{AOF, info_field, is_temp, open, wait_rewrite};
+use crate::sim::{AOF, assert_no_temp_files, info_field, is_temp, open, wait_rewrite};
 use kvstore_core::Reply;
 use kvstore_core::persist::OpenError;
 use rand::rngs::SmallRng;
@@ -268,15 +268,7 @@ fn load(
         "{what}: the state of op {first} but only {} were issued",
         bounds.1
     );
-    let temps: Vec<String> = disk
-        .live_files()
-        .into_keys()
-        .filter(|n| is_temp(n))
-        .collect();
-    assert!(
-        temps.is_empty(),
-        "{what}: temp files left after open: {temps:?}"
-    );
+    assert_no_temp_files(&disk, what);
     let warnings = engine.shared().persist.load_warnings();
     let truncated = !warnings.is_empty();
     if truncated && write_after {

@@ -16,7 +16,7 @@
 use crate::common::{Picture, TempDir, apply, assert_same, dataset, picture};
 use crate::harness::rng;
 use crate::sim::disk::{Damage, Fault, Files, Op, SimDisk};
-use crate::sim::{is_temp, open_with};
+use crate::sim::{assert_no_temp_files, is_temp, open_with};
 use kvstore_core::config::Config;
 use kvstore_core::{Engine, Reply};
 use rand::Rng;
@@ -72,12 +72,7 @@ fn open_files(dir: &TempDir, files: &Files, what: &str) -> Picture {
     let engine = open_with(&dir.0, &disk, config()).unwrap_or_else(|e| panic!("{what}: open: {e}"));
     let pic = picture_of(&engine);
     drop(engine);
-    let temps: Vec<String> = disk
-        .live_files()
-        .into_keys()
-        .filter(|n| is_temp(n))
-        .collect();
-    assert!(temps.is_empty(), "{what}: temp files after open: {temps:?}");
+    assert_no_temp_files(&disk, what);
     disk.assert_released(what);
     pic
 }

@@ -74,3 +74,13 @@ pub const AOF: &str = "appendonly.aof";
 pub fn is_temp(name: &str) -> bool {
     name.starts_with("temp-")
 }
+
+/// Asserts that no rewrite or save left a temp file on `disk`.
+pub fn assert_no_temp_files(disk: &SimDisk, what: &str) {
+    let temps: Vec<String> = disk
+        .live_files()
+        .into_keys()
+        .filter(|n| is_temp(n))
+        .collect();
+    assert!(temps.is_empty(), "{what}: temp files left: {temps:?}");
+}
