@@ -2,7 +2,7 @@
 //! per `appendfsync`, and swaps in a rewritten file when a rewrite asks it
 //! to. Its state (the open file) sits behind one mutex: the writer thread
 //! works it under `everysec`/`no`; under `always` the threads whose
-//! replies wait do the write and fsync themselves (see [`Writer::flush`]),
+//! replies wait do the write and fsync themselves (see [`Flusher::flush`]),
 //! sparing two thread hand-offs per group commit.
 
 use super::{Aof, Fsync, lock};
@@ -324,13 +324,10 @@ impl State {
     /// Takes the outcome of the background fsync if it ended (or, with
     /// `wait`, once it ends).
     fn reap_sync(&mut self, wait: bool) {
-        let Some((join, _)) = &self.background else {
-            return;
-        };
-        if !wait && !join.is_finished() {
-            return;
-        }
-        let Some((join, upto)) = self.background.take() else {
+        let Some((join, upto)) = self
+            .background
+            .take_if(|(join, _)| wait || join.is_finished())
+        else {
             return;
         };
         let result = join
