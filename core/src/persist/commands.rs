@@ -7,31 +7,14 @@
 
 use crate::keyspace::{EntryRef, ValueRef};
 use crate::num::fmt_g17;
+use crate::resp::{encode_arg, encode_command, encode_command_head};
 
 /// Elements per command (Redis's `AOF_REWRITE_ITEMS_PER_CMD`).
 pub const ITEMS_PER_CMD: usize = 64;
 
-/// `*<n>\r\n`.
-fn head(out: &mut Vec<u8>, n: usize) {
-    out.push(b'*');
-    out.extend_from_slice(n.to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-}
-
-/// `$<len>\r\n<b>\r\n`.
-fn bulk(out: &mut Vec<u8>, b: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(b.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(b);
-    out.extend_from_slice(b"\r\n");
-}
-
 /// Appends `SELECT db`.
 pub(crate) fn select(out: &mut Vec<u8>, db: usize) {
-    head(out, 2);
-    bulk(out, b"SELECT");
-    bulk(out, db.to_string().as_bytes());
+    encode_command(&[b"SELECT", db.to_string().as_bytes()], out);
 }
 
 /// Writes one collection as commands `name key item...`, each holding at
@@ -69,12 +52,12 @@ impl<'o> Batches<'o> {
     fn item(&mut self, args: &[&[u8]]) {
         if self.count == 0 {
             let n = self.left.min(ITEMS_PER_CMD);
-            head(self.out, 2 + n * self.width);
-            bulk(self.out, self.name);
-            bulk(self.out, self.key);
+            encode_command_head(self.out, 2 + n * self.width);
+            encode_arg(self.out, self.name);
+            encode_arg(self.out, self.key);
         }
         for a in args {
-            bulk(self.out, a);
+            encode_arg(self.out, a);
         }
         self.count = (self.count + 1) % ITEMS_PER_CMD;
         self.left -= 1;
@@ -85,10 +68,7 @@ impl<'o> Batches<'o> {
 pub(crate) fn entry(out: &mut Vec<u8>, key: &[u8], e: EntryRef<'_>) {
     match e.value() {
         ValueRef::Str(s) => {
-            head(out, 3);
-            bulk(out, b"SET");
-            bulk(out, key);
-            bulk(out, s);
+            encode_command(&[b"SET", key, s], out);
         }
         ValueRef::List(l) => {
             let mut b = Batches::new(out, b"RPUSH", key, 1, l.len());
@@ -109,10 +89,7 @@ pub(crate) fn entry(out: &mut Vec<u8>, key: &[u8], e: EntryRef<'_>) {
         }
     }
     if e.expire() != 0 {
-        head(out, 3);
-        bulk(out, b"PEXPIREAT");
-        bulk(out, key);
-        bulk(out, e.expire().to_string().as_bytes());
+        encode_command(&[b"PEXPIREAT", key, e.expire().to_string().as_bytes()], out);
     }
 }
 

@@ -62,6 +62,17 @@ pub fn encode_command<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<u8>) {
     }
 }
 
+/// Appends the header of a command of `n` arguments (`*<n>\r\n`), for a
+/// writer that appends the arguments one by one ([`encode_arg`]).
+pub(crate) fn encode_command_head(out: &mut Vec<u8>, n: usize) {
+    header(out, b'*', n);
+}
+
+/// Appends one argument of a command (`$<len>\r\n<arg>\r\n`).
+pub(crate) fn encode_arg(out: &mut Vec<u8>, arg: &[u8]) {
+    bulk(out, b'$', arg);
+}
+
 /// Appends the decimal digits of `n` (no allocation: replies are full of
 /// lengths and integers).
 fn push_int(out: &mut Vec<u8>, n: i64) {

@@ -9,6 +9,7 @@ mod request;
 
 pub use decode::{Limits, ProtocolError, decode};
 pub use encode::{encode, encode_command};
+pub(crate) use encode::{encode_arg, encode_command_head};
 pub use request::{
     RequestParser, UNAUTHENTICATED_MAX_BULK, UNAUTHENTICATED_MAX_MULTIBULK, decode_command,
     split_args,
